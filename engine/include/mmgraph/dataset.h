@@ -1,0 +1,61 @@
+#pragma once
+// The in-memory data set: dense ids, train/valid/test interactions as CSR by
+// user, optional modality feature matrices. See docs/ARCHITECTURE.md.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mmgraph {
+
+// Interactions of one split: the items of user u are col[row_ptr[u] .. row_ptr[u+1]),
+// sorted ascending and without duplicates.
+struct InteractionCsr {
+  std::vector<int64_t> row_ptr;  // n_users + 1
+  std::vector<int32_t> col;      // nnz item ids
+  int64_t nnz() const { return static_cast<int64_t>(col.size()); }
+};
+
+// One modality's dense item features: rows = n_items, row-major float32.
+struct FeatureMatrix {
+  std::string name;  // "image", "text", "audio", ...
+  int64_t rows = 0;
+  int64_t cols = 0;
+  std::vector<float> values;
+};
+
+struct Dataset {
+  std::string name;
+  int32_t n_users = 0;
+  int32_t n_items = 0;
+  InteractionCsr train, valid, test;
+  std::vector<FeatureMatrix> features;
+  // Original ids, index = dense id; empty when the source has dense ids already.
+  std::vector<std::string> user_ids, item_ids;
+};
+
+// Options for sources that must be split or filtered (generic CSV/TSV, .inter
+// without x_label). Ignored by sources that carry their own split.
+struct LoadOptions {
+  int kcore = 0;              // iterative k-core filter on users and items (0 = off)
+  std::string split = "random";  // "random" (8:1:1 per user) or "time" (by timestamp)
+  double train_ratio = 0.8, valid_ratio = 0.1;
+  uint64_t seed = 2024;
+  bool load_features = true;  // read *_feat.npy beside JSON splits
+};
+
+// Loads a data set from a specification:
+//   DIR with train.json/val.json/test.json   LATTICE-style splits (+ DIR/*_feat.npy)
+//   DIR with manifest.json                   binary cache written by save_dataset_binary
+//   FILE.inter                               MMRec interactions (x_label split or LoadOptions)
+//   FILE.csv / FILE.tsv / FILE.txt           user,item[,rating][,timestamp]
+//   synthetic:users=N,items=M,...            built-in generator (see synthetic.h)
+// Throws InputError naming the file and position on malformed input.
+Dataset load_dataset(const std::string& spec, const LoadOptions& options = {});
+
+// Writes the binary cache (manifest.json + raw little-endian arrays) into dir.
+void save_dataset_binary(const Dataset& data, const std::string& dir);
+
+// Checks the invariants above (sorted, in range, sizes); throws Error naming the split.
+void validate_dataset(const Dataset& data);
+
+}  // namespace mmgraph

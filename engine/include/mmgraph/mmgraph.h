@@ -1,0 +1,9 @@
+#pragma once
+// Umbrella header of the mmgraph library.
+#include "mmgraph/build_info.h"
+#include "mmgraph/config.h"
+#include "mmgraph/dataset.h"
+#include "mmgraph/errors.h"
+#include "mmgraph/metrics.h"
+#include "mmgraph/synthetic.h"
+#include "mmgraph/trainer.h"

@@ -1,0 +1,31 @@
+#pragma once
+// Built-in synthetic data set: deterministic by seed, power-law user and item
+// degrees, interactions drawn from latent factors, and modality features that
+// are noisy linear functions of the item latents.
+#include <cstdint>
+#include <string>
+
+#include "mmgraph/dataset.h"
+
+namespace mmgraph {
+
+struct SyntheticOptions {
+  int32_t users = 2000;
+  int32_t items = 1000;
+  int64_t interactions = 40000;  // before de-duplication; the split is per user 8:1:1
+  int32_t latent_dim = 16;       // rank of the user/item preference factors
+  double alpha = 1.2;            // power-law exponent of the degree weights (Zipf-like)
+  double temperature = 0.35;     // softmax temperature of item choice given a user
+  int32_t image_dim = 64;        // modality "image" columns (0 = no modality)
+  int32_t text_dim = 32;         // modality "text" columns (0 = no modality)
+  double feature_noise = 0.5;    // std of the noise added to the features
+  uint64_t seed = 1;
+};
+
+// Parses "users=N,items=M,interactions=K,dim=D,alpha=A,temperature=T,image=I,
+// text=X,noise=S,seed=S" (any subset, any order); unknown keys are an InputError.
+SyntheticOptions parse_synthetic_spec(const std::string& spec);
+
+Dataset make_synthetic_dataset(const SyntheticOptions& options);
+
+}  // namespace mmgraph

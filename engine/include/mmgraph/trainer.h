@@ -1,0 +1,54 @@
+#pragma once
+// Training and full-ranking evaluation of the LightGCN family on a backend.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "mmgraph/config.h"
+#include "mmgraph/dataset.h"
+#include "mmgraph/metrics.h"
+
+namespace mmgraph {
+
+struct EpochRecord {
+  int epoch = 0;             // 1-based
+  double loss = 0;           // mean BPR + L2 over the epoch's batches
+  double train_seconds = 0;
+  double eval_seconds = 0;
+  bool evaluated = false;
+  MetricTable valid;         // when evaluated
+};
+
+struct TrainResult {
+  std::string device;        // "cpu (2 threads)", "cuda:0 (NVIDIA H100 ...)"
+  int epochs_run = 0;
+  int best_epoch = 0;        // epoch with the best valid_metric (0 when never evaluated)
+  MetricTable best_valid;
+  MetricTable test;          // test metrics of the best epoch's parameters
+  double seconds = 0;        // whole run, evaluation included
+  double seconds_to_best = 0;
+  std::vector<EpochRecord> history;
+  // Propagated representations of the best epoch: users [n_users x d], items [n_items x d].
+  std::vector<float> user_rep, item_rep;
+  int dim = 0;
+};
+
+struct TrainOptions {
+  bool progress = true;      // progress bar and metric lines on stderr
+  std::string log_path;      // JSONL log of every epoch ("" = none)
+  std::function<void(const EpochRecord&)> on_epoch;  // called after every epoch
+};
+
+TrainResult train(const Dataset& data, const TrainConfig& config, const TrainOptions& options = {});
+
+enum class Split { kValid, kTest };
+
+// Full-ranking evaluation of fixed representations on the CPU: scores every item
+// for every user with a held-out item in `split`, masks training items (and, for
+// kTest, validation items), and averages the metrics at each K over those users.
+MetricTable evaluate_cpu(const Dataset& data, Split split, const float* user_rep,
+                         const float* item_rep, int dim, const std::vector<int>& topk,
+                         int64_t user_block = 4096);
+
+}  // namespace mmgraph

@@ -1,0 +1,24 @@
+#pragma once
+// LightGCN propagation over the normalised adjacency Â [N x N] (symmetric):
+//   forward:  out = (1/(L+1)) sum_{l=0..L} Â^l x0
+//   backward: grad_x0 += (1/(L+1)) sum_{l=0..L} Â^l grad_out     (Â^T = Â)
+// evaluated by Horner's rule h = c g + Â h, c = 1/(L+1). All matrices [N x d],
+// row-major. work holds 2 N d floats of scratch. The layer mean is accumulated
+// in the SpMM epilogue: no separate pass per layer.
+#include <cstdint>
+
+#include "kernels/common.h"
+
+namespace mmgraph::kernels {
+
+void lightgcn_forward_cpu(const CsrView& adj, int64_t d, int n_layers, const float* x0,
+                          float* out, float* work);
+void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, const float* grad_out,
+                           float* grad_x0, float* work);
+
+void lightgcn_forward_cuda(const CsrView& adj, int64_t d, int n_layers, const float* x0,
+                           float* out, float* work, cudaStream_t stream);
+void lightgcn_backward_cuda(const CsrView& adj, int64_t d, int n_layers, const float* grad_out,
+                            float* grad_x0, float* work, cudaStream_t stream);
+
+}  // namespace mmgraph::kernels

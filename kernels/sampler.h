@@ -1,0 +1,36 @@
+#pragma once
+// BPR triple sampling from a counter-based RNG. For epoch e the n training
+// pairs are visited in the order of a Feistel permutation keyed by (seed, e);
+// position j gives pair perm(j) = (user, positive item), and the negative item
+// is the first of the Philox candidates drawn from counter (j, e, attempt) that
+// is not a training item of the user. The triples of step t are the positions
+// [t B, min((t+1) B, n)): a pure function of (seed, epoch, t), identical on the
+// CPU and the GPU and for any number of ranks.
+#include <cstdint>
+
+#include "kernels/common.h"
+
+namespace mmgraph::kernels {
+
+struct SamplerInputs {
+  int64_t n_pairs = 0;
+  const int32_t* pair_user = nullptr;  // [n_pairs] user of training pair k
+  const int32_t* pair_item = nullptr;  // [n_pairs] item of training pair k
+  const int64_t* train_row_ptr = nullptr;  // [U+1] training items per user, sorted
+  const int32_t* train_col = nullptr;
+  int32_t n_items = 0;
+};
+
+// Candidates tried before giving up on finding an item the user has not seen
+// (then the last candidate is used: only users who saw almost every item get there).
+inline constexpr int kMaxNegativeCandidates = 64;
+
+// Writes count triples for positions first .. first+count-1 of epoch `epoch`.
+void sample_bpr_triples_cpu(const SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first,
+                            int64_t count, int32_t* users, int32_t* pos, int32_t* neg);
+
+void sample_bpr_triples_cuda(const SamplerInputs& in, uint64_t seed, uint64_t epoch,
+                             int64_t first, int64_t count, int32_t* users, int32_t* pos,
+                             int32_t* neg, cudaStream_t stream);
+
+}  // namespace mmgraph::kernels

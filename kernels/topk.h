@@ -1,0 +1,32 @@
+#pragma once
+// Masked per-row top-K of a block of scores, for full-ranking evaluation.
+// scores [n_rows x n_cols] with leading dimension ld holds the scores of users
+// first_user .. first_user + n_rows - 1 against every item. Items listed for the
+// user in any of the masks (training items; for test also validation items) are
+// excluded. out_idx [n_rows x k] receives the k best items in descending score,
+// ties broken by the lower item id; -1 fills slots when fewer than k items are
+// unmasked. out_score [n_rows x k] (may be null) receives their scores.
+#include <cstdint>
+
+#include "kernels/common.h"
+
+namespace mmgraph::kernels {
+
+inline constexpr int kMaxTopK = 100;
+
+struct RowMasks {
+  CsrView mask[2];  // rows indexed by user id; val unused
+  int count = 0;
+};
+
+void topk_masked_rows_cpu(int64_t n_rows, int64_t n_cols, const float* scores, int64_t ld,
+                          int64_t first_user, const RowMasks& masks, int k, int32_t* out_idx,
+                          float* out_score);
+
+// CUDA twin: never sorts whole rows (per-warp candidate selection + merge).
+// k <= kMaxTopK.
+void topk_masked_rows_cuda(int64_t n_rows, int64_t n_cols, const float* scores, int64_t ld,
+                           int64_t first_user, const RowMasks& masks, int k, int32_t* out_idx,
+                           float* out_score, cudaStream_t stream);
+
+}  // namespace mmgraph::kernels
