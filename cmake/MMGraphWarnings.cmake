@@ -12,3 +12,10 @@ function(mmgraph_set_sanitizers target)
     target_link_options(${target} PUBLIC -fsanitize=address,undefined)
   endif()
 endfunction()
+
+# Tests and benchmarks: the same minus -Wconversion (test arithmetic mixes types freely).
+function(mmgraph_set_test_warnings target)
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow>
+    $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra --expt-relaxed-constexpr>)
+endfunction()

@@ -21,8 +21,9 @@ struct SamplerInputs {
   int32_t n_items = 0;
 };
 
-// Candidates tried before giving up on finding an item the user has not seen
-// (then the last candidate is used: only users who saw almost every item get there).
+// Random candidates tried before the sampler walks from the last candidate to
+// the next item the user has not seen (only users who saw most items get there;
+// a user who saw every item gets the last candidate).
 inline constexpr int kMaxNegativeCandidates = 64;
 
 // Writes count triples for positions first .. first+count-1 of epoch `epoch`.

@@ -37,6 +37,15 @@ MMGRAPH_HD void sample_bpr_triple(const SamplerInputs& in, const FeistelPermutat
       }
     }
   }
+  // Every candidate was a training item (a user who has seen most items): walk
+  // from the last candidate to the next unseen item, or keep it if none exists.
+  for (int32_t step = 1; step < in.n_items; ++step) {
+    const int32_t next = (candidate + step) % in.n_items;
+    if (!sorted_contains(seen, n_seen, next)) {
+      neg = next;
+      return;
+    }
+  }
   neg = candidate;
 }
 

@@ -1,0 +1,153 @@
+// The mmgraph command line: prepare, train, info, bench.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "mmgraph/mmgraph.h"
+
+namespace {
+
+constexpr const char* kDefaultData = "synthetic:";
+
+struct DataArgs {
+  std::string spec = kDefaultData;
+  mmgraph::LoadOptions options;
+  void add_to(CLI::App& app) {
+    app.add_option("--data", spec,
+                   "Data set: a directory of train/val/test.json, a prepared directory (manifest.json), "
+                   "a .inter, .csv or .tsv file, or synthetic:key=value,...")
+        ->capture_default_str();
+    app.add_option("--kcore", options.kcore, "k-core filter for CSV/TSV/.inter without a split (0 = off)")
+        ->capture_default_str();
+    app.add_option("--split", options.split, "Split of unsplit sources: random (8:1:1) or time")
+        ->check(CLI::IsMember({"random", "time"}))
+        ->capture_default_str();
+    app.add_option("--split-seed", options.seed, "Seed of the random split")->capture_default_str();
+  }
+};
+
+void print_dataset(const mmgraph::Dataset& data, double seconds) {
+  std::fprintf(stderr, "data %s: %d users, %d items, %lld train / %lld valid / %lld test interactions",
+               data.name.c_str(), data.n_users, data.n_items, static_cast<long long>(data.train.nnz()),
+               static_cast<long long>(data.valid.nnz()), static_cast<long long>(data.test.nnz()));
+  for (const auto& f : data.features)
+    std::fprintf(stderr, ", %s %lldx%lld", f.name.c_str(), static_cast<long long>(f.rows),
+                 static_cast<long long>(f.cols));
+  std::fprintf(stderr, " (loaded in %.2fs)\n", seconds);
+}
+
+mmgraph::Dataset load_timed(const DataArgs& args) {
+  const auto t0 = std::chrono::steady_clock::now();
+  mmgraph::Dataset data = mmgraph::load_dataset(args.spec, args.options);
+  print_dataset(data, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return data;
+}
+
+int run_train(const DataArgs& data_args, const std::vector<std::string>& configs,
+              const std::vector<std::string>& sets, const std::string& device, const std::string& log_path,
+              bool quiet) {
+  mmgraph::TrainConfig config;
+  for (const auto& path : configs) config = mmgraph::load_config(path, config);
+  for (const auto& assignment : sets) mmgraph::apply_override(config, assignment);
+  if (!device.empty()) config.device = device;
+  mmgraph::validate_config(config);
+  const mmgraph::Dataset data = load_timed(data_args);
+
+  std::string summary;
+  for (const auto& [key, value] : mmgraph::config_items(config)) summary += fmt::format(" {}={}", key, value);
+  std::fprintf(stderr, "config:%s\n", summary.c_str());
+
+  mmgraph::TrainOptions options;
+  options.progress = !quiet;
+  options.log_path = log_path;
+  const mmgraph::TrainResult r = mmgraph::train(data, config, options);
+
+  double train_seconds = 0;
+  for (const auto& rec : r.history) train_seconds += rec.train_seconds;
+  std::printf("device: %s\n", r.device.c_str());
+  std::printf("epochs: %d, best epoch: %d, %.3f s/epoch (training), %.1f s total, %.1f s to best\n", r.epochs_run,
+              r.best_epoch, r.epochs_run > 0 ? train_seconds / r.epochs_run : 0.0, r.seconds, r.seconds_to_best);
+  std::printf("best valid: %s\n", r.best_valid.to_string().c_str());
+  std::printf("test:       %s\n", r.test.to_string().c_str());
+  return 0;
+}
+
+int run_prepare(const DataArgs& data_args, const std::string& out_dir) {
+  const mmgraph::Dataset data = load_timed(data_args);
+  const auto t0 = std::chrono::steady_clock::now();
+  mmgraph::save_dataset_binary(data, out_dir);
+  const double write_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto t1 = std::chrono::steady_clock::now();
+  const mmgraph::Dataset again = mmgraph::load_dataset(out_dir);
+  const double read_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+  std::printf("wrote %s in %.3f s; it loads in %.4f s\n", out_dir.c_str(), write_s, read_s);
+  return again.train.nnz() == data.train.nnz() ? 0 : 1;
+}
+
+int run_bench(const std::vector<std::string>& args, const char* argv0) {
+  const std::filesystem::path self = std::filesystem::weakly_canonical(std::filesystem::path(argv0));
+  const std::filesystem::path bench = self.parent_path() / "mmgraph_bench";
+  if (!std::filesystem::exists(bench))
+    throw mmgraph::InputError(bench.string(), "", "the benchmark binary is missing (build with -DMMGRAPH_BUILD_BENCH=ON)");
+  std::string command = bench.string();
+  for (const auto& a : args) command += " '" + a + "'";
+  const int rc = std::system(command.c_str());
+  return rc == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{fmt::format("mmgraph {}: multimodal graph recommendation engine", MMGRAPH_VERSION_STRING)};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(MMGRAPH_VERSION_STRING) +
+                                        (MMGRAPH_BUILT_WITH_CUDA ? " (CUDA backend)" : " (CPU only)"));
+
+  DataArgs train_data, prepare_data, info_data;
+  std::vector<std::string> configs, sets, bench_args;
+  std::string device, log_path, out_dir;
+  bool quiet = false;
+
+  CLI::App* train = app.add_subcommand("train", "Train and evaluate a model");
+  train_data.add_to(*train);
+  train->add_option("-c,--config", configs, "YAML config file(s); later files override earlier ones")
+      ->check(CLI::ExistingFile);
+  train->add_option("--set", sets, "Override a config key: --set key=value (repeatable)");
+  train->add_option("--device", device, "auto | cpu | cuda | cuda:N (overrides the config)");
+  train->add_option("--log", log_path, "Write a JSONL log of every epoch to this file");
+  train->add_flag("-q,--quiet", quiet, "No progress bar or per-evaluation lines");
+
+  CLI::App* prepare = app.add_subcommand("prepare", "Convert a data set to the binary format that train loads fast");
+  prepare_data.add_to(*prepare);
+  prepare->add_option("-o,--out", out_dir, "Output directory")->required();
+
+  CLI::App* info = app.add_subcommand("info", "Load a data set and print its sizes");
+  info_data.add_to(*info);
+
+  CLI::App* bench = app.add_subcommand("bench", "Run the kernel microbenchmarks (Google Benchmark flags pass through)");
+  bench->allow_extras();
+  bench->prefix_command();
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*train) return run_train(train_data, configs, sets, device, log_path, quiet);
+    if (*prepare) return run_prepare(prepare_data, out_dir);
+    if (*info) {
+      load_timed(info_data);
+      return 0;
+    }
+    if (*bench) return run_bench(bench->remaining(), argv[0]);
+  } catch (const mmgraph::InputError& e) {
+    std::fprintf(stderr, "mmgraph: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mmgraph: internal error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

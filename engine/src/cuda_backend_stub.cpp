@@ -1,0 +1,15 @@
+// CPU-only builds: the CUDA backend is absent; selecting it is an error.
+#if !defined(MMGRAPH_HAVE_CUDA)
+#include "engine/src/backend.h"
+#include "mmgraph/errors.h"
+
+namespace mmgraph::detail {
+
+std::unique_ptr<Backend> make_cuda_backend(int) {
+  throw InputError("--device", "cuda", "this build of mmgraph has no CUDA backend (configure with -DMMGRAPH_CUDA=ON)");
+}
+
+int cuda_device_count() { return 0; }
+
+}  // namespace mmgraph::detail
+#endif

@@ -1,0 +1,69 @@
+// CPU reference of the masked per-row top-K: one pass over the row with a
+// bounded heap of the K best (score desc, item id asc), masks walked in step.
+#include <algorithm>
+#include <vector>
+
+#include "kernels/topk.h"
+
+namespace mmgraph::kernels {
+
+namespace {
+
+struct Candidate {
+  float score;
+  int32_t idx;
+};
+
+// a ranks before b.
+inline bool ranks_before(const Candidate& a, const Candidate& b) {
+  return a.score > b.score || (a.score == b.score && a.idx < b.idx);
+}
+
+}  // namespace
+
+void topk_masked_rows_cpu(int64_t n_rows, int64_t n_cols, const float* scores, int64_t ld,
+                          int64_t first_user, const RowMasks& masks, int k, int32_t* out_idx,
+                          float* out_score) {
+#pragma omp parallel
+  {
+    std::vector<Candidate> heap;
+    heap.reserve(static_cast<size_t>(k));
+#pragma omp for schedule(dynamic, 16)
+    for (int64_t r = 0; r < n_rows; ++r) {
+      const int64_t user = first_user + r;
+      const int32_t* mask_next[2] = {nullptr, nullptr};
+      const int32_t* mask_end[2] = {nullptr, nullptr};
+      for (int m = 0; m < masks.count; ++m) {
+        mask_next[m] = masks.mask[m].col + masks.mask[m].row_ptr[user];
+        mask_end[m] = masks.mask[m].col + masks.mask[m].row_ptr[user + 1];
+      }
+      heap.clear();
+      const float* row = scores + r * ld;
+      for (int64_t c = 0; c < n_cols; ++c) {
+        bool masked = false;
+        for (int m = 0; m < masks.count; ++m) {
+          while (mask_next[m] != mask_end[m] && *mask_next[m] < c) ++mask_next[m];
+          masked |= mask_next[m] != mask_end[m] && *mask_next[m] == c;
+        }
+        if (masked) continue;
+        const Candidate cand{row[c], static_cast<int32_t>(c)};
+        if (static_cast<int>(heap.size()) < k) {
+          heap.push_back(cand);
+          std::push_heap(heap.begin(), heap.end(), ranks_before);
+        } else if (ranks_before(cand, heap.front())) {
+          std::pop_heap(heap.begin(), heap.end(), ranks_before);
+          heap.back() = cand;
+          std::push_heap(heap.begin(), heap.end(), ranks_before);
+        }
+      }
+      std::sort_heap(heap.begin(), heap.end(), ranks_before);
+      for (int s = 0; s < k; ++s) {
+        const bool filled = s < static_cast<int>(heap.size());
+        out_idx[r * k + s] = filled ? heap[s].idx : -1;
+        if (out_score) out_score[r * k + s] = filled ? heap[s].score : 0.0f;
+      }
+    }
+  }
+}
+
+}  // namespace mmgraph::kernels
