@@ -1,0 +1,70 @@
+// The mmgraph executable: exit codes and messages as a user sees them.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "support/temp_dir.h"
+
+namespace mmgraph {
+namespace {
+
+struct Run {
+  int code;
+  std::string output;  // stdout and stderr
+};
+
+Run run_cli(const std::string& args) {
+  const std::string command = std::string(MMGRAPH_BINARY_DIR) + "/mmgraph " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  Run r{-1, ""};
+  if (!pipe) return r;
+  std::array<char, 4096> buf;
+  while (fgets(buf.data(), buf.size(), pipe)) r.output += buf.data();
+  const int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TEST(Cli, TrainsOnSyntheticDataAndPrintsMetrics) {
+  const Run r = run_cli("train --data synthetic:users=200,items=120,interactions=3000 --set epochs=2 "
+                        "--set embedding_size=8 --device cpu -q");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("test:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Recall@20="), std::string::npos) << r.output;
+}
+
+TEST(Cli, InputErrorsExitWithCode2AndNameTheProblem) {
+  testing::TempDir dir;
+  const auto config = dir.write("c.yaml", "n_layers: 2\nbogus_key: 1\n");
+  Run r = run_cli("train --config " + config + " --data synthetic:users=50,items=40,interactions=500");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("bogus_key"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("line 2"), std::string::npos) << r.output;
+
+  r = run_cli("train --data " + (dir.path() / "no_such_dir").string());
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("no_such_dir"), std::string::npos) << r.output;
+
+  r = run_cli("train --set epochs=two --data synthetic:users=50,items=40,interactions=500");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("epochs"), std::string::npos) << r.output;
+
+  r = run_cli("train --data synthetic:users=50,bogus=3");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("bogus"), std::string::npos) << r.output;
+}
+
+TEST(Cli, PrepareWritesACacheThatTrainLoads) {
+  testing::TempDir dir;
+  const std::string out = (dir.path() / "cache").string();
+  Run r = run_cli("prepare --data synthetic:users=100,items=80,interactions=1500 --out " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run_cli("info --data " + out);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("100 users"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace mmgraph
