@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages mmgraph needs (when missing) and builds it into
+# build/ (CUDA backend when the toolkit is at /usr/local/cuda, CPU-only otherwise).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packages=(cmake ninja-build g++ git libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev
+          libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@"
+cmake --build build -j"$(nproc)"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite: the default build (CUDA backend when the toolkit is
+# present; GPU tests skip without a device) and a CPU-only build with
+# AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.ci/setup.sh
+ctest --test-dir build --output-on-failure -j2
+
+cmake -S . -B build-cpu-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMMGRAPH_CUDA=OFF \
+  -DMMGRAPH_SANITIZE=ON -DMMGRAPH_BUILD_BENCH=OFF
+cmake --build build-cpu-asan -j"$(nproc)"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-cpu-asan --output-on-failure -j2
