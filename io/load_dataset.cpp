@@ -1,0 +1,128 @@
+// load_dataset: dispatch on the kind of source; validate_dataset: invariants.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "io/binary_cache.h"
+#include "io/delimited_reader.h"
+#include "io/json_splits.h"
+#include "io/interactions.h"
+#include "io/npy.h"
+#include "io/text_input.h"
+#include "mmgraph/dataset.h"
+#include "mmgraph/errors.h"
+#include "mmgraph/synthetic.h"
+
+namespace mmgraph {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Dataset load_json_splits(const fs::path& dir, const LoadOptions& options) {
+  io::JsonSplit parts[3];
+  const char* files[3] = {"train.json", "val.json", "test.json"};
+  int32_t n_users = 0, n_items = 0;
+  for (int s = 0; s < 3; ++s) {
+    const std::string path = (dir / files[s]).string();
+    parts[s] = io::parse_json_split(io::read_file(path), path);
+    n_users = std::max(n_users, parts[s].max_user + 1);
+    n_items = std::max(n_items, parts[s].max_item + 1);
+  }
+  Dataset d;
+  d.name = dir.filename().string();
+  if (d.name.empty()) d.name = dir.parent_path().filename().string();
+  if (options.load_features) {
+    std::vector<fs::path> npys;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      const std::string f = e.path().filename().string();
+      if (f.size() > 9 && f.ends_with("_feat.npy")) npys.push_back(e.path());
+    }
+    std::sort(npys.begin(), npys.end());
+    for (const auto& p : npys) {
+      io::NpyArray a = io::read_npy(p.string());
+      if (a.rows < n_items)
+        throw InputError(p.string(), "", fmt::format("{} rows, but the splits use {} items", a.rows, n_items));
+      n_items = static_cast<int32_t>(a.rows);  // items absent from every split are cold-start items
+      const std::string f = p.filename().string();
+      d.features.push_back({f.substr(0, f.size() - 9), a.rows, a.cols, std::move(a.values)});
+    }
+    for (const auto& f : d.features)
+      if (f.rows != n_items)
+        throw InputError((dir / (f.name + "_feat.npy")).string(), "", fmt::format("{} rows, another feature file has {}", f.rows, n_items));
+  }
+  d.n_users = n_users;
+  d.n_items = n_items;
+  InteractionCsr* dst[3] = {&d.train, &d.valid, &d.test};
+  for (int s = 0; s < 3; ++s) *dst[s] = io::build_csr(n_users, std::move(parts[s].pairs));
+  for (const auto& [file, ids] : {std::pair<const char*, std::vector<std::string>*>{"user2id.json", &d.user_ids}, {"item2id.json", &d.item_ids}}) {
+    const fs::path p = dir / file;
+    if (!fs::exists(p)) continue;
+    const std::string text = io::read_file(p.string());
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw InputError(p.string(), "", "expected a JSON object {original id: dense id}");
+    const int32_t n = ids == &d.user_ids ? n_users : n_items;
+    ids->assign(static_cast<size_t>(n), "");
+    for (const auto& [original, dense] : j.items()) {
+      if (!dense.is_number_integer() || dense.get<int64_t>() < 0 || dense.get<int64_t>() >= n)
+        throw InputError(p.string(), "", "id of '" + original + "' is not an integer in [0, " + std::to_string(n) + ")");
+      (*ids)[dense.get<size_t>()] = original;
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+Dataset load_dataset(const std::string& spec, const LoadOptions& options) {
+  Dataset d;
+  if (spec.rfind("synthetic:", 0) == 0 || spec == "synthetic") {
+    d = make_synthetic_dataset(parse_synthetic_spec(spec.size() > 10 ? spec.substr(10) : ""));
+  } else {
+    const fs::path p(spec);
+    std::error_code ec;
+    if (!fs::exists(p, ec)) throw InputError(spec, "", "no such file or directory");
+    if (fs::is_directory(p)) {
+      if (fs::exists(p / "manifest.json")) d = io::load_dataset_binary(spec);
+      else if (fs::exists(p / "train.json")) d = load_json_splits(p, options);
+      else throw InputError(spec, "", "directory has neither manifest.json (mmgraph prepare) nor train.json/val.json/test.json");
+    } else {
+      const std::string ext = p.extension().string();
+      const std::string text = io::read_file(spec);
+      if (ext == ".inter") d = io::parse_inter(text, spec, options);
+      else if (ext == ".csv") d = io::parse_delimited(text, ',', spec, options);
+      else if (ext == ".tsv" || ext == ".txt") d = io::parse_delimited(text, '\t', spec, options);
+      else throw InputError(spec, "", "unknown file type '" + ext + "' (.inter, .csv, .tsv, .txt)");
+      d.name = p.stem().string();
+    }
+  }
+  validate_dataset(d);
+  return d;
+}
+
+void validate_dataset(const Dataset& d) {
+  if (d.n_users < 0 || d.n_items < 0) throw Error(fmt::format("dataset {}: negative sizes", d.name));
+  for (const auto& [name, csr] : {std::pair<const char*, const InteractionCsr*>{"train", &d.train}, {"valid", &d.valid}, {"test", &d.test}}) {
+    if (csr->row_ptr.size() != static_cast<size_t>(d.n_users) + 1 || csr->row_ptr[0] != 0 || csr->row_ptr.back() != csr->nnz())
+      throw Error(fmt::format("dataset {}: {} split row_ptr has {} entries for {} users", d.name, name, csr->row_ptr.size(), d.n_users));
+    for (int32_t u = 0; u < d.n_users; ++u) {
+      if (csr->row_ptr[u + 1] < csr->row_ptr[u]) throw Error(fmt::format("dataset {}: {} split: row_ptr decreases at user {}", d.name, name, u));
+      for (int64_t k = csr->row_ptr[u]; k < csr->row_ptr[u + 1]; ++k) {
+        if (csr->col[k] < 0 || csr->col[k] >= d.n_items)
+          throw Error(fmt::format("dataset {}: {} split: user {} has item {} outside [0, {})", d.name, name, u, csr->col[k], d.n_items));
+        if (k > csr->row_ptr[u] && csr->col[k] <= csr->col[k - 1])
+          throw Error(fmt::format("dataset {}: {} split: items of user {} are not sorted and unique", d.name, name, u));
+      }
+    }
+  }
+  for (const auto& f : d.features)
+    if (f.rows != d.n_items || f.values.size() != static_cast<size_t>(f.rows * f.cols))
+      throw Error(fmt::format("dataset {}: feature {} is {}x{} for {} items", d.name, f.name, f.rows, f.cols, d.n_items));
+  if (!d.user_ids.empty() && d.user_ids.size() != static_cast<size_t>(d.n_users)) throw Error(fmt::format("dataset {}: user id map size", d.name));
+  if (!d.item_ids.empty() && d.item_ids.size() != static_cast<size_t>(d.n_items)) throw Error(fmt::format("dataset {}: item id map size", d.name));
+}
+
+}  // namespace mmgraph
