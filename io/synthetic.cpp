@@ -93,8 +93,9 @@ SyntheticOptions parse_synthetic_spec(const std::string& spec) {
   return o;
 }
 
-// Each user u draws deg(u) ∝ activity(u) distinct items (at least 3). Candidate
-// items are proposed from the popularity law (4 deg(u) of them, at least 64) and
+// Each user u draws deg(u) ∝ activity(u) distinct items (at least 3, at most
+// items / 2, scaled so that the degrees add up to `interactions`). Candidate
+// items are proposed from the popularity law (8 deg(u) of them, at least 64) and
 // deg(u) are kept by weighted sampling without replacement with weights
 // exp(<z_u, z_i> / T) (Efraimidis-Spirakis keys), so the item law is close to
 // popularity x softmax(preference / T). Latent entries have std k^-1/4, so
@@ -111,6 +112,20 @@ Dataset make_synthetic_dataset(const SyntheticOptions& o) {
   double activity_sum = 0;
   for (double a : activity) activity_sum += a;
   const int32_t max_degree = std::max(3, o.items / 2);
+  // Degrees clamp(round(c a_u), 3, max_degree) with c found by bisection so that
+  // they add up to the requested number of interactions despite the clamping.
+  auto degree_of = [&](double c, int32_t u) {
+    return static_cast<int32_t>(std::clamp<double>(std::round(c * activity[u]), 3.0, max_degree));
+  };
+  double lo = 0, hi = static_cast<double>(o.interactions) / activity_sum;
+  auto total = [&](double c) {
+    int64_t t = 0;
+    for (int32_t u = 0; u < o.users; ++u) t += degree_of(c, u);
+    return t;
+  };
+  while (total(hi) < o.interactions && hi < 1e18) hi *= 2;
+  for (int it = 0; it < 60; ++it) (total((lo + hi) / 2) < o.interactions ? lo : hi) = (lo + hi) / 2;
+  const double degree_scale = hi;
   std::vector<io::Interaction> rows;
   rows.reserve(static_cast<size_t>(o.interactions) + 3 * static_cast<size_t>(o.users));
   std::uniform_real_distribution<double> unit(std::numeric_limits<double>::min(), 1.0);
@@ -118,9 +133,8 @@ Dataset make_synthetic_dataset(const SyntheticOptions& o) {
   std::set<int32_t> chosen;
   for (int32_t u = 0; u < o.users; ++u) {
     const float* zu = &user_latent[static_cast<size_t>(u) * k];
-    const auto degree = static_cast<int32_t>(std::clamp<double>(
-        std::round(static_cast<double>(o.interactions) * activity[u] / activity_sum), 3.0, max_degree));
-    const int32_t n_candidates = std::max(64, 4 * degree);
+    const int32_t degree = degree_of(degree_scale, u);
+    const int32_t n_candidates = std::max(64, 8 * degree);
     keyed.clear();
     for (int32_t c = 0; c < n_candidates; ++c) {
       const int32_t i = pick_item(rng);

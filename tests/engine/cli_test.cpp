@@ -10,15 +10,15 @@
 namespace mmgraph {
 namespace {
 
-struct Run {
+struct CliRun {
   int code;
   std::string output;  // stdout and stderr
 };
 
-Run run_cli(const std::string& args) {
+CliRun run_cli(const std::string& args) {
   const std::string command = std::string(MMGRAPH_BINARY_DIR) + "/mmgraph " + args + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
-  Run r{-1, ""};
+  CliRun r{-1, ""};
   if (!pipe) return r;
   std::array<char, 4096> buf;
   while (fgets(buf.data(), buf.size(), pipe)) r.output += buf.data();
@@ -28,7 +28,7 @@ Run run_cli(const std::string& args) {
 }
 
 TEST(Cli, TrainsOnSyntheticDataAndPrintsMetrics) {
-  const Run r = run_cli("train --data synthetic:users=200,items=120,interactions=3000 --set epochs=2 "
+  const CliRun r = run_cli("train --data synthetic:users=200,items=120,interactions=3000 --set epochs=2 "
                         "--set embedding_size=8 --device cpu -q");
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("test:"), std::string::npos) << r.output;
@@ -38,7 +38,7 @@ TEST(Cli, TrainsOnSyntheticDataAndPrintsMetrics) {
 TEST(Cli, InputErrorsExitWithCode2AndNameTheProblem) {
   testing::TempDir dir;
   const auto config = dir.write("c.yaml", "n_layers: 2\nbogus_key: 1\n");
-  Run r = run_cli("train --config " + config + " --data synthetic:users=50,items=40,interactions=500");
+  CliRun r = run_cli("train --config " + config + " --data synthetic:users=50,items=40,interactions=500");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("bogus_key"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("line 2"), std::string::npos) << r.output;
@@ -59,7 +59,7 @@ TEST(Cli, InputErrorsExitWithCode2AndNameTheProblem) {
 TEST(Cli, PrepareWritesACacheThatTrainLoads) {
   testing::TempDir dir;
   const std::string out = (dir.path() / "cache").string();
-  Run r = run_cli("prepare --data synthetic:users=100,items=80,interactions=1500 --out " + out);
+  CliRun r = run_cli("prepare --data synthetic:users=100,items=80,interactions=1500 --out " + out);
   ASSERT_EQ(r.code, 0) << r.output;
   r = run_cli("info --data " + out);
   EXPECT_EQ(r.code, 0) << r.output;

@@ -1,0 +1,75 @@
+// The binary dataset cache: exact round trip, corruption detected and named.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "mmgraph/dataset.h"
+#include "mmgraph/errors.h"
+#include "mmgraph/synthetic.h"
+#include "support/temp_dir.h"
+
+namespace mmgraph {
+namespace {
+
+TEST(BinaryCache, RoundTripIsExact) {
+  SyntheticOptions s;
+  s.users = 120;
+  s.items = 90;
+  s.interactions = 2000;
+  Dataset d = make_synthetic_dataset(s);
+  d.user_ids.resize(120);
+  for (int u = 0; u < 120; ++u) d.user_ids[u] = "user-" + std::to_string(u);
+  testing::TempDir dir;
+  const std::string out = (dir.path() / "cache").string();
+  save_dataset_binary(d, out);
+  const Dataset r = load_dataset(out);
+  EXPECT_EQ(r.name, d.name);
+  EXPECT_EQ(r.n_users, d.n_users);
+  EXPECT_EQ(r.n_items, d.n_items);
+  EXPECT_EQ(r.train.row_ptr, d.train.row_ptr);
+  EXPECT_EQ(r.train.col, d.train.col);
+  EXPECT_EQ(r.valid.col, d.valid.col);
+  EXPECT_EQ(r.test.col, d.test.col);
+  ASSERT_EQ(r.features.size(), d.features.size());
+  for (size_t f = 0; f < d.features.size(); ++f) {
+    EXPECT_EQ(r.features[f].name, d.features[f].name);
+    EXPECT_EQ(r.features[f].values, d.features[f].values);
+  }
+  EXPECT_EQ(r.user_ids, d.user_ids);
+  EXPECT_TRUE(r.item_ids.empty());
+  for (const auto& e : std::filesystem::directory_iterator(out))
+    EXPECT_EQ(e.path().extension(), e.path().filename() == "manifest.json" ? ".json" : e.path().extension()) << "no temp files left";
+}
+
+TEST(BinaryCache, CorruptionIsNamed) {
+  SyntheticOptions s;
+  s.users = 50;
+  s.items = 40;
+  s.interactions = 600;
+  const Dataset d = make_synthetic_dataset(s);
+  testing::TempDir dir;
+  const std::string out = (dir.path() / "cache").string();
+  save_dataset_binary(d, out);
+  {
+    std::fstream f(out + "/train_col.bin", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(5);
+    f.put('\x7f');
+  }
+  try {
+    load_dataset(out);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("train_col.bin"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos) << e.what();
+  }
+  std::filesystem::resize_file(out + "/test_col.bin", 3);
+  EXPECT_THROW(load_dataset(out), InputError);
+  std::ofstream(out + "/manifest.json") << "{\"format\": \"something else\"}";
+  EXPECT_THROW(load_dataset(out), InputError);
+  std::ofstream(out + "/manifest.json") << "{\"format\": ";
+  EXPECT_THROW(load_dataset(out), InputError);
+}
+
+}  // namespace
+}  // namespace mmgraph
