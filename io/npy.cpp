@@ -148,7 +148,7 @@ NpyArray parse_npy(std::string_view bytes, const std::string& source) {
   out.values.resize(count);
   const char* p = bytes.data() + data_start;
   if (item == 4) {
-    std::memcpy(out.values.data(), p, count * 4);
+    if (count > 0) std::memcpy(out.values.data(), p, count * 4);
   } else if (item == 2) {
     for (size_t e = 0; e < count; ++e) {
       uint16_t h;

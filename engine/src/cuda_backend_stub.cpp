@@ -1,5 +1,5 @@
-// CPU-only builds: the CUDA backend is absent; selecting it is an error.
-#if !defined(MMGRAPH_HAVE_CUDA)
+// CPU-only builds (MMGRAPH_CUDA=OFF or no toolkit): there is no CUDA backend,
+// and selecting it is an input error.
 #include "engine/src/backend.h"
 #include "mmgraph/errors.h"
 
@@ -12,4 +12,3 @@ std::unique_ptr<Backend> make_cuda_backend(int) {
 int cuda_device_count() { return 0; }
 
 }  // namespace mmgraph::detail
-#endif
