@@ -15,6 +15,7 @@ if(NOT MMGRAPH_CUDA STREQUAL "OFF")
     enable_language(CUDA)
     set(CMAKE_CUDA_STANDARD 17)  # CMake 3.25 has no CUDA20 flags for nvcc 13
     set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)  # one runtime: the library links CUDA::cudart
     find_package(CUDAToolkit REQUIRED)
     set(MMGRAPH_WITH_CUDA ON)
     message(STATUS "mmgraph: CUDA backend ON (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, architectures ${CMAKE_CUDA_ARCHITECTURES})")

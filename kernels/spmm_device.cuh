@@ -80,7 +80,7 @@ __device__ inline int64_t split_row_at(const CsrView& a, int64_t chunk, int64_t 
 }
 
 // Zeroes split_acc rows of the split rows (one warp per boundary).
-__global__ void spmm_zero_split_rows(CsrView a, int64_t d, int64_t chunk, int64_t n_boundaries, float* split_acc) {
+static __global__ void spmm_zero_split_rows(CsrView a, int64_t d, int64_t chunk, int64_t n_boundaries, float* split_acc) {
   const int64_t warp = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
   const int lane = threadIdx.x % 32;
   if (warp >= n_boundaries) return;

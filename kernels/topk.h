@@ -23,9 +23,10 @@ void topk_masked_rows_cpu(int64_t n_rows, int64_t n_cols, const float* scores, i
                           int64_t first_user, const RowMasks& masks, int k, int32_t* out_idx,
                           float* out_score);
 
-// CUDA twin: never sorts whole rows (per-warp candidate selection + merge).
-// k <= kMaxTopK.
-void topk_masked_rows_cuda(int64_t n_rows, int64_t n_cols, const float* scores, int64_t ld,
+// CUDA twin: never sorts whole rows (radix select of the K-th score, then a
+// ranking of the <= K winners). k <= kMaxTopK. It overwrites the masked entries
+// of `scores` with -inf (the block of scores is scratch of the evaluator).
+void topk_masked_rows_cuda(int64_t n_rows, int64_t n_cols, float* scores, int64_t ld,
                            int64_t first_user, const RowMasks& masks, int k, int32_t* out_idx,
                            float* out_score, cudaStream_t stream);
 
