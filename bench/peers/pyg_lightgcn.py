@@ -92,7 +92,7 @@ def evaluate(model, edge_index, n_users, n_items, truth, masks, k=20, block=4096
                 rows = [pos[u] for u in block_users for _ in mask.get(u, [])]
                 cols = [i for u in block_users for i in mask.get(u, [])]
                 scores[rows, cols] = -float("inf")
-            top = torch.topk(scores, k, dim=1).indices.numpy()
+            top = torch.topk(scores, k, dim=1).indices.cpu().numpy()
             for r, u in enumerate(block_users):
                 t = set(truth[u])
                 hits = np.array([1.0 if i in t else 0.0 for i in top[r]])
@@ -113,8 +113,9 @@ def run_pyg(args, train, valid, test, n_users, n_items):
         seen[u].update(items)
     src = torch.tensor(np.concatenate([pair_user, pair_item + n_users]))
     dst = torch.tensor(np.concatenate([pair_item + n_users, pair_user]))
-    edge_index = torch.stack([src, dst])
-    model = LightGCN(n_users + n_items, args.dim, args.layers)
+    dev = torch.device(args.pyg_device)
+    edge_index = torch.stack([src, dst]).to(dev)
+    model = LightGCN(n_users + n_items, args.dim, args.layers).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     n = len(pair_user)
     best, best_epoch, bad, test_at_best, times = -1.0, 0, 0, (0.0, 0.0), []
@@ -130,7 +131,7 @@ def run_pyg(args, train, valid, test, n_users, n_items):
             for b in range(len(idx)):  # rejection of training items, as mmgraph's sampler
                 while neg[b] in seen[u[b]]:
                     neg[b] = rng.integers(0, n_items)
-            u_t, p_t, n_t = torch.tensor(u), torch.tensor(p + n_users), torch.tensor(neg + n_users)
+            u_t, p_t, n_t = (torch.tensor(a, device=dev) for a in (u, p + n_users, neg + n_users))
             emb = model.get_embedding(edge_index)
             pos_rank = (emb[u_t] * emb[p_t]).sum(-1)
             neg_rank = (emb[u_t] * emb[n_t]).sum(-1)
@@ -142,7 +143,9 @@ def run_pyg(args, train, valid, test, n_users, n_items):
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss)
+            total += float(loss)  # synchronises the device once per step, as a training loop that logs does
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
         times.append(time.time() - t0)
         rec, _ = evaluate(model, edge_index, n_users, n_items, valid, [train])
         print(f"pyg epoch {epoch}: loss {total / ((n + args.batch - 1) // args.batch):.4f} "
@@ -165,7 +168,8 @@ def main():
     ap.add_argument("--mmgraph", default="build/mmgraph")
     ap.add_argument("--config", default="configs/lightgcn.yaml")
     ap.add_argument("--mmgraph-log", help="reuse this JSONL log instead of running mmgraph")
-    ap.add_argument("--device", default="cpu", help="mmgraph device (PyG runs on the CPU here)")
+    ap.add_argument("--device", default="cpu", help="mmgraph device: cpu, cuda, cuda:N")
+    ap.add_argument("--pyg-device", default="cpu", help="torch device of the PyG run: cpu or cuda")
     ap.add_argument("--layers", type=int, default=3)
     ap.add_argument("--reg", type=float, default=1e-4)
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -194,7 +198,8 @@ def main():
     print(f"pyg:     {theirs['sec_per_epoch']:.3f} s/epoch, {theirs['epochs']} epochs, best epoch "
           f"{theirs['best_epoch']}, test Recall@20 {theirs['recall20']:.4f} NDCG@20 {theirs['ndcg20']:.4f}")
     print(f"speed-up (PyG s/epoch / mmgraph s/epoch): {theirs['sec_per_epoch'] / ours['sec_per_epoch']:.1f}x")
-    print(json.dumps({"mmgraph": ours, "pyg": theirs, "torch_threads": torch.get_num_threads()}))
+    print(json.dumps({"mmgraph": ours, "pyg": theirs, "torch_threads": torch.get_num_threads(),
+                      "pyg_device": args.pyg_device, "mmgraph_device": args.device}))
 
 
 if __name__ == "__main__":
