@@ -19,6 +19,7 @@
 #include <cstdint>
 
 #include "kernels/common.h"
+#include "kernels/spmm_chunks.h"
 
 namespace mmgraph::kernels::detail {
 
@@ -60,25 +61,6 @@ struct Vec<float4> {
   }
 };
 
-// First index r in [0, n] with row_ptr[r] >= k.
-__device__ inline int64_t lower_bound_row(const int64_t* row_ptr, int64_t n, int64_t k) {
-  int64_t lo = 0, hi = n + 1;
-  while (lo < hi) {
-    const int64_t mid = lo + (hi - lo) / 2;
-    if (row_ptr[mid] < k) lo = mid + 1; else hi = mid;
-  }
-  return lo;
-}
-
-// The split row cut by boundary b (a multiple of the chunk) when b is the first
-// boundary inside it, else -1. Every split row has exactly one such boundary.
-__device__ inline int64_t split_row_at(const CsrView& a, int64_t chunk, int64_t b) {
-  const int64_t r_lo = lower_bound_row(a.row_ptr, a.n_rows, b);  // first row starting at or after b
-  if (a.row_ptr[r_lo] == b) return -1;  // a row starts at b: b cuts nothing (b < nnz, so r_lo <= n_rows)
-  const int64_t r = r_lo - 1;                                      // row_ptr[r] < b < row_ptr[r + 1]
-  return a.row_ptr[r] >= b - chunk ? r : -1;
-}
-
 // Zeroes split_acc rows of the split rows (one warp per boundary).
 static __global__ void spmm_zero_split_rows(CsrView a, int64_t d, int64_t chunk, int64_t n_boundaries, float* split_acc) {
   const int64_t warp = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
@@ -116,12 +98,8 @@ __global__ void __launch_bounds__(256) spmm_csr_chunked(CsrView a, int64_t d, co
   const int64_t k1 = min(k0 + chunk, a.nnz);
   const bool last_warp = warp == n_chunks - 1;
 
-  int64_t r = lower_bound_row(a.row_ptr, a.n_rows, k0);
-  // A row that started before k0 and continues into this chunk.
-  if (r > 0 && k0 < a.nnz && (r > a.n_rows || a.row_ptr[r] > k0)) --r;
-  for (; r < a.n_rows; ++r) {
+  for (int64_t r = chunk_first_row(a, chunk, warp); chunk_owns_row(a, k1, last_warp, r); ++r) {
     const int64_t row_begin = a.row_ptr[r], row_end = a.row_ptr[r + 1];
-    if (row_begin >= k1 && !(last_warp && row_begin == a.nnz)) break;
     const int64_t s = max(row_begin, k0), e = min(row_end, k1);
     const bool full = row_begin >= k0 && row_end <= k1;
     V acc[T];
