@@ -38,7 +38,7 @@ void print_dataset(const mmgraph::Dataset& data, double seconds) {
   for (const auto& f : data.features)
     std::fprintf(stderr, ", %s %lldx%lld", f.name.c_str(), static_cast<long long>(f.rows),
                  static_cast<long long>(f.cols));
-  std::fprintf(stderr, " (loaded in %.2fs)\n", seconds);
+  std::fprintf(stderr, " (loaded in %.3f s)\n", seconds);
 }
 
 mmgraph::Dataset load_timed(const DataArgs& args) {
