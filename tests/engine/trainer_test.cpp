@@ -1,6 +1,7 @@
 // End-to-end training on the CPU backend with the synthetic data set.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -118,6 +119,11 @@ TEST(Trainer, RejectsBadDeviceAndEmptyTraining) {
   TrainConfig c = quick_config();
   c.device = "cuda:7";
   EXPECT_THROW(train(data, c, opt), InputError);
+  c.device = "cpu";
+  Dataset empty = data;
+  empty.train.col.clear();
+  std::fill(empty.train.row_ptr.begin(), empty.train.row_ptr.end(), 0);
+  EXPECT_THROW(train(empty, c, opt), InputError);
 }
 
 }  // namespace
