@@ -1,5 +1,7 @@
-// CUDA Adam: dense (one thread per element) and lazy rows (one warp per row).
+// CUDA Adam: dense (one thread per float4, fused read-update-write) and lazy
+// rows (one warp per row).
 #include <cmath>
+#include <cstdint>
 
 #include "kernels/adam.h"
 #include "kernels/cuda_check.h"
@@ -27,10 +29,26 @@ __device__ __forceinline__ void adam_element(const AdamScalars& s, float& param,
   param -= s.lr_t * m / (sqrtf(v) * s.inv_sqrt_bc2 + s.eps);
 }
 
-// One thread per element; param/grad/m/v each read and written once.
-__global__ void adam_dense(int64_t n, AdamScalars s, float* __restrict__ param, const float* __restrict__ grad,
-                           float* __restrict__ m, float* __restrict__ v) {
-  const int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+// One thread per 4 elements (float4 loads and stores; `n_vec4` vectors), then
+// one thread per element of the scalar tail [4 n_vec4, n). param, grad, m, v
+// are each read and written once; the same per-element arithmetic either way.
+__global__ void adam_dense(int64_t n, int64_t n_vec4, AdamScalars s, float* __restrict__ param,
+                           const float* __restrict__ grad, float* __restrict__ m, float* __restrict__ v) {
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n_vec4) {
+    float4 p = reinterpret_cast<float4*>(param)[i], mm = reinterpret_cast<float4*>(m)[i],
+           vv = reinterpret_cast<float4*>(v)[i];
+    const float4 g = __ldg(reinterpret_cast<const float4*>(grad) + i);
+    adam_element(s, p.x, g.x, mm.x, vv.x);
+    adam_element(s, p.y, g.y, mm.y, vv.y);
+    adam_element(s, p.z, g.z, mm.z, vv.z);
+    adam_element(s, p.w, g.w, mm.w, vv.w);
+    reinterpret_cast<float4*>(param)[i] = p;
+    reinterpret_cast<float4*>(m)[i] = mm;
+    reinterpret_cast<float4*>(v)[i] = vv;
+    return;
+  }
+  const int64_t e = 4 * n_vec4 + (i - n_vec4);
   if (e < n) {
     float p = param[e], mm = m[e], vv = v[e];
     adam_element(s, p, grad[e], mm, vv);
@@ -54,20 +72,16 @@ __global__ void adam_rows(int64_t n_rows, const int32_t* __restrict__ rows, int6
 
 void adam_dense_cuda(int64_t n, const AdamParams& p, float* param, const float* grad, float* m, float* v,
                      cudaStream_t stream) {
-  if (n == 0) return;
-  constexpr int kBlock = 256;
-  adam_dense<<<static_cast<unsigned>(cuda::div_round_up<int64_t>(n, kBlock)), kBlock, 0, stream>>>(
-      n, adam_scalars(p), param, grad, m, v);
-  MMGRAPH_CUDA_CHECK_LAUNCH(stream);
+  const bool vec = cuda::is_aligned16(param) && cuda::is_aligned16(grad) && cuda::is_aligned16(m) &&
+                   cuda::is_aligned16(v);
+  const int64_t n_vec4 = vec ? n / 4 : 0;
+  const int64_t threads = n_vec4 + (n - 4 * n_vec4);
+  cuda::launch("adam_dense", &adam_dense, threads, 256, stream, n, n_vec4, adam_scalars(p), param, grad, m, v);
 }
 
 void adam_rows_cuda(int64_t n_rows, const int32_t* rows, int64_t d, const AdamParams& p, float* param,
                     const float* grad, float* m, float* v, cudaStream_t stream) {
-  if (n_rows == 0) return;
-  constexpr int kBlock = 256;
-  adam_rows<<<static_cast<unsigned>(cuda::div_round_up<int64_t>(n_rows * 32, kBlock)), kBlock, 0, stream>>>(
-      n_rows, rows, d, adam_scalars(p), param, grad, m, v);
-  MMGRAPH_CUDA_CHECK_LAUNCH(stream);
+  cuda::launch("adam_rows", &adam_rows, n_rows * 32, 256, stream, n_rows, rows, d, adam_scalars(p), param, grad, m, v);
 }
 
 }  // namespace mmgraph::kernels

@@ -12,7 +12,6 @@ namespace mmgraph::kernels {
 namespace {
 
 constexpr int kBlock = 256;
-constexpr int kWarpsPerBlock = kBlock / 32;
 constexpr int kSlots = 6;  // gradient rows per triple: u, i+, i- (reps), u0, i+0, i-0
 
 __device__ float warp_sum(float v) {
@@ -205,9 +204,7 @@ void bpr_loss_fused_cuda(const BprBatch& batch, int64_t d, const float* user_rep
             {grad_user_rep, grad_item_rep, grad_user_emb0, grad_item_emb0},
             reinterpret_cast<float*>(base + layout.terms),
             deterministic ? reinterpret_cast<float*>(base + layout.contrib) : nullptr};
-  const auto warps_grid = [](int64_t warps) { return static_cast<unsigned>(cuda::div_round_up<int64_t>(warps, kWarpsPerBlock)); };
-  bpr_triples<<<warps_grid(batch.size), kBlock, 0, stream>>>(a);
-  MMGRAPH_CUDA_CHECK_LAUNCH(stream);
+  cuda::launch("bpr_triples", &bpr_triples, batch.size * 32, kBlock, stream, a);
   if (deterministic) {
     const int64_t n = batch.size * kSlots;
     auto* keys_in = reinterpret_cast<unsigned long long*>(base + layout.keys_in);
@@ -217,17 +214,16 @@ void bpr_loss_fused_cuda(const BprBatch& batch, int64_t d, const float* user_rep
     // With L = 0 the rep and layer-0 gradients are the same buffers: merge their keys.
     const int slot3 = grad_user_emb0 == grad_user_rep ? 0 : 2;
     const int slot45 = grad_item_emb0 == grad_item_rep ? 1 : 3;
-    bpr_contribution_keys<<<static_cast<unsigned>(cuda::div_round_up<int64_t>(n, kBlock)), kBlock, 0, stream>>>(
-        batch, slot3, slot45, keys_in, index_in);
-    MMGRAPH_CUDA_CHECK_LAUNCH(stream);
+    cuda::launch("bpr_contribution_keys", &bpr_contribution_keys, n, kBlock, stream, batch, slot3, slot45, keys_in,
+                 index_in);
     size_t cub_bytes = layout.cub_bytes;
     MMGRAPH_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(base + layout.cub, cub_bytes, keys_in, keys_out, index_in,
                                                        index_out, static_cast<int>(n), 0, 34, stream));
-    bpr_segmented_sum<<<warps_grid(n), kBlock, 0, stream>>>(n, d, keys_out, index_out, a.contrib, a);
-    MMGRAPH_CUDA_CHECK_LAUNCH(stream);
+    cuda::launch("bpr_segmented_sum", &bpr_segmented_sum, n * 32, kBlock, stream, n, d, keys_out, index_out,
+                 a.contrib, a);
   }
-  bpr_loss_reduce<<<1, kBlock, 0, stream>>>(batch.size, a.loss_terms, a.inv_b, reg_weight, loss_out);
-  MMGRAPH_CUDA_CHECK_LAUNCH(stream);
+  cuda::launch("bpr_loss_reduce", &bpr_loss_reduce, kBlock, kBlock, stream, batch.size, a.loss_terms, a.inv_b,
+               reg_weight, loss_out);
 }
 
 }  // namespace mmgraph::kernels

@@ -17,9 +17,10 @@ namespace {
 
 constexpr int kBlock = 256;
 
-// Monotone map float -> uint32 (larger float, larger key).
+// Monotone map float -> uint32 (larger float, larger key). -0 and +0 get the
+// same key: they compare equal, so they tie (lower item id first) as on the CPU.
 __device__ __forceinline__ uint32_t order_key(float f) {
-  const uint32_t u = __float_as_uint(f);
+  const uint32_t u = f == 0.0f ? 0u : __float_as_uint(f);
   return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
 }
 
@@ -113,9 +114,8 @@ void topk_masked_rows_cuda(int64_t n_rows, int64_t n_cols, float* scores, int64_
                            const RowMasks& masks, int k, int32_t* out_idx, float* out_score, cudaStream_t stream) {
   if (n_rows == 0) return;
   if (k <= 0 || k > kMaxTopK) throw Error("topk_masked_rows_cuda: k must be in 1.." + std::to_string(kMaxTopK));
-  topk_masked_rowblock<<<static_cast<unsigned>(n_rows), kBlock, 0, stream>>>(n_cols, scores, ld, first_user, masks,
-                                                                              k, out_idx, out_score);
-  MMGRAPH_CUDA_CHECK_LAUNCH(stream);
+  cuda::launch("topk_masked_rowblock", &topk_masked_rowblock, n_rows * kBlock, kBlock, stream, n_cols, scores, ld,
+               first_user, masks, k, out_idx, out_score);
 }
 
 }  // namespace mmgraph::kernels
