@@ -1,5 +1,8 @@
-// CUDA LightGCN propagation: each layer is one chunked SpMM whose epilogue
-// accumulates the layer mean (forward) or the Horner sum (backward).
+// CUDA LightGCN propagation: each layer is one chunked SpMM (spmm_device.cuh)
+// whose epilogue accumulates the layer mean (forward) or the Horner sum
+// (backward), so no layer needs a separate pass over [N x d]. The first layer
+// reads x0 (forward) or g (backward) directly and scales in the epilogue; the
+// last forward layer does not store its layer output (nothing reads it).
 #include "kernels/cuda_check.h"
 #include "kernels/lightgcn.h"
 #include "kernels/spmm_device.cuh"
@@ -8,97 +11,89 @@ namespace mmgraph::kernels {
 
 namespace {
 
-// out[e] = c * in[e]; one thread per element.
-__global__ void scale_copy(int64_t n, float c, const float* __restrict__ in, float* __restrict__ out) {
+using detail::VecOps;
+
+// dst[e] += src[e]; one thread per element.
+__global__ void add_into(int64_t n, const float* __restrict__ src, float* __restrict__ dst) {
   const int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (e < n) out[e] = c * in[e];
+  if (e < n) dst[e] += src[e];
 }
 
-// out[e] += c * in[e]; one thread per element.
-__global__ void scale_add(int64_t n, float c, const float* __restrict__ in, float* __restrict__ out) {
-  const int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (e < n) out[e] += c * in[e];
-}
-
-void launch_elementwise(void (*kernel)(int64_t, float, const float*, float*), int64_t n, float c, const float* in,
-                        float* out, cudaStream_t stream) {
-  if (n == 0) return;
-  constexpr int kBlock = 256;
-  kernel<<<static_cast<unsigned>(cuda::div_round_up<int64_t>(n, kBlock)), kBlock, 0, stream>>>(n, c, in, out);
-  MMGRAPH_CUDA_CHECK_LAUNCH(stream);
-}
-
-// Forward layer: y = A cur; out += c y.
-struct ForwardLayerEpilogue {
+// Forward layer with v = (A cur)[r, j..]: y = v (unless y is null, last layer);
+// out = c x0 + c v on the first layer (x0 non-null), out += c v after.
+struct ForwardEpilogue {
   float* y;
   float* out;
+  const float* x0;
   float c;
   int64_t d;
-  __device__ void full(int64_t r, int64_t j, float v) const {
-    y[r * d + j] = v;
-    out[r * d + j] += c * v;
+  template <typename V>
+  __device__ void operator()(int64_t r, int64_t j, V v) const {
+    using Ops = VecOps<V>;
+    const int64_t o = r * d + j;
+    if (y) Ops::store(y + o, v);
+    const V base = x0 ? Ops::scale(c, Ops::load_ro(x0 + o)) : Ops::load(out + o);
+    Ops::store(out + o, Ops::fma(c, v, base));
   }
-  __device__ void fixup(int64_t r, int64_t j) const { out[r * d + j] += c * y[r * d + j]; }
+  bool aligned16() const { return cuda::is_aligned16(y) && cuda::is_aligned16(out) && cuda::is_aligned16(x0); }
 };
 
-// Backward inner layer: next = c g + A h (split rows accumulate A h in next).
-struct BackwardInnerEpilogue {
-  float* next;
+// Backward (Horner) layer with v = (A h)[r, j..]: dst = c g + scale_v v, or
+// dst += c g + scale_v v on the last layer (dst = grad_x0). The first layer
+// multiplies g itself by A, hence scale_v = c there (h_0 = c g) and 1 after.
+struct BackwardEpilogue {
+  float* dst;
   const float* g;
   float c;
+  float scale_v;
+  bool accumulate;
   int64_t d;
-  __device__ void full(int64_t r, int64_t j, float v) const { next[r * d + j] = c * g[r * d + j] + v; }
-  __device__ void fixup(int64_t r, int64_t j) const { next[r * d + j] += c * g[r * d + j]; }
-};
-
-// Backward last layer: grad_x0 += c g + A h (split rows accumulate A h in scratch).
-struct BackwardLastEpilogue {
-  float* grad_x0;
-  const float* scratch;
-  const float* g;
-  float c;
-  int64_t d;
-  __device__ void full(int64_t r, int64_t j, float v) const { grad_x0[r * d + j] += c * g[r * d + j] + v; }
-  __device__ void fixup(int64_t r, int64_t j) const {
-    grad_x0[r * d + j] += c * g[r * d + j] + scratch[r * d + j];
+  template <typename V>
+  __device__ void operator()(int64_t r, int64_t j, V v) const {
+    using Ops = VecOps<V>;
+    const int64_t o = r * d + j;
+    V val = Ops::fma(scale_v, v, Ops::scale(c, Ops::load_ro(g + o)));
+    if (accumulate) val = Ops::add(Ops::load(dst + o), val);
+    Ops::store(dst + o, val);
   }
+  bool aligned16() const { return cuda::is_aligned16(dst) && cuda::is_aligned16(g); }
 };
 
 }  // namespace
 
 void lightgcn_forward_cuda(const CsrView& adj, int64_t d, int n_layers, const float* x0, float* out, float* work,
-                           cudaStream_t stream) {
+                           void* spmm_scratch, cudaStream_t stream) {
   const int64_t n = adj.n_rows;
+  if (n_layers == 0) {
+    if (n * d > 0)
+      MMGRAPH_CUDA_CHECK(cudaMemcpyAsync(out, x0, static_cast<size_t>(n * d) * sizeof(float),
+                                         cudaMemcpyDeviceToDevice, stream));
+    return;
+  }
   const float c = 1.0f / static_cast<float>(n_layers + 1);
-  launch_elementwise(scale_copy, n * d, c, x0, out, stream);
   const float* cur = x0;
   for (int l = 1; l <= n_layers; ++l) {
-    float* next = work + ((l - 1) % 2) * n * d;
-    detail::spmm_csr_launch(adj, d, cur, next, ForwardLayerEpilogue{next, out, c, d}, stream);
-    MMGRAPH_CUDA_CHECK_LAUNCH(stream);
-    cur = next;
+    float* y = l == n_layers ? nullptr : work + ((l - 1) % 2) * n * d;
+    detail::spmm_csr_launch(adj, d, cur, spmm_scratch, ForwardEpilogue{y, out, l == 1 ? x0 : nullptr, c, d}, stream);
+    cur = y;
   }
 }
 
 void lightgcn_backward_cuda(const CsrView& adj, int64_t d, int n_layers, const float* grad_out, float* grad_x0,
-                            float* work, cudaStream_t stream) {
+                            float* work, void* spmm_scratch, cudaStream_t stream) {
   const int64_t n = adj.n_rows;
-  const float c = 1.0f / static_cast<float>(n_layers + 1);
   if (n_layers == 0) {
-    launch_elementwise(scale_add, n * d, 1.0f, grad_out, grad_x0, stream);
+    cuda::launch("add_into", &add_into, n * d, 256, stream, n * d, grad_out, grad_x0);
     return;
   }
-  float* h = work;
-  launch_elementwise(scale_copy, n * d, c, grad_out, h, stream);
+  const float c = 1.0f / static_cast<float>(n_layers + 1);
+  const float* h = grad_out;
   for (int l = 1; l <= n_layers; ++l) {
-    float* next = work + (l % 2) * n * d;
-    if (l == n_layers) {
-      detail::spmm_csr_launch(adj, d, h, next, BackwardLastEpilogue{grad_x0, next, grad_out, c, d}, stream);
-    } else {
-      detail::spmm_csr_launch(adj, d, h, next, BackwardInnerEpilogue{next, grad_out, c, d}, stream);
-    }
-    MMGRAPH_CUDA_CHECK_LAUNCH(stream);
-    h = next;
+    const bool last = l == n_layers;
+    float* dst = last ? grad_x0 : work + ((l - 1) % 2) * n * d;
+    detail::spmm_csr_launch(adj, d, h, spmm_scratch, BackwardEpilogue{dst, grad_out, c, l == 1 ? c : 1.0f, last, d},
+                            stream);
+    h = dst;
   }
 }
 

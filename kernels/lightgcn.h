@@ -16,9 +16,12 @@ void lightgcn_forward_cpu(const CsrView& adj, int64_t d, int n_layers, const flo
 void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, const float* grad_out,
                            float* grad_x0, float* work);
 
+// CUDA twins. Besides work (2 N d floats), they take spmm_scratch: device
+// memory of spmm_csr_cuda_scratch_bytes(adj, d) bytes (kernels/spmm.h). Both
+// are bit-identical from run to run.
 void lightgcn_forward_cuda(const CsrView& adj, int64_t d, int n_layers, const float* x0,
-                           float* out, float* work, cudaStream_t stream);
+                           float* out, float* work, void* spmm_scratch, cudaStream_t stream);
 void lightgcn_backward_cuda(const CsrView& adj, int64_t d, int n_layers, const float* grad_out,
-                            float* grad_x0, float* work, cudaStream_t stream);
+                            float* grad_x0, float* work, void* spmm_scratch, cudaStream_t stream);
 
 }  // namespace mmgraph::kernels

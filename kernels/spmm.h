@@ -1,6 +1,7 @@
 #pragma once
 // Sparse x dense products with a CSR matrix: Y [n_rows x d] = A X, X [n_cols x d],
 // row-major, d any positive width (the CUDA path is fastest for d % 4 == 0).
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -12,9 +13,16 @@ namespace mmgraph::kernels {
 // non-zeros get zeros).
 void spmm_csr_cpu(const CsrView& a, int64_t d, const float* x, float* y);
 
-// CUDA twin (device pointers). Rows are split into chunks of at most
-// kSpmmChunk non-zeros so that power-law hubs are spread over many warps.
-void spmm_csr_cuda(const CsrView& a, int64_t d, const float* x, float* y, cudaStream_t stream);
+// CUDA twin (device pointers). The non-zeros are cut into equal chunks, one
+// per warp, so that power-law hubs are spread over many warps; a row crossing
+// chunk boundaries is summed from per-chunk partials in a fixed order, so the
+// result is bit-identical from run to run. scratch: device memory of
+// spmm_csr_cuda_scratch_bytes(a, d) bytes for those partials (null allowed when
+// that is 0; the size depends on the current device's SM count). d <= 1024
+// (<= 256 when d % 4 != 0 or a pointer is not 16-byte aligned).
+size_t spmm_csr_cuda_scratch_bytes(const CsrView& a, int64_t d);
+void spmm_csr_cuda(const CsrView& a, int64_t d, const float* x, float* y, void* scratch,
+                   cudaStream_t stream);
 
 // Host-side CSR owner used to build transposes and test inputs.
 struct CsrHost {

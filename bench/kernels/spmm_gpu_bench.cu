@@ -4,6 +4,9 @@
 // + n (8 + 4d) [row_ptr, output row]; FLOPs 2 nnz d.
 #include <cusparse.h>
 
+#include <map>
+#include <string>
+
 #include "bench_graphs.h"
 #include "gpu_bench_common.h"
 #include "kernels/lightgcn.h"
@@ -49,7 +52,8 @@ void spmm_mmgraph(benchmark::State& state) {
   if (!fits(a.col.size() * 8.0 + 2.0 * a.n_rows * d * 4)) return state.SkipWithError("graph does not fit in device memory");
   DeviceGraph g(a);
   Dev<float> x(random_values(a.n_cols * d, 1)), y(static_cast<size_t>(a.n_rows * d));
-  run_timed(state, [&] { kernels::spmm_csr_cuda(g.view, d, x.p, y.p, nullptr); });
+  Dev<char> scratch(kernels::spmm_csr_cuda_scratch_bytes(g.view, d));
+  run_timed(state, [&] { kernels::spmm_csr_cuda(g.view, d, x.p, y.p, scratch.p, nullptr); });
   report(state, spmm_bytes(a, d), 2.0 * static_cast<double>(a.col.size()) * d);
   state.SetLabel(std::string(graph_name(state.range(0))) + " nnz=" + std::to_string(a.col.size()));
 }
@@ -99,11 +103,13 @@ void lightgcn_fwd_bwd(benchmark::State& state) {
   DeviceGraph g(a);
   const int64_t nd = a.n_rows * d;
   Dev<float> x(random_values(nd, 3)), out(nd), grad(nd), work(2 * nd);
+  Dev<char> scratch(kernels::spmm_csr_cuda_scratch_bytes(g.view, d));
   run_timed(state, [&] {
-    kernels::lightgcn_forward_cuda(g.view, d, layers, x.p, out.p, work.p, nullptr);
-    kernels::lightgcn_backward_cuda(g.view, d, layers, out.p, grad.p, work.p, nullptr);
+    kernels::lightgcn_forward_cuda(g.view, d, layers, x.p, out.p, work.p, scratch.p, nullptr);
+    kernels::lightgcn_backward_cuda(g.view, d, layers, out.p, grad.p, work.p, scratch.p, nullptr);
   });
-  // 2 L SpMMs plus the epilogue streams (read + write of [N x d] per layer).
+  // 2 L SpMMs, each with an epilogue that reads and writes one more [N x d]
+  // stream (out or grad_x0, and g in the backward); counted as 8 N d bytes.
   report(state, 2.0 * layers * (spmm_bytes(a, d) + 8.0 * nd), 4.0 * layers * static_cast<double>(a.col.size()) * d);
   state.SetLabel(std::string(graph_name(state.range(0))) + " L=" + std::to_string(layers));
 }

@@ -43,6 +43,9 @@ class Resources {
     cudaStreamDestroy(stream_);
   }
   int device() const { return device_; }
+  // Makes this device current for the calling thread (the kernels' shape
+  // queries and launches use the current device).
+  void activate() const { MMGRAPH_CUDA_CHECK(cudaSetDevice(device_)); }
   cudaStream_t stream() const { return stream_; }
   cublasHandle_t cublas() const { return cublas_; }
 
@@ -70,6 +73,10 @@ struct DeviceCsr {
 
 class CudaBackend final : public Backend {
  public:
+  // Largest block of scores evaluate() keeps (1 GiB of floats): with millions
+  // of items the block shrinks below eval_batch_size users.
+  static constexpr int64_t kMaxScoreFloats = int64_t{1} << 28;
+
   explicit CudaBackend(int device) : res_(device) {}
 
   std::string describe() const override {
@@ -79,6 +86,7 @@ class CudaBackend final : public Backend {
   }
 
   void setup(const TrainProblem& problem) override {
+    res_.activate();
     problem_ = &problem;
     const TrainConfig& c = *problem.config;
     const Dataset& data = *problem.data;
@@ -86,7 +94,6 @@ class CudaBackend final : public Backend {
     layers_ = c.model == "bpr" ? 0 : c.n_layers;
     n_users_ = data.n_users;
     n_items_ = data.n_items;
-    const int64_t n = n_users_ + n_items_;
     const size_t nd = problem.init_emb.size();
     const auto& adj = problem.adjacency;
     adj_.upload(adj.n_rows, adj.n_cols, adj.row_ptr, adj.col, &adj.val, "adjacency");
@@ -100,6 +107,7 @@ class CudaBackend final : public Backend {
       rep_.allocate(nd, "representations");
       grad_rep_.allocate(nd, "representation gradients");
       work_.allocate(2 * nd, "propagation scratch");
+      spmm_scratch_.allocate(kernels::spmm_csr_cuda_scratch_bytes(adj_.view, d_), "SpMM partial sums");
     }
     const int64_t batch = c.train_batch_size;
     users_.allocate(static_cast<size_t>(batch), "batch");
@@ -113,23 +121,25 @@ class CudaBackend final : public Backend {
       MMGRAPH_CUDA_CHECK(cudaMemsetAsync(b->get(), 0, nd * sizeof(float), res_.stream()));
     sampler_ = kernels::SamplerInputs{data.train.nnz(), pair_user_.get(), train_.col.get(), train_.row_ptr.get(),
                                       train_.col.get(), static_cast<int32_t>(n_items_)};
-    eval_block_ = std::max<int64_t>(1, std::min<int64_t>(c.eval_batch_size, std::max<int64_t>(1, n_users_)));
+    // Users per scoring block: eval_batch_size, but at most kMaxScoreFloats scores.
+    eval_block_ = std::max<int64_t>(
+        1, std::min<int64_t>({c.eval_batch_size, n_users_, kMaxScoreFloats / std::max<int64_t>(1, n_items_)}));
     scores_.allocate(static_cast<size_t>(eval_block_ * n_items_), "evaluation scores");
     top_.allocate(static_cast<size_t>(eval_block_ * kernels::kMaxTopK), "evaluation top-K");
     metric_sums_.allocate(kernels::kRankingMetrics * 8, "metric sums");
     counted_.allocate(1, "metric count");
-    (void)n;
   }
 
   void train_step(uint64_t epoch, int64_t first, int64_t count, int64_t adam_step) override {
     const TrainConfig& c = *problem_->config;
+    res_.activate();
     cudaStream_t s = res_.stream();
     kernels::sample_bpr_triples_cuda(sampler_, c.seed, epoch, first, count, users_.get(), pos_.get(), neg_.get(), s);
     const size_t nd = emb_.size();
     float* rep = layers_ > 0 ? rep_.get() : emb_.get();
     float* grad_rep = layers_ > 0 ? grad_rep_.get() : grad_emb_.get();
     if (layers_ > 0) {
-      kernels::lightgcn_forward_cuda(adj_.view, d_, layers_, emb_.get(), rep, work_.get(), s);
+      kernels::lightgcn_forward_cuda(adj_.view, d_, layers_, emb_.get(), rep, work_.get(), spmm_scratch_.get(), s);
       MMGRAPH_CUDA_CHECK(cudaMemsetAsync(grad_rep_.get(), 0, nd * sizeof(float), s));
     }
     MMGRAPH_CUDA_CHECK(cudaMemsetAsync(grad_emb_.get(), 0, nd * sizeof(float), s));
@@ -138,9 +148,10 @@ class CudaBackend final : public Backend {
     kernels::bpr_loss_fused_cuda(batch, d_, rep, rep + user_rows, emb_.get(), emb_.get() + user_rows,
                                  static_cast<float>(c.reg_weight), grad_rep, grad_rep + user_rows, grad_emb_.get(),
                                  grad_emb_.get() + user_rows, loss_.get(), c.deterministic, bpr_scratch_.get(), s);
-    accumulate_loss<<<1, 1, 0, s>>>(loss_.get(), loss_sum_.get());
-    MMGRAPH_CUDA_CHECK_LAUNCH(s);
-    if (layers_ > 0) kernels::lightgcn_backward_cuda(adj_.view, d_, layers_, grad_rep, grad_emb_.get(), work_.get(), s);
+    cuda::launch("accumulate_loss", &accumulate_loss, 1, 1, s, loss_.get(), loss_sum_.get());
+    if (layers_ > 0)
+      kernels::lightgcn_backward_cuda(adj_.view, d_, layers_, grad_rep, grad_emb_.get(), work_.get(),
+                                      spmm_scratch_.get(), s);
     kernels::AdamParams adam;
     adam.lr = static_cast<float>(c.learning_rate);
     adam.step = adam_step;
@@ -148,6 +159,7 @@ class CudaBackend final : public Backend {
   }
 
   double take_loss_sum() override {
+    res_.activate();
     double sum = 0;
     MMGRAPH_CUDA_CHECK(cudaMemcpyAsync(&sum, loss_sum_.get(), sizeof(double), cudaMemcpyDeviceToHost, res_.stream()));
     MMGRAPH_CUDA_CHECK(cudaMemsetAsync(loss_sum_.get(), 0, sizeof(double), res_.stream()));
@@ -156,12 +168,16 @@ class CudaBackend final : public Backend {
   }
 
   void propagate() override {
-    if (layers_ > 0) kernels::lightgcn_forward_cuda(adj_.view, d_, layers_, emb_.get(), rep_.get(), work_.get(), res_.stream());
+    res_.activate();
+    if (layers_ > 0)
+      kernels::lightgcn_forward_cuda(adj_.view, d_, layers_, emb_.get(), rep_.get(), work_.get(), spmm_scratch_.get(),
+                                     res_.stream());
   }
 
   MetricTable evaluate(Split split, const std::vector<int>& topk) override {
     const int k = max_k(topk);
     if (topk.size() > 8) throw InputError("config", "topk", "the CUDA evaluator supports at most 8 cut-offs");
+    res_.activate();
     cudaStream_t s = res_.stream();
     const float* rep = layers_ > 0 ? rep_.get() : emb_.get();
     const float* items = rep + n_users_ * d_;
@@ -192,6 +208,7 @@ class CudaBackend final : public Backend {
   }
 
   void copy_representations(float* host_out) override {
+    res_.activate();
     const float* rep = layers_ > 0 ? rep_.get() : emb_.get();
     MMGRAPH_CUDA_CHECK(cudaMemcpyAsync(host_out, rep, emb_.size() * sizeof(float), cudaMemcpyDeviceToHost, res_.stream()));
     MMGRAPH_CUDA_CHECK(cudaStreamSynchronize(res_.stream()));
@@ -207,12 +224,13 @@ class CudaBackend final : public Backend {
   DeviceBuffer<float> emb_, m_, v_, grad_emb_, rep_, grad_rep_, work_, loss_, scores_;
   DeviceBuffer<double> loss_sum_, metric_sums_;
   DeviceBuffer<unsigned long long> counted_;
-  DeviceBuffer<char> bpr_scratch_;
+  DeviceBuffer<char> bpr_scratch_, spmm_scratch_;
   kernels::SamplerInputs sampler_;
 };
 
 }  // namespace
 
+// The trainer has checked that the device exists (select_backend).
 std::unique_ptr<Backend> make_cuda_backend(int device) { return std::make_unique<CudaBackend>(device); }
 
 int cuda_device_count() {

@@ -1,16 +1,16 @@
 #pragma once
 // Shared helpers of the GPU-vs-CPU tests: device detection (tests skip with a
-// message without a GPU), device arrays poisoned before use, one comparison
-// helper |gpu - ref| <= atol + rtol |ref| that reports the first mismatches.
+// message without a GPU), device arrays poisoned before use, and (compare.h)
+// the comparison helper.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
-#include <cmath>
+#include <algorithm>
 #include <cstdint>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "gpu/compare.h"
 #include "kernels/cuda_check.h"
 
 namespace mmgraph::testing {
@@ -64,22 +64,5 @@ class DeviceArray {
   T* ptr_ = nullptr;
   size_t n_ = 0;
 };
-
-// Every element finite and within atol + rtol |ref|; on failure lists the first 5.
-inline ::testing::AssertionResult all_close(const std::vector<float>& gpu, const std::vector<float>& ref, double atol,
-                                            double rtol, const std::string& what) {
-  if (gpu.size() != ref.size()) return ::testing::AssertionFailure() << what << ": size " << gpu.size() << " vs " << ref.size();
-  std::ostringstream bad;
-  int mismatches = 0;
-  for (size_t e = 0; e < ref.size(); ++e) {
-    const double tol = atol + rtol * std::fabs(ref[e]);
-    if (!std::isfinite(gpu[e]) || std::fabs(static_cast<double>(gpu[e]) - ref[e]) > tol) {
-      if (mismatches < 5) bad << "\n  [" << e << "] gpu " << gpu[e] << " ref " << ref[e] << " tol " << tol;
-      ++mismatches;
-    }
-  }
-  if (mismatches == 0) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << what << ": " << mismatches << " of " << ref.size() << " elements differ" << bad.str();
-}
 
 }  // namespace mmgraph::testing
