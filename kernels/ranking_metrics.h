@@ -21,7 +21,8 @@ void ranking_metrics_cpu(int64_t n_rows, int k, const int32_t* topk_idx, int64_t
                          int64_t* n_counted);
 
 // CUDA twin: sums (device, double [5 * n_cutoffs]) and n_counted (device) are
-// accumulated with atomics; cutoffs is a host array (copied into kernel params).
+// accumulated by a fixed-order block reduction (bit-identical run to run);
+// cutoffs is a host array (copied into kernel params), at most 8 of them.
 void ranking_metrics_cuda(int64_t n_rows, int k, const int32_t* topk_idx, int64_t first_user,
                           const CsrView& truth, const int* cutoffs, int n_cutoffs, double* sums,
                           unsigned long long* n_counted, cudaStream_t stream);
