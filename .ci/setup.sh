@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages mmgraph needs (when missing) and builds it into
-# build/ (CUDA backend when the toolkit is at /usr/local/cuda, CPU-only otherwise).
+# Installs the Debian packages mmgraph needs (when missing) and builds the
+# library and the mmgraph command into build/ (CUDA backend when the toolkit is
+# at /usr/local/cuda, CPU-only otherwise). Extra arguments go to cmake --build
+# (.ci/test.sh passes nothing and builds the tests itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(cmake ninja-build g++ git libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev
@@ -14,5 +16,5 @@ if ((${#missing[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@"
-cmake --build build -j"$(nproc)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j"$(nproc)" --target mmgraph_cli "$@"

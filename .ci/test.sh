@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .ci/setup.sh
+cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure -j2
 
 cmake -S . -B build-cpu-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMMGRAPH_CUDA=OFF \
