@@ -4,30 +4,12 @@
 #include <cstdint>
 
 #include "kernels/adam.h"
+#include "kernels/adam_rule.h"
 #include "kernels/cuda_check.h"
 
 namespace mmgraph::kernels {
 
 namespace {
-
-struct AdamScalars {
-  float lr_t, b1, b2, eps, wd, inv_sqrt_bc2;
-};
-
-AdamScalars adam_scalars(const AdamParams& p) {
-  const double bc1 = 1.0 - std::pow(static_cast<double>(p.beta1), static_cast<double>(p.step));
-  const double bc2 = 1.0 - std::pow(static_cast<double>(p.beta2), static_cast<double>(p.step));
-  return AdamScalars{static_cast<float>(p.lr / bc1), p.beta1, p.beta2, p.eps, p.weight_decay,
-                     static_cast<float>(1.0 / std::sqrt(bc2))};
-}
-
-// Same operation order as adam_cpu.cpp so that results agree to rounding.
-__device__ __forceinline__ void adam_element(const AdamScalars& s, float& param, float grad, float& m, float& v) {
-  const float g = grad + s.wd * param;
-  m = s.b1 * m + (1.0f - s.b1) * g;
-  v = s.b2 * v + (1.0f - s.b2) * g * g;
-  param -= s.lr_t * m / (sqrtf(v) * s.inv_sqrt_bc2 + s.eps);
-}
 
 // One thread per 4 elements (float4 loads and stores; `n_vec4` vectors), then
 // one thread per element of the scalar tail [4 n_vec4, n). param, grad, m, v

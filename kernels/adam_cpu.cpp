@@ -1,32 +1,8 @@
 // CPU reference of Adam, dense and lazy-rows, with torch.optim.Adam's formula.
-#include <cmath>
-
 #include "kernels/adam.h"
+#include "kernels/adam_rule.h"
 
 namespace mmgraph::kernels {
-
-namespace {
-
-struct AdamScalars {
-  float lr_t, b1, b2, eps, wd;
-  float inv_sqrt_bc2;
-};
-
-AdamScalars adam_scalars(const AdamParams& p) {
-  const double bc1 = 1.0 - std::pow(static_cast<double>(p.beta1), static_cast<double>(p.step));
-  const double bc2 = 1.0 - std::pow(static_cast<double>(p.beta2), static_cast<double>(p.step));
-  return AdamScalars{static_cast<float>(p.lr / bc1), p.beta1, p.beta2, p.eps, p.weight_decay,
-                     static_cast<float>(1.0 / std::sqrt(bc2))};
-}
-
-inline void adam_element(const AdamScalars& s, float& param, float grad, float& m, float& v) {
-  const float g = grad + s.wd * param;
-  m = s.b1 * m + (1.0f - s.b1) * g;
-  v = s.b2 * v + (1.0f - s.b2) * g * g;
-  param -= s.lr_t * m / (std::sqrt(v) * s.inv_sqrt_bc2 + s.eps);
-}
-
-}  // namespace
 
 void adam_dense_cpu(int64_t n, const AdamParams& p, float* param, const float* grad, float* m,
                     float* v) {
