@@ -1,6 +1,6 @@
 #pragma once
 // Shared plain-C++ types of the ops in kernels/: a non-owning CSR view and the
-// stream type of the CUDA entry points (declared here so that headers stay plain C++).
+// stream and cuBLAS handle types of the CUDA entry points (declared here so that headers stay plain C++).
 #include <cstdint>
 
 #if defined(__CUDACC__)
@@ -11,6 +11,8 @@
 
 struct CUstream_st;
 using cudaStream_t = CUstream_st*;
+struct cublasContext;
+using cublasHandle_t = cublasContext*;
 
 namespace mmgraph::kernels {
 
