@@ -28,6 +28,7 @@ struct BprArgs {
   const float* item_emb0;
   float reg_scale;    // 2 reg / B
   float inv_b;
+  float bpr_scale;    // weight / B
   float* grad[4];     // user_rep, item_rep, user_emb0, item_emb0
   float* loss_terms;  // [2 x B]: softplus(-s), |u0|^2 + |p0|^2 + |n0|^2
   float* contrib;     // deterministic mode: [6 B x d], else null
@@ -54,7 +55,7 @@ __global__ void __launch_bounds__(kBlock) bpr_triples(BprArgs a) {
   s = warp_sum(s);
   sq = warp_sum(sq);
   // softplus(-s) = log(1 + e^-s), and its derivative -sigmoid(-s).
-  const float coef = -a.inv_b / (1.0f + expf(s));
+  const float coef = -a.bpr_scale / (1.0f + expf(s));
   if (lane == 0) {
     a.loss_terms[b] = s > 0 ? log1pf(expf(-s)) : -s + log1pf(expf(s));
     a.loss_terms[a.batch.size + b] = sq;
@@ -124,8 +125,8 @@ __global__ void __launch_bounds__(kBlock) bpr_segmented_sum(int64_t n, int64_t d
 }
 
 // Single block: loss_out = {mean softplus, reg * mean sq} summed in a fixed order.
-__global__ void __launch_bounds__(kBlock) bpr_loss_reduce(int64_t batch, const float* terms, float inv_b, float reg,
-                                                          float* loss_out) {
+__global__ void __launch_bounds__(kBlock) bpr_loss_reduce(int64_t batch, const float* terms, float bpr_scale,
+                                                          float inv_b, float reg, float* loss_out) {
   __shared__ float part[2][kBlock];
   float s0 = 0, s1 = 0;
   for (int64_t b = threadIdx.x; b < batch; b += kBlock) {
@@ -143,7 +144,7 @@ __global__ void __launch_bounds__(kBlock) bpr_loss_reduce(int64_t batch, const f
     __syncthreads();
   }
   if (threadIdx.x == 0) {
-    loss_out[0] = part[0][0] * inv_b;
+    loss_out[0] = part[0][0] * bpr_scale;
     loss_out[1] = reg * part[1][0] * inv_b;
   }
 }
@@ -201,6 +202,7 @@ void bpr_loss_fused_cuda(const BprBatch& batch, int64_t d, const float* user_rep
   BprArgs a{batch, d, user_rep, item_rep, user_emb0, item_emb0,
             static_cast<float>(2.0 * reg_weight / static_cast<double>(batch.size)),
             static_cast<float>(1.0 / static_cast<double>(batch.size)),
+            static_cast<float>(static_cast<double>(batch.weight) / static_cast<double>(batch.size)),
             {grad_user_rep, grad_item_rep, grad_user_emb0, grad_item_emb0},
             reinterpret_cast<float*>(base + layout.terms),
             deterministic ? reinterpret_cast<float*>(base + layout.contrib) : nullptr};
@@ -222,8 +224,8 @@ void bpr_loss_fused_cuda(const BprBatch& batch, int64_t d, const float* user_rep
     cuda::launch("bpr_segmented_sum", &bpr_segmented_sum, n * 32, kBlock, stream, n, d, keys_out, index_out,
                  a.contrib, a);
   }
-  cuda::launch("bpr_loss_reduce", &bpr_loss_reduce, kBlock, kBlock, stream, batch.size, a.loss_terms, a.inv_b,
-               reg_weight, loss_out);
+  cuda::launch("bpr_loss_reduce", &bpr_loss_reduce, kBlock, kBlock, stream, batch.size, a.loss_terms, a.bpr_scale,
+               a.inv_b, reg_weight, loss_out);
 }
 
 }  // namespace mmgraph::kernels

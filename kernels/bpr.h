@@ -1,11 +1,11 @@
 #pragma once
 // Fused BPR loss with LightGCN's L2 convention, value and gradient in one pass:
 //   s_b  = <u_b, p_b> - <u_b, n_b>            (final representations)
-//   loss = mean_b softplus(-s_b) + reg * sum_b (|u0_b|^2 + |p0_b|^2 + |n0_b|^2) / B
+//   loss = w mean_b softplus(-s_b) + reg * sum_b (|u0_b|^2 + |p0_b|^2 + |n0_b|^2) / B
 // (softplus(-s) = -log sigmoid(s)), with u0, p0, n0 the layer-0 embedding rows.
 // Gradients are ADDED (+=) into the four gradient buffers:
-//   grad_user_rep[u] += -sigmoid(-s)/B * (p - n); grad_item_rep[p] += -sigmoid(-s)/B * u;
-//   grad_item_rep[n] += sigmoid(-s)/B * u; grad_*_emb0[row] += 2 reg / B * e0[row].
+//   grad_user_rep[u] += -w sigmoid(-s)/B * (p - n); grad_item_rep[p] += -w sigmoid(-s)/B * u;
+//   grad_item_rep[n] += w sigmoid(-s)/B * u; grad_*_emb0[row] += 2 reg / B * e0[row].
 // When n_layers = 0 the rep and emb0 pointers may alias.
 #include <cstdint>
 
@@ -14,7 +14,7 @@
 namespace mmgraph::kernels {
 
 struct BprLoss {
-  double bpr = 0;  // mean softplus(-s)
+  double bpr = 0;  // w * mean softplus(-s)
   double reg = 0;  // reg * sum of squared norms / B
 };
 
@@ -23,6 +23,7 @@ struct BprBatch {
   const int32_t* users = nullptr;  // [size]
   const int32_t* pos = nullptr;    // [size] item ids
   const int32_t* neg = nullptr;    // [size] item ids
+  float weight = 1.0f;             // w: scales the BPR term (value and gradients), not the L2 term
 };
 
 BprLoss bpr_loss_fused_cpu(const BprBatch& batch, int64_t d, const float* user_rep,

@@ -36,7 +36,7 @@ BprLoss bpr_loss_fused_cpu(const BprBatch& batch, int64_t d, const float* user_r
     const double s = dot(eu, ep, d) - dot(eu, en, d);
     loss.bpr += softplus(-s);
     // d softplus(-s) / ds = -sigmoid(-s)
-    const float coef = static_cast<float>(-inv_b / (1.0 + std::exp(s)));
+    const float coef = static_cast<float>(-batch.weight * inv_b / (1.0 + std::exp(s)));
     float* gu = grad_user_rep + u * d;
     float* gp = grad_item_rep + p * d;
     float* gn = grad_item_rep + n * d;
@@ -59,7 +59,7 @@ BprLoss bpr_loss_fused_cpu(const BprBatch& batch, int64_t d, const float* user_r
       gn0[j] += reg_scale * n0[j];
     }
   }
-  loss.bpr *= inv_b;
+  loss.bpr *= batch.weight * inv_b;
   loss.reg = reg_weight * sq * inv_b;
   return loss;
 }

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 
+#include "engine/src/model.h"
 #include "mmgraph/errors.h"
 #include "mmgraph/metrics.h"
 
@@ -131,7 +132,12 @@ void validate_config(const TrainConfig& c) {
   auto fail = [](const std::string& key, const std::string& problem) {
     throw InputError("config", key, problem);
   };
-  if (c.model != "lightgcn" && c.model != "bpr") fail("model", "must be lightgcn or bpr, got '" + c.model + "'");
+  const std::vector<std::string> models = detail::model_names();
+  if (std::find(models.begin(), models.end(), c.model) == models.end()) {
+    std::string known;
+    for (const std::string& m : models) known += (known.empty() ? "" : ", ") + m;
+    fail("model", "unknown model '" + c.model + "' (known: " + known + ")");
+  }
   if (c.embedding_size <= 0 || c.embedding_size > 4096) fail("embedding_size", "must be in 1..4096");
   if (c.n_layers < 0 || c.n_layers > 16) fail("n_layers", "must be in 0..16");
   if (c.reg_weight < 0) fail("reg_weight", "must be >= 0");

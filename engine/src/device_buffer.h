@@ -1,5 +1,5 @@
 #pragma once
-// RAII device memory for the CUDA backend. Allocation failures throw
+// RAII device memory for the CUDA device and the GPU tests. Allocation failures throw
 // mmgraph::Error stating the bytes requested and the bytes free on the device.
 #include <cuda_runtime.h>
 
@@ -12,6 +12,23 @@
 #include "mmgraph/errors.h"
 
 namespace mmgraph::detail {
+
+// cudaMalloc of `bytes` on the current device; out-of-memory is an Error that
+// names `what`, the bytes requested and the bytes free.
+inline void* cuda_allocate(size_t bytes, const char* what) {
+  void* ptr = nullptr;
+  const cudaError_t status = cudaMalloc(&ptr, bytes);
+  if (status == cudaErrorMemoryAllocation) {
+    (void)cudaGetLastError();
+    size_t free_bytes = 0, total_bytes = 0;
+    cudaMemGetInfo(&free_bytes, &total_bytes);
+    throw Error("out of device memory allocating " + std::string(what) + ": " + std::to_string(bytes) +
+                " bytes requested, " + std::to_string(free_bytes) + " of " + std::to_string(total_bytes) +
+                " bytes free");
+  }
+  MMGRAPH_CUDA_CHECK(status);
+  return ptr;
+}
 
 template <typename T>
 class DeviceBuffer {
@@ -34,17 +51,7 @@ class DeviceBuffer {
   void allocate(size_t count, const char* what = "buffer") {
     release();
     if (count == 0) return;
-    const size_t bytes = count * sizeof(T);
-    const cudaError_t status = cudaMalloc(reinterpret_cast<void**>(&ptr_), bytes);
-    if (status == cudaErrorMemoryAllocation) {
-      (void)cudaGetLastError();
-      size_t free_bytes = 0, total_bytes = 0;
-      cudaMemGetInfo(&free_bytes, &total_bytes);
-      throw Error("out of device memory allocating " + std::string(what) + ": " + std::to_string(bytes) +
-                  " bytes requested, " + std::to_string(free_bytes) + " of " + std::to_string(total_bytes) +
-                  " bytes free");
-    }
-    MMGRAPH_CUDA_CHECK(status);
+    ptr_ = static_cast<T*>(cuda_allocate(count * sizeof(T), what));
     count_ = count;
   }
 

@@ -8,34 +8,47 @@
 
 namespace mmgraph::detail {
 
-std::vector<int32_t> users_with_items(const InteractionCsr& csr) {
-  std::vector<int32_t> users;
-  for (size_t u = 0; u + 1 < csr.row_ptr.size(); ++u)
-    if (csr.row_ptr[u + 1] > csr.row_ptr[u]) users.push_back(static_cast<int32_t>(u));
-  return users;
+kernels::CsrView view_of(const InteractionCsr& csr, int32_t n_items) {
+  const int64_t rows = csr.row_ptr.empty() ? 0 : static_cast<int64_t>(csr.row_ptr.size()) - 1;
+  return kernels::CsrView{rows, n_items, csr.nnz(), csr.row_ptr.data(),
+                          csr.col.data(), nullptr};
 }
 
-kernels::CsrHost gather_rows(const InteractionCsr& csr, const int32_t* users, int64_t n) {
+InteractionCsr cold_items_of(const Dataset& data, const InteractionCsr& held_out) {
+  std::vector<char> seen(static_cast<size_t>(data.n_items), 0);
+  for (int32_t i : data.train.col) seen[static_cast<size_t>(i)] = 1;
+  InteractionCsr cold;
+  cold.row_ptr.assign(held_out.row_ptr.size(), 0);
+  for (size_t u = 0; u + 1 < held_out.row_ptr.size(); ++u) {
+    for (int64_t k = held_out.row_ptr[u]; k < held_out.row_ptr[u + 1]; ++k)
+      if (!seen[static_cast<size_t>(held_out.col[static_cast<size_t>(k)])])
+        cold.col.push_back(held_out.col[static_cast<size_t>(k)]);
+    cold.row_ptr[u + 1] = cold.nnz();
+  }
+  if (cold.nnz() == 0) cold.row_ptr.clear();
+  return cold;
+}
+
+std::vector<int32_t> rows_with_items(const kernels::CsrView& csr) {
+  std::vector<int32_t> rows;
+  for (int64_t r = 0; r < csr.n_rows; ++r)
+    if (csr.row_ptr[r + 1] > csr.row_ptr[r]) rows.push_back(static_cast<int32_t>(r));
+  return rows;
+}
+
+kernels::CsrHost gather_rows(const kernels::CsrView& csr, const int32_t* users, int64_t n) {
   kernels::CsrHost out;
   out.n_rows = n;
+  out.n_cols = csr.n_cols;
   out.row_ptr.resize(static_cast<size_t>(n) + 1);
   out.row_ptr[0] = 0;
   for (int64_t r = 0; r < n; ++r)
     out.row_ptr[r + 1] = out.row_ptr[r] + csr.row_ptr[users[r] + 1] - csr.row_ptr[users[r]];
   out.col.resize(static_cast<size_t>(out.row_ptr[n]));
   for (int64_t r = 0; r < n; ++r)
-    std::copy(csr.col.begin() + csr.row_ptr[users[r]], csr.col.begin() + csr.row_ptr[users[r] + 1],
+    std::copy(csr.col + csr.row_ptr[users[r]], csr.col + csr.row_ptr[users[r] + 1],
               out.col.begin() + out.row_ptr[r]);
   return out;
-}
-
-const InteractionCsr& truth_of(const Dataset& data, Split split) {
-  return split == Split::kValid ? data.valid : data.test;
-}
-
-std::vector<const InteractionCsr*> masks_of(const Dataset& data, Split split) {
-  if (split == Split::kValid) return {&data.train};
-  return {&data.train, &data.valid};
 }
 
 int max_k(const std::vector<int>& topk) {

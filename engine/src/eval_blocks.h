@@ -1,6 +1,6 @@
 #pragma once
-// Helpers shared by the evaluators: which users a split evaluates, and the
-// block-local CSR rows (masks, truth) of a gathered block of users.
+// Helpers shared by the evaluators: the views of a split (held-out items, cold
+// held-out items, masks), which users an evaluation visits, and the metric table.
 #include <cstdint>
 #include <vector>
 
@@ -10,16 +10,18 @@
 
 namespace mmgraph::detail {
 
-// Users with at least one item in the split's held-out CSR, ascending.
-std::vector<int32_t> users_with_items(const InteractionCsr& csr);
+// Pattern view of an interaction split (rows = users, columns = items).
+kernels::CsrView view_of(const InteractionCsr& csr, int32_t n_items);
+
+// The held-out items of `split` that never occur in the training split: the
+// cold-start truth (an empty CSR when there are none).
+InteractionCsr cold_items_of(const Dataset& data, const InteractionCsr& held_out);
+
+// Rows with at least one non-zero, ascending.
+std::vector<int32_t> rows_with_items(const kernels::CsrView& csr);
 
 // Rows users[0..n) of csr, as a pattern CSR whose row r is user users[r].
-kernels::CsrHost gather_rows(const InteractionCsr& csr, const int32_t* users, int64_t n);
-
-// The held-out split and the masks of a split: kValid masks train; kTest masks
-// train and valid.
-const InteractionCsr& truth_of(const Dataset& data, Split split);
-std::vector<const InteractionCsr*> masks_of(const Dataset& data, Split split);
+kernels::CsrHost gather_rows(const kernels::CsrView& csr, const int32_t* users, int64_t n);
 
 // Largest K in topk, capped at kMaxTopK; throws InputError above it.
 int max_k(const std::vector<int>& topk);

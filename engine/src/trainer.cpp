@@ -1,6 +1,7 @@
-// The training loop: epochs of BPR steps on a backend, validation every
-// eval_step epochs, early stopping on valid_metric, test metrics of the best
-// epoch, progress on stderr and a JSONL log of every epoch.
+// The training loop: a model on a device, epochs of steps over sampled BPR
+// triples, validation every eval_step epochs (all held-out items and the cold
+// ones), early stopping on valid_metric, test metrics of the best epoch,
+// progress on stderr and a JSONL log of every epoch.
 #include <omp.h>
 
 #include <chrono>
@@ -12,10 +13,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/src/backend.h"
+#include "engine/src/device.h"
+#include "engine/src/eval_blocks.h"
+#include "engine/src/model.h"
 #include "engine/src/progress.h"
 #include "kernels/graph_build.h"
-#include "kernels/philox.h"
+#include "kernels/sampler.h"
 #include "mmgraph/errors.h"
 #include "mmgraph/trainer.h"
 
@@ -23,51 +26,32 @@ namespace mmgraph {
 
 namespace {
 
+using detail::Buffer;
+using detail::Device;
+using detail::DeviceCsr;
+using detail::EvalSplit;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Xavier-uniform init of an [rows x d] table as torch.nn.init.xavier_uniform_
-// (bound sqrt(6 / (rows + d))), drawn from Philox so that it depends on the seed only.
-void xavier_uniform(float* table, int64_t rows, int d, uint64_t seed, uint32_t stream) {
-  const float bound = static_cast<float>(std::sqrt(6.0 / static_cast<double>(rows + d)));
-  const int64_t n = rows * d;
-#pragma omp parallel for schedule(static)
-  for (int64_t q = 0; q < (n + 3) / 4; ++q) {
-    const kernels::Philox4 r = kernels::philox4x32_10(
-        kernels::Philox4{{kernels::lo32(static_cast<uint64_t>(q)), kernels::hi32(static_cast<uint64_t>(q)), stream, 0x696E6974u}},
-        kernels::lo32(seed), kernels::hi32(seed));
-    for (int64_t e = 4 * q; e < std::min<int64_t>(n, 4 * q + 4); ++e)
-      table[e] = (2.0f * kernels::uniform_float(r.v[e - 4 * q]) - 1.0f) * bound;
+// Device copies of the splits that sampling and evaluation read.
+struct DeviceSplits {
+  DeviceCsr train, valid, test, valid_cold, test_cold;
+  Buffer<int32_t> pair_user;
+  EvalSplit eval(Split split) const {
+    EvalSplit e;
+    e.truth = split == Split::kValid ? valid.view : test.view;
+    e.cold = split == Split::kValid ? valid_cold.view : test_cold.view;
+    e.masks[e.n_masks++] = train.view;
+    if (split == Split::kTest) e.masks[e.n_masks++] = valid.view;
+    return e;
   }
-}
+};
 
-detail::TrainProblem make_problem(const Dataset& data, const TrainConfig& config) {
-  detail::TrainProblem p;
-  p.data = &data;
-  p.config = &config;
-  p.adjacency = kernels::normalized_bipartite_adjacency_cpu(data.n_users, data.n_items,
-                                                            data.train.row_ptr.data(), data.train.col.data());
-  p.pair_user.resize(static_cast<size_t>(data.train.nnz()));
-  for (int32_t u = 0; u < data.n_users; ++u)
-    for (int64_t k = data.train.row_ptr[u]; k < data.train.row_ptr[u + 1]; ++k) p.pair_user[k] = u;
-  const int d = config.embedding_size;
-  p.init_emb.resize(static_cast<size_t>(data.n_users + static_cast<int64_t>(data.n_items)) * d);
-  xavier_uniform(p.init_emb.data(), data.n_users, d, config.seed, 1);
-  xavier_uniform(p.init_emb.data() + static_cast<int64_t>(data.n_users) * d, data.n_items, d, config.seed, 2);
-  return p;
-}
-
-std::unique_ptr<detail::Backend> select_backend(const std::string& device) {
-  if (device == "cpu") return detail::make_cpu_backend();
-  if (device == "auto") return detail::cuda_device_count() > 0 ? detail::make_cuda_backend(0) : detail::make_cpu_backend();
-  const int index = device == "cuda" ? 0 : std::stoi(device.substr(5));
-  const int count = detail::cuda_device_count();
-  if (index >= count)
-    throw InputError("--device", device, fmt::format("no such CUDA device ({} visible)", count));
-  return detail::make_cuda_backend(index);
+DeviceCsr upload_split(Device& dev, const Dataset& data, const InteractionCsr& csr, const char* what) {
+  return upload_pattern(dev, data.n_users, data.n_items, csr.row_ptr, csr.col, what);
 }
 
 nlohmann::json metrics_json(const MetricTable& table) {
@@ -92,13 +76,41 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const TrainOpt
   if (config.threads > 0) omp_set_num_threads(config.threads);
   const auto t_start = Clock::now();
 
-  const detail::TrainProblem problem = make_problem(data, config);
-  std::unique_ptr<detail::Backend> backend = select_backend(config.device);
-  backend->setup(problem);
+  std::unique_ptr<Device> dev = detail::select_device(config.device, config.deterministic);
+  const kernels::CsrHost adjacency = kernels::normalized_bipartite_adjacency_cpu(
+      data.n_users, data.n_items, data.train.row_ptr.data(), data.train.col.data());
+  const DeviceCsr adjacency_dev = detail::upload_csr(*dev, adjacency, "adjacency");
+  std::vector<int32_t> pair_user(static_cast<size_t>(data.train.nnz()));
+  for (int32_t u = 0; u < data.n_users; ++u)
+    for (int64_t k = data.train.row_ptr[u]; k < data.train.row_ptr[u + 1]; ++k) pair_user[static_cast<size_t>(k)] = u;
+
+  DeviceSplits splits;
+  splits.train = upload_split(*dev, data, data.train, "train split");
+  splits.valid = upload_split(*dev, data, data.valid, "valid split");
+  splits.test = upload_split(*dev, data, data.test, "test split");
+  splits.valid_cold = upload_split(*dev, data, detail::cold_items_of(data, data.valid), "valid split");
+  splits.test_cold = upload_split(*dev, data, detail::cold_items_of(data, data.test), "test split");
+  splits.pair_user = Buffer<int32_t>::from_host(*dev, pair_user, "training pairs");
+  const kernels::SamplerInputs sampler{data.train.nnz(), splits.pair_user.data(), splits.train.col.data(),
+                                       splits.train.row_ptr.data(), splits.train.col.data(), data.n_items};
+
+  detail::ModelContext ctx;
+  ctx.data = &data;
+  ctx.config = &config;
+  ctx.dev = dev.get();
+  ctx.adjacency = &adjacency;
+  ctx.adjacency_dev = &adjacency_dev;
+  ctx.pair_user = &pair_user;
+  std::unique_ptr<detail::Model> model = detail::make_model(config.model, ctx);
+
+  const int64_t batch = config.train_batch_size;
+  Buffer<int32_t> users(*dev, static_cast<size_t>(batch), "batch"), pos(*dev, static_cast<size_t>(batch), "batch"),
+      neg(*dev, static_cast<size_t>(batch), "batch");
+  Buffer<double> loss_sum = Buffer<double>::zeros(*dev, 1, "loss");
 
   TrainResult result;
-  result.device = backend->describe();
-  result.dim = config.embedding_size;
+  result.device = dev->describe();
+  result.dim = static_cast<int>(model->rep_dim());
   std::ofstream log;
   if (!options.log_path.empty()) {
     log.open(options.log_path);
@@ -106,18 +118,22 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const TrainOpt
   }
 
   const int64_t n_pairs = data.train.nnz();
-  const int64_t batch = config.train_batch_size;
   const int64_t steps = (n_pairs + batch - 1) / batch;
-  const int64_t n_nodes = data.n_users + static_cast<int64_t>(data.n_items);
-  std::vector<float> best_rep;
+  const int64_t dim = model->rep_dim();
+  std::vector<float> best_user_rep, best_item_rep;
   double best_score = -std::numeric_limits<double>::infinity();
   int evals_without_gain = 0;
-  int64_t adam_step = 0;
 
+  auto evaluate = [&](Split split) {
+    return dev->evaluate(splits.eval(split), data.n_users, data.n_items, model->user_rep(), model->item_rep(), dim,
+                         config.topk, config.eval_batch_size);
+  };
   auto evaluate_now = [&](EpochRecord& rec) {
     const auto t_eval = Clock::now();
-    backend->propagate();
-    rec.valid = backend->evaluate(Split::kValid, config.topk);
+    model->propagate();
+    detail::EvalResult valid = evaluate(Split::kValid);
+    rec.valid = valid.all;
+    rec.valid_cold = valid.cold;
     rec.evaluated = true;
     const double score = rec.valid.get(config.valid_metric);
     const bool improved = score > best_score;
@@ -125,30 +141,42 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const TrainOpt
       best_score = score;
       result.best_epoch = rec.epoch;
       result.best_valid = rec.valid;
-      result.test = backend->evaluate(Split::kTest, config.topk);
-      best_rep.resize(static_cast<size_t>(n_nodes * config.embedding_size));
-      backend->copy_representations(best_rep.data());
+      result.best_valid_cold = rec.valid_cold;
+      detail::EvalResult test = evaluate(Split::kTest);
+      result.test = test.all;
+      result.test_cold = test.cold;
+      best_user_rep.resize(static_cast<size_t>(data.n_users * dim));
+      best_item_rep.resize(static_cast<size_t>(data.n_items * dim));
+      dev->download(best_user_rep.data(), model->user_rep(), best_user_rep.size() * sizeof(float));
+      dev->download(best_item_rep.data(), model->item_rep(), best_item_rep.size() * sizeof(float));
       result.seconds_to_best = seconds_since(t_start);
       evals_without_gain = 0;
     } else {
       ++evals_without_gain;
     }
     rec.eval_seconds = seconds_since(t_eval);
-    if (options.progress)
-      std::fprintf(stderr, "  valid %s%s\n", short_metrics(rec.valid, config.topk).c_str(),
-                   improved ? "  (best)" : "");
+    if (options.progress) {
+      std::fprintf(stderr, "  valid %s%s\n", short_metrics(rec.valid, config.topk).c_str(), improved ? "  (best)" : "");
+      if (!rec.valid_cold.empty())
+        std::fprintf(stderr, "  cold  %s\n", short_metrics(rec.valid_cold, config.topk).c_str());
+    }
   };
 
   for (int epoch = 1; epoch <= config.epochs; ++epoch) {
     EpochRecord rec;
     rec.epoch = epoch;
     const auto t_epoch = Clock::now();
+    const uint64_t e = static_cast<uint64_t>(epoch - 1);
+    model->begin_epoch(e);
     detail::ProgressBar bar(options.progress, fmt::format("epoch {:>4}/{}", epoch, config.epochs), steps);
     for (int64_t t = 0; t < steps; ++t) {
-      backend->train_step(static_cast<uint64_t>(epoch - 1), t * batch, std::min(batch, n_pairs - t * batch), ++adam_step);
+      const int64_t first = t * batch, count = std::min(batch, n_pairs - t * batch);
+      dev->sample_triples(sampler, config.seed, e, first, count, users.data(), pos.data(), neg.data());
+      model->train_step(detail::TripleBatch{e, first, count, users.data(), pos.data(), neg.data()}, loss_sum.data());
       bar.update(t + 1);
     }
-    rec.loss = backend->take_loss_sum() / static_cast<double>(steps);
+    rec.loss = loss_sum.to_host()[0] / static_cast<double>(steps);
+    loss_sum.set_zero();
     rec.train_seconds = seconds_since(t_epoch);
     if (!std::isfinite(rec.loss))
       throw Error(fmt::format("training diverged: loss is {} at epoch {} (lower learning_rate?)", rec.loss, epoch));
@@ -160,7 +188,11 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const TrainOpt
       nlohmann::json j{{"epoch", epoch}, {"loss", rec.loss}, {"train_seconds", rec.train_seconds},
                        {"eval_seconds", rec.eval_seconds}};
       if (rec.evaluated) j["valid"] = metrics_json(rec.valid);
-      if (rec.evaluated && result.best_epoch == epoch) j["test"] = metrics_json(result.test);
+      if (!rec.valid_cold.empty()) j["valid_cold"] = metrics_json(rec.valid_cold);
+      if (rec.evaluated && result.best_epoch == epoch) {
+        j["test"] = metrics_json(result.test);
+        if (!result.test_cold.empty()) j["test_cold"] = metrics_json(result.test_cold);
+      }
       log << j.dump() << '\n' << std::flush;
     }
     if (options.on_epoch) options.on_epoch(rec);
@@ -174,14 +206,18 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const TrainOpt
     EpochRecord rec;
     evaluate_now(rec);
   }
-  const int64_t user_floats = static_cast<int64_t>(data.n_users) * config.embedding_size;
-  result.user_rep.assign(best_rep.begin(), best_rep.begin() + user_floats);
-  result.item_rep.assign(best_rep.begin() + user_floats, best_rep.end());
+  result.user_rep = std::move(best_user_rep);
+  result.item_rep = std::move(best_item_rep);
   result.seconds = seconds_since(t_start);
   if (log) {
     nlohmann::json j{{"best_epoch", result.best_epoch}, {"best_valid", metrics_json(result.best_valid)},
                      {"test", metrics_json(result.test)}, {"seconds", result.seconds},
-                     {"seconds_to_best", result.seconds_to_best}, {"device", result.device}};
+                     {"seconds_to_best", result.seconds_to_best}, {"device", result.device},
+                     {"model", config.model}};
+    if (!result.test_cold.empty()) {
+      j["best_valid_cold"] = metrics_json(result.best_valid_cold);
+      j["test_cold"] = metrics_json(result.test_cold);
+    }
     log << j.dump() << '\n';
   }
   return result;

@@ -7,7 +7,7 @@
 namespace mmgraph {
 
 struct TrainConfig {
-  std::string model = "lightgcn";   // lightgcn | bpr (= lightgcn with n_layers 0)
+  std::string model = "lightgcn";   // a model of engine/models/: bprmf, lightgcn, freedom, ...
   int embedding_size = 64;
   int n_layers = 3;
   double reg_weight = 1e-4;         // BPR L2 on layer-0 rows of the batch, /batch

@@ -1,5 +1,5 @@
 #pragma once
-// Training and full-ranking evaluation of the LightGCN family on a backend.
+// Training and full-ranking evaluation of a model (config key `model`) on a device.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -18,6 +18,7 @@ struct EpochRecord {
   double eval_seconds = 0;
   bool evaluated = false;
   MetricTable valid;         // when evaluated
+  MetricTable valid_cold;    // when evaluated and the validation split has cold items
 };
 
 struct TrainResult {
@@ -26,10 +27,13 @@ struct TrainResult {
   int best_epoch = 0;        // epoch with the best valid_metric (0 when never evaluated)
   MetricTable best_valid;
   MetricTable test;          // test metrics of the best epoch's parameters
+  // The same over held-out items that never occur in training (cold start);
+  // empty when the split has none.
+  MetricTable best_valid_cold, test_cold;
   double seconds = 0;        // whole run, evaluation included
   double seconds_to_best = 0;
   std::vector<EpochRecord> history;
-  // Propagated representations of the best epoch: users [n_users x d], items [n_items x d].
+  // Propagated representations of the best epoch: users [n_users x dim], items [n_items x dim].
   std::vector<float> user_rep, item_rep;
   int dim = 0;
 };

@@ -29,7 +29,7 @@ TEST(Config, ReadsMmrecKeys) {
 }
 
 TEST(Config, ShippedConfigsAreValid) {
-  for (const char* name : {"lightgcn.yaml", "bpr.yaml", "synthetic_quick.yaml", "baby_lightgcn.yaml"}) {
+  for (const char* name : {"lightgcn.yaml", "bprmf.yaml", "synthetic_quick.yaml", "baby_lightgcn.yaml"}) {
     const TrainConfig c = load_config(std::string(MMGRAPH_SOURCE_DIR) + "/configs/" + name);
     EXPECT_NO_THROW(validate_config(c)) << name;
   }

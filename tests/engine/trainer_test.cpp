@@ -106,7 +106,7 @@ TEST(Trainer, BprModelHasNoPropagation) {
   TrainOptions opt;
   opt.progress = false;
   TrainConfig c = quick_config();
-  c.model = "bpr";
+  c.model = "bprmf";
   c.epochs = 4;
   const TrainResult r = train(data, c, opt);
   EXPECT_GT(r.test.get("Recall@20"), 2 * 20.0 / 230.0);

@@ -98,6 +98,28 @@ TEST(Bpr, LossAndGradientsMatchFiniteDifferences) {
   check(i0, gi0, "item_emb0");
 }
 
+TEST(Bpr, WeightScalesTheBprTermOnly) {
+  // weight w: the BPR value and its gradients scale by w (exactly: w = 0.25 is a
+  // power of two), the L2 value and its gradients do not change.
+  const Problem pr = make_problem(testing::fresh_seed());
+  const size_t nu = pr.user_rep.size(), ni = pr.item_rep.size();
+  std::vector<float> gu1(nu, 0.0f), gi1(ni, 0.0f), gu01(nu, 0.0f), gi01(ni, 0.0f);
+  std::vector<float> gu2(nu, 0.0f), gi2(ni, 0.0f), gu02(nu, 0.0f), gi02(ni, 0.0f);
+  kernels::BprBatch batch{pr.batch, pr.u.data(), pr.p.data(), pr.n.data()};
+  const auto full = kernels::bpr_loss_fused_cpu(batch, pr.d, pr.user_rep.data(), pr.item_rep.data(), pr.user0.data(),
+                                                pr.item0.data(), 0.1f, gu1.data(), gi1.data(), gu01.data(), gi01.data());
+  batch.weight = 0.25f;
+  const auto quarter =
+      kernels::bpr_loss_fused_cpu(batch, pr.d, pr.user_rep.data(), pr.item_rep.data(), pr.user0.data(),
+                                  pr.item0.data(), 0.1f, gu2.data(), gi2.data(), gu02.data(), gi02.data());
+  EXPECT_NEAR(quarter.bpr, 0.25 * full.bpr, 1e-12);
+  EXPECT_EQ(quarter.reg, full.reg);
+  for (size_t e = 0; e < nu; ++e) EXPECT_FLOAT_EQ(gu2[e], 0.25f * gu1[e]) << e;
+  for (size_t e = 0; e < ni; ++e) EXPECT_FLOAT_EQ(gi2[e], 0.25f * gi1[e]) << e;
+  EXPECT_EQ(gu02, gu01);
+  EXPECT_EQ(gi02, gi01);
+}
+
 TEST(Bpr, EmptyBatchIsZero) {
   const auto loss = kernels::bpr_loss_fused_cpu({}, 4, nullptr, nullptr, nullptr, nullptr, 0.1f, nullptr, nullptr,
                                                 nullptr, nullptr);

@@ -1,0 +1,231 @@
+// The CUDA device: memory on one GPU, each op run by its CUDA twin in kernels/
+// on one stream, cuBLAS on the same stream. Scratch for the ops comes from one
+// grow-only pool, so after the first training step nothing is allocated.
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "engine/src/device.h"
+#include "engine/src/device_buffer.h"
+#include "engine/src/eval_blocks.h"
+#include "kernels/cuda_check.h"
+#include "kernels/lightgcn.h"
+#include "kernels/ranking_metrics.h"
+#include "kernels/topk.h"
+
+namespace mmgraph::detail {
+
+namespace {
+
+// sum += *value (one thread): keeps loss sums on the device.
+__global__ void accumulate_float(const float* value, double* sum) { *sum += static_cast<double>(*value); }
+
+// y[e] += alpha * x[e], one thread per element.
+__global__ void axpy_elementwise(int64_t n, float alpha, const float* x, float* y) {
+  const int64_t e = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (e < n) y[e] += alpha * x[e];
+}
+
+class CudaDevice final : public Device {
+ public:
+  // Largest block of scores evaluate() keeps (1 GiB of floats): with millions
+  // of items the block shrinks below eval_batch_size users.
+  static constexpr int64_t kMaxScoreFloats = int64_t{1} << 28;
+
+  CudaDevice(int device, bool deterministic) : device_(device), deterministic_(deterministic) {
+    MMGRAPH_CUDA_CHECK(cudaSetDevice(device));
+    MMGRAPH_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    MMGRAPH_CUDA_CHECK(cublasCreate(&cublas_));
+    MMGRAPH_CUDA_CHECK(cublasSetStream(cublas_, stream_));
+    // FP32 GEMMs everywhere (no TF32), so that the GPU agrees with the CPU reference.
+    MMGRAPH_CUDA_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
+    loss_tmp_ = static_cast<float*>(allocate(2 * sizeof(float), "loss"));
+  }
+  CudaDevice(const CudaDevice&) = delete;
+  CudaDevice& operator=(const CudaDevice&) = delete;
+  ~CudaDevice() override {
+    cudaStreamSynchronize(stream_);
+    release(loss_tmp_);
+    release(scratch_);
+    cublasDestroy(cublas_);
+    cudaStreamDestroy(stream_);
+  }
+
+  std::string describe() const override {
+    cudaDeviceProp prop{};
+    MMGRAPH_CUDA_CHECK(cudaGetDeviceProperties(&prop, device_));
+    return "cuda:" + std::to_string(device_) + " (" + prop.name + ")";
+  }
+  bool is_cuda() const override { return true; }
+
+  void* allocate(size_t bytes, const char* what) override {
+    activate();
+    return cuda_allocate(bytes, what);
+  }
+  // cudaFree waits for the device, so queued kernels never see freed memory.
+  void release(void* ptr) noexcept override {
+    if (ptr) cudaFree(ptr);
+  }
+  void upload(void* dst, const void* src, size_t bytes) override {
+    activate();
+    MMGRAPH_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_));
+    MMGRAPH_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  }
+  void download(void* dst, const void* src, size_t bytes) override {
+    activate();
+    MMGRAPH_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_));
+    MMGRAPH_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  }
+  void copy(void* dst, const void* src, size_t bytes) override {
+    activate();
+    MMGRAPH_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_));
+  }
+  void zero(void* dst, size_t bytes) override {
+    activate();
+    MMGRAPH_CUDA_CHECK(cudaMemsetAsync(dst, 0, bytes, stream_));
+  }
+
+  void axpy(int64_t n, float alpha, const float* x, float* y) override {
+    activate();
+    cuda::launch("axpy_elementwise", &axpy_elementwise, n, 256, stream_, n, alpha, x, y);
+  }
+  void accumulate(const float* value, double* sum) override {
+    activate();
+    cuda::launch("accumulate_float", &accumulate_float, 1, 1, stream_, value, sum);
+  }
+
+  void spmm(const kernels::CsrView& a, int64_t d, const float* x, float* y) override {
+    activate();
+    kernels::spmm_csr_cuda(a, d, x, y, scratch(kernels::spmm_csr_cuda_scratch_bytes(a, d)), stream_);
+  }
+  void lightgcn_forward(const kernels::CsrView& adj, int64_t d, int layers, const float* x0, float* out,
+                        float* work) override {
+    activate();
+    kernels::lightgcn_forward_cuda(adj, d, layers, x0, out, work,
+                                   scratch(kernels::spmm_csr_cuda_scratch_bytes(adj, d)), stream_);
+  }
+  void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, const float* grad_out, float* grad_x0,
+                         float* work) override {
+    activate();
+    kernels::lightgcn_backward_cuda(adj, d, layers, grad_out, grad_x0, work,
+                                    scratch(kernels::spmm_csr_cuda_scratch_bytes(adj, d)), stream_);
+  }
+  void sample_triples(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first, int64_t count,
+                      int32_t* users, int32_t* pos, int32_t* neg) override {
+    activate();
+    kernels::sample_bpr_triples_cuda(in, seed, epoch, first, count, users, pos, neg, stream_);
+  }
+  void bpr_loss(const kernels::BprBatch& batch, int64_t d, const float* user_rep, const float* item_rep,
+                const float* user_emb0, const float* item_emb0, float reg_weight, float* grad_user_rep,
+                float* grad_item_rep, float* grad_user_emb0, float* grad_item_emb0, double* loss_sum) override {
+    activate();
+    kernels::bpr_loss_fused_cuda(batch, d, user_rep, item_rep, user_emb0, item_emb0, reg_weight, grad_user_rep,
+                                 grad_item_rep, grad_user_emb0, grad_item_emb0, loss_tmp_, deterministic_,
+                                 scratch(kernels::bpr_scratch_bytes(batch.size, d)), stream_);
+    accumulate(loss_tmp_, loss_sum);
+    accumulate(loss_tmp_ + 1, loss_sum);
+  }
+  void adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m,
+                  float* v) override {
+    activate();
+    kernels::adam_dense_cuda(n, p, param, grad, m, v, stream_);
+  }
+
+  EvalResult evaluate(const EvalSplit& split, int64_t n_users, int64_t n_items, const float* user_rep,
+                      const float* item_rep, int64_t d, const std::vector<int>& topk, int64_t user_block) override {
+    const int k = max_k(topk);
+    if (topk.size() > 8) throw InputError("config", "topk", "the CUDA evaluator supports at most 8 cut-offs");
+    activate();
+    const int64_t block = std::max<int64_t>(
+        1, std::min<int64_t>({user_block, n_users, kMaxScoreFloats / std::max<int64_t>(1, n_items)}));
+    const size_t n_sums = kernels::kRankingMetrics * topk.size();
+    // Layout of the scratch: scores [block x I] | top-K [block x k] | sums [2 x n_sums] | counts [2].
+    const size_t score_bytes = static_cast<size_t>(block * n_items) * sizeof(float);
+    const size_t top_bytes = static_cast<size_t>(block * k) * sizeof(int32_t);
+    const size_t sums_offset = (score_bytes + top_bytes + 7) / 8 * 8;
+    char* base = static_cast<char*>(scratch(sums_offset + (2 * n_sums + 2) * sizeof(double)));
+    float* scores = reinterpret_cast<float*>(base);
+    int32_t* top = reinterpret_cast<int32_t*>(base + score_bytes);
+    double* sums = reinterpret_cast<double*>(base + sums_offset);
+    auto* counted = reinterpret_cast<unsigned long long*>(sums + 2 * n_sums);
+    MMGRAPH_CUDA_CHECK(cudaMemsetAsync(sums, 0, (2 * n_sums + 2) * sizeof(double), stream_));
+    kernels::RowMasks masks;
+    for (int m = 0; m < split.n_masks; ++m) masks.mask[masks.count++] = split.masks[m];
+    const bool has_cold = split.cold.n_rows > 0;
+    const float alpha = 1.0f, beta = 0.0f;
+    for (int64_t first = 0; first < n_users; first += block) {
+      const int64_t nb = std::min<int64_t>(block, n_users - first);
+      // Row-major scores [nb x I] = users [nb x d] items^T, as column-major [I x nb].
+      MMGRAPH_CUDA_CHECK(cublasSgemm(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(n_items),
+                                     static_cast<int>(nb), static_cast<int>(d), &alpha, item_rep,
+                                     static_cast<int>(d), user_rep + first * d, static_cast<int>(d), &beta, scores,
+                                     static_cast<int>(n_items)));
+      kernels::topk_masked_rows_cuda(nb, n_items, scores, n_items, first, masks, k, top, nullptr, stream_);
+      kernels::ranking_metrics_cuda(nb, k, top, first, split.truth, topk.data(), static_cast<int>(topk.size()), sums,
+                                    counted, stream_);
+      if (has_cold)
+        kernels::ranking_metrics_cuda(nb, k, top, first, split.cold, topk.data(), static_cast<int>(topk.size()),
+                                      sums + n_sums, counted + 1, stream_);
+    }
+    std::vector<double> host_sums(2 * n_sums);
+    unsigned long long host_counted[2] = {0, 0};
+    download(host_sums.data(), sums, host_sums.size() * sizeof(double));
+    download(host_counted, counted, sizeof(host_counted));
+    EvalResult result;
+    result.all = metric_table(topk, std::vector<double>(host_sums.begin(), host_sums.begin() + n_sums),
+                              static_cast<int64_t>(host_counted[0]));
+    if (has_cold)
+      result.cold = metric_table(topk, std::vector<double>(host_sums.begin() + n_sums, host_sums.end()),
+                                 static_cast<int64_t>(host_counted[1]));
+    return result;
+  }
+
+ private:
+  // Makes this device current for the calling thread (the kernels' shape
+  // queries and launches use the current device).
+  void activate() const { MMGRAPH_CUDA_CHECK(cudaSetDevice(device_)); }
+
+  // At least `bytes` of scratch, valid until the next call; grows (never
+  // shrinks) after waiting for the work that may still use the old block.
+  void* scratch(size_t bytes) {
+    if (bytes > scratch_bytes_) {
+      MMGRAPH_CUDA_CHECK(cudaStreamSynchronize(stream_));
+      release(scratch_);
+      scratch_ = nullptr;
+      scratch_bytes_ = 0;
+      scratch_ = allocate(bytes, "op scratch");
+      scratch_bytes_ = bytes;
+    }
+    return scratch_;
+  }
+
+  int device_;
+  bool deterministic_;
+  cudaStream_t stream_ = nullptr;
+  cublasHandle_t cublas_ = nullptr;
+  float* loss_tmp_ = nullptr;
+  void* scratch_ = nullptr;
+  size_t scratch_bytes_ = 0;
+};
+
+}  // namespace
+
+// select_device has checked that the device exists.
+std::unique_ptr<Device> make_cuda_device(int device, bool deterministic) {
+  return std::make_unique<CudaDevice>(device, deterministic);
+}
+
+int cuda_device_count() {
+  int count = 0;
+  // Without a driver (or a GPU) this fails: that means zero devices.
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return 0;
+  }
+  return count;
+}
+
+}  // namespace mmgraph::detail

@@ -1,0 +1,161 @@
+#pragma once
+// The device layer: owns memory on one device (host RAM or one GPU) and runs
+// each op of kernels/ there, dispatching to the op's CPU reference or its CUDA
+// twin. Models (engine/models/) are written once as calls of these methods on
+// device buffers; no model logic lives in a device. Pointers passed to a
+// device method are that device's memory (Buffer<T>::data()).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kernels/adam.h"
+#include "kernels/bpr.h"
+#include "kernels/common.h"
+#include "kernels/sampler.h"
+#include "kernels/spmm.h"
+#include "mmgraph/metrics.h"
+
+namespace mmgraph::detail {
+
+// The held-out interactions and masks of an evaluation, as CSR views (rows =
+// users) in the device's memory. cold: the held-out items that never occur in
+// training (n_rows = 0 when the split has none).
+struct EvalSplit {
+  kernels::CsrView truth;
+  kernels::CsrView cold;
+  kernels::CsrView masks[2];
+  int n_masks = 0;
+};
+
+// Metrics of one evaluation: over every held-out item, and over cold items only.
+struct EvalResult {
+  MetricTable all;
+  MetricTable cold;  // empty when the split has no cold items
+};
+
+class Device {
+ public:
+  virtual ~Device() = default;
+  // "cpu (2 threads)", "cuda:0 (NVIDIA H100 80GB HBM3)".
+  virtual std::string describe() const = 0;
+  virtual bool is_cuda() const = 0;
+
+  // Memory. Allocation failures throw Error naming `what` and the sizes.
+  virtual void* allocate(size_t bytes, const char* what) = 0;
+  virtual void release(void* ptr) noexcept = 0;
+  virtual void upload(void* dst, const void* host_src, size_t bytes) = 0;
+  // Waits for the device's queued work, then copies.
+  virtual void download(void* host_dst, const void* src, size_t bytes) = 0;
+  virtual void copy(void* dst, const void* src, size_t bytes) = 0;
+  virtual void zero(void* dst, size_t bytes) = 0;
+
+  // y += alpha * x over n floats.
+  virtual void axpy(int64_t n, float alpha, const float* x, float* y) = 0;
+  // sum += value (value: one float in device memory, sum: one double).
+  virtual void accumulate(const float* value, double* sum) = 0;
+
+  // Ops (kernels/*.h documents each; loss ops add their value into *loss_sum,
+  // a double in device memory).
+  virtual void spmm(const kernels::CsrView& a, int64_t d, const float* x, float* y) = 0;
+  virtual void lightgcn_forward(const kernels::CsrView& adj, int64_t d, int layers, const float* x0, float* out,
+                                float* work) = 0;
+  virtual void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, const float* grad_out,
+                                 float* grad_x0, float* work) = 0;
+  virtual void sample_triples(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first,
+                              int64_t count, int32_t* users, int32_t* pos, int32_t* neg) = 0;
+  virtual void bpr_loss(const kernels::BprBatch& batch, int64_t d, const float* user_rep, const float* item_rep,
+                        const float* user_emb0, const float* item_emb0, float reg_weight, float* grad_user_rep,
+                        float* grad_item_rep, float* grad_user_emb0, float* grad_item_emb0, double* loss_sum) = 0;
+  virtual void adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m,
+                          float* v) = 0;
+
+  // Full-ranking metrics of user_rep [U x d] against item_rep [I x d].
+  virtual EvalResult evaluate(const EvalSplit& split, int64_t n_users, int64_t n_items, const float* user_rep,
+                              const float* item_rep, int64_t d, const std::vector<int>& topk,
+                              int64_t user_block) = 0;
+};
+
+std::unique_ptr<Device> make_cpu_device();
+// Only in builds with the CUDA backend (MMGRAPH_HAVE_CUDA); throws Error otherwise.
+std::unique_ptr<Device> make_cuda_device(int device, bool deterministic);
+// Number of usable CUDA devices; 0 without the CUDA backend or without a driver.
+int cuda_device_count();
+// "cpu", "cuda", "cuda:N" or "auto" (the first GPU when one exists, else the CPU).
+std::unique_ptr<Device> select_device(const std::string& name, bool deterministic);
+
+// An owning array of T in a device's memory.
+template <typename T>
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(Device& dev, size_t count, const char* what) : dev_(&dev), count_(count) {
+    if (count) ptr_ = static_cast<T*>(dev.allocate(count * sizeof(T), what));
+  }
+  static Buffer zeros(Device& dev, size_t count, const char* what) {
+    Buffer b(dev, count, what);
+    b.set_zero();
+    return b;
+  }
+  static Buffer from_host(Device& dev, const std::vector<T>& host, const char* what) {
+    Buffer b(dev, host.size(), what);
+    if (!host.empty()) dev.upload(b.ptr_, host.data(), host.size() * sizeof(T));
+    return b;
+  }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  Buffer(Buffer&& o) noexcept
+      : dev_(o.dev_), ptr_(std::exchange(o.ptr_, nullptr)), count_(std::exchange(o.count_, 0)) {}
+  Buffer& operator=(Buffer&& o) noexcept {
+    if (this != &o) {
+      reset();
+      dev_ = o.dev_;
+      ptr_ = std::exchange(o.ptr_, nullptr);
+      count_ = std::exchange(o.count_, 0);
+    }
+    return *this;
+  }
+  ~Buffer() { reset(); }
+
+  T* data() const { return ptr_; }
+  size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  void set_zero() {
+    if (count_) dev_->zero(ptr_, count_ * sizeof(T));
+  }
+  void upload(const std::vector<T>& host) {
+    if (host.size() != count_) throw std::logic_error("Buffer::upload: size mismatch");
+    if (count_) dev_->upload(ptr_, host.data(), count_ * sizeof(T));
+  }
+  std::vector<T> to_host() const {
+    std::vector<T> host(count_);
+    if (count_) dev_->download(host.data(), ptr_, count_ * sizeof(T));
+    return host;
+  }
+
+ private:
+  void reset() {
+    if (ptr_) dev_->release(ptr_);
+    ptr_ = nullptr;
+    count_ = 0;
+  }
+  Device* dev_ = nullptr;
+  T* ptr_ = nullptr;
+  size_t count_ = 0;
+};
+
+// A CSR matrix in a device's memory, with its view.
+struct DeviceCsr {
+  Buffer<int64_t> row_ptr;
+  Buffer<int32_t> col;
+  Buffer<float> val;
+  kernels::CsrView view;
+};
+DeviceCsr upload_csr(Device& dev, const kernels::CsrHost& csr, const char* what);
+DeviceCsr upload_pattern(Device& dev, int64_t n_rows, int64_t n_cols, const std::vector<int64_t>& row_ptr,
+                         const std::vector<int32_t>& col, const char* what);
+
+}  // namespace mmgraph::detail

@@ -1,0 +1,64 @@
+#pragma once
+// The model interface: a model owns its parameters (in a ParamSet) on a
+// device, and writes its forward pass, explicit backward pass and losses once,
+// as calls of Device ops. The trainer draws the batches and runs epochs,
+// evaluation and early stopping; engine/models/<name>.cpp holds one model.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/src/device.h"
+#include "engine/src/params.h"
+#include "kernels/spmm.h"
+#include "mmgraph/config.h"
+#include "mmgraph/dataset.h"
+
+namespace mmgraph::detail {
+
+// Inputs every model may use, prepared once by the trainer.
+struct ModelContext {
+  const Dataset* data = nullptr;
+  const TrainConfig* config = nullptr;
+  Device* dev = nullptr;
+  const kernels::CsrHost* adjacency = nullptr;  // Â over N = U + I nodes (host)
+  const DeviceCsr* adjacency_dev = nullptr;     // the same on the device
+  const std::vector<int32_t>* pair_user = nullptr;  // [train nnz] user of each training pair (host)
+};
+
+// One batch of BPR triples in device memory (positions [first, first + size) of `epoch`).
+struct TripleBatch {
+  uint64_t epoch = 0;
+  int64_t first = 0;
+  int64_t size = 0;
+  const int32_t* users = nullptr;
+  const int32_t* pos = nullptr;
+  const int32_t* neg = nullptr;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  // Called before the steps of every epoch (0-based): edge pruning, graph re-learning.
+  virtual void begin_epoch(uint64_t epoch) { (void)epoch; }
+  // Forward, losses (added into loss_sum, a double in device memory), backward
+  // and the optimiser update of every parameter.
+  virtual void train_step(const TripleBatch& batch, double* loss_sum) = 0;
+  // Computes the representations that evaluation and export use.
+  virtual void propagate() = 0;
+  // The propagated representations: users [U x rep_dim()], items [I x rep_dim()].
+  virtual const float* user_rep() const = 0;
+  virtual const float* item_rep() const = 0;
+  virtual int64_t rep_dim() const = 0;
+  ParamSet& params() { return params_; }
+
+ protected:
+  ParamSet params_;
+};
+
+// The models compiled in (engine/models/*.cpp), by config name.
+std::vector<std::string> model_names();
+// Throws InputError naming the config key when `name` is not a model.
+std::unique_ptr<Model> make_model(const std::string& name, const ModelContext& ctx);
+
+}  // namespace mmgraph::detail

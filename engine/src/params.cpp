@@ -1,0 +1,61 @@
+// Parameters, their Adam step, and the seeded initialisers.
+#include "engine/src/params.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "kernels/philox.h"
+#include "mmgraph/errors.h"
+
+namespace mmgraph::detail {
+
+Param& ParamSet::add(Device& dev, std::string name, std::vector<int64_t> shape, const std::vector<float>& init) {
+  int64_t numel = 1;
+  for (int64_t s : shape) numel *= s;
+  if (numel != static_cast<int64_t>(init.size()))
+    throw Error("parameter " + name + ": initial values do not match its shape");
+  dev_ = &dev;
+  auto p = std::make_unique<Param>();
+  p->name = std::move(name);
+  p->shape = std::move(shape);
+  const size_t n = init.size();
+  p->value = Buffer<float>::from_host(dev, init, "parameters");
+  p->grad = Buffer<float>::zeros(dev, n, "gradients");
+  p->m = Buffer<float>::zeros(dev, n, "optimizer state");
+  p->v = Buffer<float>::zeros(dev, n, "optimizer state");
+  params_.push_back(std::move(p));
+  return *params_.back();
+}
+
+void ParamSet::zero_grad() {
+  for (auto& p : params_) p->grad.set_zero();
+}
+
+void ParamSet::adam_step(float lr, float weight_decay) {
+  ++step_;
+  kernels::AdamParams adam;
+  adam.lr = lr;
+  adam.weight_decay = weight_decay;
+  adam.step = step_;
+  for (auto& p : params_)
+    dev_->adam_dense(p->numel(), adam, p->value.data(), p->grad.data(), p->m.data(), p->v.data());
+}
+
+std::vector<float> xavier_uniform(int64_t rows, int64_t cols, uint64_t seed, uint32_t stream) {
+  const float bound = static_cast<float>(std::sqrt(6.0 / static_cast<double>(rows + cols)));
+  const int64_t n = rows * cols;
+  std::vector<float> table(static_cast<size_t>(n));
+#pragma omp parallel for schedule(static)
+  for (int64_t q = 0; q < (n + 3) / 4; ++q) {
+    const kernels::Philox4 r = kernels::philox4x32_10(
+        kernels::Philox4{{kernels::lo32(static_cast<uint64_t>(q)), kernels::hi32(static_cast<uint64_t>(q)), stream,
+                          0x696E6974u}},
+        kernels::lo32(seed), kernels::hi32(seed));
+    for (int64_t e = 4 * q; e < std::min<int64_t>(n, 4 * q + 4); ++e)
+      table[static_cast<size_t>(e)] = (2.0f * kernels::uniform_float(r.v[e - 4 * q]) - 1.0f) * bound;
+  }
+  return table;
+}
+
+}  // namespace mmgraph::detail

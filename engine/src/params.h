@@ -1,0 +1,41 @@
+#pragma once
+// Trainable parameters of a model on a device: value, gradient and Adam
+// moments per named tensor, updated together by one dense Adam step.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/src/device.h"
+
+namespace mmgraph::detail {
+
+struct Param {
+  std::string name;             // "embedding", "image.proj.weight", ...
+  std::vector<int64_t> shape;   // row-major
+  Buffer<float> value, grad, m, v;
+  int64_t numel() const { return static_cast<int64_t>(value.size()); }
+};
+
+class ParamSet {
+ public:
+  // Adds a parameter initialised from host values (shape product = init size);
+  // the returned reference stays valid (parameters are never moved).
+  Param& add(Device& dev, std::string name, std::vector<int64_t> shape, const std::vector<float>& init);
+  // Zeroes every gradient.
+  void zero_grad();
+  // One Adam step (1-based step counter kept here) over every parameter.
+  void adam_step(float lr, float weight_decay);
+  int64_t step() const { return step_; }
+  const std::vector<std::unique_ptr<Param>>& all() const { return params_; }
+
+ private:
+  Device* dev_ = nullptr;
+  std::vector<std::unique_ptr<Param>> params_;
+  int64_t step_ = 0;
+};
+
+// Xavier-uniform values for an [rows x cols] tensor, as torch.nn.init.xavier_uniform_
+// (bound sqrt(6 / (rows + cols))), drawn from Philox: a pure function of (seed, stream).
+std::vector<float> xavier_uniform(int64_t rows, int64_t cols, uint64_t seed, uint32_t stream);
+
+}  // namespace mmgraph::detail

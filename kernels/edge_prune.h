@@ -1,0 +1,26 @@
+#pragma once
+// FREEDOM's degree-sensitive edge pruning (Zhou & Shen, 2023): each epoch keeps
+// n_keep of the training edges (u, i), drawn without replacement with
+// probability proportional to w_ui = 1 / sqrt(d_u d_i) (degrees of the full
+// training graph), as torch.multinomial(w, n_keep, replacement=False) does.
+// Drawn by Efraimidis-Spirakis keys k_e = log(U_e) / w_e with U_e a Philox
+// uniform of (seed, epoch, e): the n_keep largest keys (ties by the lower edge
+// index) are a weighted sample without replacement, and a pure function of
+// (seed, epoch) whatever the thread count.
+#include <cstdint>
+#include <vector>
+
+#include "kernels/common.h"
+
+namespace mmgraph::kernels {
+
+// Training edges as CSR by user (train_row_ptr [U+1], train_col sorted per row).
+// Returns the kept edges as a CSR of the same shape (columns still sorted).
+struct PrunedEdges {
+  std::vector<int64_t> row_ptr;
+  std::vector<int32_t> col;
+};
+PrunedEdges degree_sensitive_prune_cpu(int32_t n_users, int32_t n_items, const int64_t* train_row_ptr,
+                                       const int32_t* train_col, int64_t n_keep, uint64_t seed, uint64_t epoch);
+
+}  // namespace mmgraph::kernels

@@ -1,0 +1,53 @@
+// CPU implementation of FREEDOM's degree-sensitive edge pruning (host side:
+// it runs once per epoch over the edge list, and its output is uploaded).
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/edge_prune.h"
+#include "kernels/philox.h"
+
+namespace mmgraph::kernels {
+
+PrunedEdges degree_sensitive_prune_cpu(int32_t n_users, int32_t n_items, const int64_t* train_row_ptr,
+                                       const int32_t* train_col, int64_t n_keep, uint64_t seed, uint64_t epoch) {
+  const int64_t nnz = train_row_ptr[n_users];
+  n_keep = std::clamp<int64_t>(n_keep, 0, nnz);
+  std::vector<int64_t> item_degree(static_cast<size_t>(n_items), 0);
+  for (int64_t k = 0; k < nnz; ++k) ++item_degree[static_cast<size_t>(train_col[k])];
+
+  // key = log(U) / w = log(U) sqrt(d_u d_i), U in (0, 1]: larger keys are kept.
+  std::vector<double> key(static_cast<size_t>(nnz));
+#pragma omp parallel for schedule(static)
+  for (int32_t u = 0; u < n_users; ++u) {
+    const double du = static_cast<double>(train_row_ptr[u + 1] - train_row_ptr[u]);
+    for (int64_t k = train_row_ptr[u]; k < train_row_ptr[u + 1]; ++k) {
+      const Philox4 r = philox4x32_10(
+          Philox4{{lo32(static_cast<uint64_t>(k)), hi32(static_cast<uint64_t>(k)), lo32(epoch), 0x70727565u}},
+          lo32(seed), hi32(seed) ^ 0x65646765u);
+      const double uniform = (static_cast<double>(r.v[0]) + 1.0) / 4294967296.0;  // (0, 1]
+      key[static_cast<size_t>(k)] =
+          std::log(uniform) * std::sqrt(du * static_cast<double>(item_degree[static_cast<size_t>(train_col[k])]));
+    }
+  }
+  std::vector<int64_t> order(static_cast<size_t>(nnz));
+  for (int64_t k = 0; k < nnz; ++k) order[static_cast<size_t>(k)] = k;
+  auto better = [&](int64_t a, int64_t b) {
+    return key[static_cast<size_t>(a)] > key[static_cast<size_t>(b)] ||
+           (key[static_cast<size_t>(a)] == key[static_cast<size_t>(b)] && a < b);
+  };
+  std::nth_element(order.begin(), order.begin() + n_keep, order.end(), better);
+  std::vector<char> kept(static_cast<size_t>(nnz), 0);
+  for (int64_t j = 0; j < n_keep; ++j) kept[static_cast<size_t>(order[static_cast<size_t>(j)])] = 1;
+
+  PrunedEdges out;
+  out.row_ptr.assign(static_cast<size_t>(n_users) + 1, 0);
+  out.col.reserve(static_cast<size_t>(n_keep));
+  for (int32_t u = 0; u < n_users; ++u) {
+    for (int64_t k = train_row_ptr[u]; k < train_row_ptr[u + 1]; ++k)
+      if (kept[static_cast<size_t>(k)]) out.col.push_back(train_col[k]);
+    out.row_ptr[static_cast<size_t>(u) + 1] = static_cast<int64_t>(out.col.size());
+  }
+  return out;
+}
+
+}  // namespace mmgraph::kernels
