@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -21,6 +22,17 @@ namespace mmgraph {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Features feed sums and norms: a NaN or Inf would poison every item it touches.
+void check_finite(const io::NpyArray& a, const std::string& source) {
+  for (int64_t r = 0; r < a.rows; ++r)
+    for (int64_t c = 0; c < a.cols; ++c) {
+      const float v = a.values[static_cast<size_t>(r * a.cols + c)];
+      if (!std::isfinite(v))
+        throw InputError(source, fmt::format("row {}, column {}", r, c),
+                         fmt::format("feature value is {} (features must be finite)", std::isnan(v) ? "NaN" : "Inf"));
+    }
+}
 
 Dataset load_json_splits(const fs::path& dir, const LoadOptions& options) {
   io::JsonSplit parts[3];
@@ -44,6 +56,7 @@ Dataset load_json_splits(const fs::path& dir, const LoadOptions& options) {
     std::sort(npys.begin(), npys.end());
     for (const auto& p : npys) {
       io::NpyArray a = io::read_npy(p.string());
+      check_finite(a, p.string());
       if (a.rows < n_items)
         throw InputError(p.string(), "", fmt::format("{} rows, but the splits use {} items", a.rows, n_items));
       n_items = static_cast<int32_t>(a.rows);  // items absent from every split are cold-start items
@@ -101,6 +114,22 @@ Dataset load_dataset(const std::string& spec, const LoadOptions& options) {
   }
   validate_dataset(d);
   return d;
+}
+
+void add_modality(Dataset& data, const std::string& name, const std::string& npy_path) {
+  if (name.empty()) throw InputError(npy_path, "", "a modality needs a name");
+  io::NpyArray a = io::read_npy(npy_path);
+  check_finite(a, npy_path);
+  if (a.rows != data.n_items)
+    throw InputError(npy_path, "", fmt::format("{} rows, but the data set has {} items (row i must be item i)", a.rows,
+                                               data.n_items));
+  FeatureMatrix f{name, a.rows, a.cols, std::move(a.values)};
+  for (FeatureMatrix& existing : data.features)
+    if (existing.name == name) {
+      existing = std::move(f);
+      return;
+    }
+  data.features.push_back(std::move(f));
 }
 
 void validate_dataset(const Dataset& d) {

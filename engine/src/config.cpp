@@ -2,9 +2,11 @@
 #include "mmgraph/config.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 #include <map>
 
@@ -41,6 +43,26 @@ struct KeyContext {
 
 using Setter = std::function<void(TrainConfig&, const KeyContext&)>;
 
+// A relative path in a config file is relative to that file's folder; on the
+// command line (--set), to the working directory.
+std::string relative_to_source(const std::string& source, const std::string& path) {
+  if (source == "--set" || path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(source).parent_path() / path).string();
+}
+
+// The entries of a YAML mapping in file order (keys checked to be unique).
+std::vector<std::pair<std::string, YAML::Node>> read_map(const KeyContext& ctx, const char* what) {
+  if (!ctx.node.IsMap()) ctx.fail(std::string("expected ") + what);
+  std::vector<std::pair<std::string, YAML::Node>> out;
+  for (const auto& entry : ctx.node) {
+    const std::string name = KeyContext{ctx.source, ctx.key, entry.first}.as<std::string>("a name");
+    for (const auto& seen : out)
+      if (seen.first == name) KeyContext{ctx.source, ctx.key, entry.first}.fail("'" + name + "' given twice");
+    out.emplace_back(name, entry.second);
+  }
+  return out;
+}
+
 template <typename T>
 Setter set_number(T TrainConfig::*field, const char* type_name) {
   return [field, type_name](TrainConfig& c, const KeyContext& ctx) { c.*field = ctx.as<T>(type_name); };
@@ -63,6 +85,29 @@ const std::map<std::string, Setter>& setters() {
       {"device", [](TrainConfig& c, const KeyContext& ctx) { c.device = ctx.as<std::string>("a string"); }},
       {"threads", set_number(&TrainConfig::threads, "an integer")},
       {"deterministic", set_number(&TrainConfig::deterministic, "true or false")},
+      {"modalities",
+       [](TrainConfig& c, const KeyContext& ctx) {
+         c.modalities.clear();
+         for (const auto& [name, value] : read_map(ctx, "a mapping of modality name to .npy path"))
+           c.modalities.emplace_back(name, relative_to_source(ctx.source, KeyContext{ctx.source, ctx.key, value}.as<std::string>("a path")));
+       }},
+      {"modality_weights",
+       [](TrainConfig& c, const KeyContext& ctx) {
+         c.modality_weights.clear();
+         for (const auto& [name, value] : read_map(ctx, "a mapping of modality name to weight"))
+           c.modality_weights.emplace_back(name, KeyContext{ctx.source, ctx.key, value}.as<double>("a number"));
+       }},
+      {"knn_k", set_number(&TrainConfig::knn_k, "an integer")},
+      {"n_mm_layers", set_number(&TrainConfig::n_mm_layers, "an integer")},
+      {"dropout", set_number(&TrainConfig::dropout, "a number")},
+      {"mm_bpr_weight", set_number(&TrainConfig::mm_bpr_weight, "a number")},
+      {"cl_weight", set_number(&TrainConfig::cl_weight, "a number")},
+      {"cl_temperature", set_number(&TrainConfig::cl_temperature, "a number")},
+      {"lambda_coeff", set_number(&TrainConfig::lambda_coeff, "a number")},
+      {"graph_update_every", set_number(&TrainConfig::graph_update_every, "an integer")},
+      {"loss", [](TrainConfig& c, const KeyContext& ctx) { c.loss = ctx.as<std::string>("a string"); }},
+      {"warp_candidates", set_number(&TrainConfig::warp_candidates, "an integer")},
+      {"warp_margin", set_number(&TrainConfig::warp_margin, "a number")},
       {"topk",
        [](TrainConfig& c, const KeyContext& ctx) {
          std::vector<int> ks;
@@ -160,11 +205,30 @@ void validate_config(const TrainConfig& c) {
                          (c.device.rfind("cuda:", 0) == 0 && c.device.size() > 5 &&
                           std::all_of(c.device.begin() + 5, c.device.end(), ::isdigit));
   if (!device_ok) fail("device", "must be auto, cpu, cuda or cuda:N, got '" + c.device + "'");
+  if (c.knn_k <= 0 || c.knn_k > 128) fail("knn_k", "must be in 1..128");
+  if (c.n_mm_layers < 0 || c.n_mm_layers > 16) fail("n_mm_layers", "must be in 0..16");
+  if (!(c.dropout >= 0 && c.dropout < 1)) fail("dropout", "must be in [0, 1)");
+  if (c.mm_bpr_weight < 0) fail("mm_bpr_weight", "must be >= 0");
+  if (c.cl_weight < 0) fail("cl_weight", "must be >= 0");
+  if (!(c.cl_temperature > 0)) fail("cl_temperature", "must be > 0");
+  if (!(c.lambda_coeff >= 0 && c.lambda_coeff <= 1)) fail("lambda_coeff", "must be in [0, 1]");
+  if (c.graph_update_every <= 0) fail("graph_update_every", "must be > 0");
+  if (c.loss != "bpr" && c.loss != "mse" && c.loss != "bce" && c.loss != "warp")
+    fail("loss", "must be bpr, mse, bce or warp, got '" + c.loss + "'");
+  if (c.warp_candidates <= 0 || c.warp_candidates > 1024) fail("warp_candidates", "must be in 1..1024");
+  if (!(c.warp_margin > 0)) fail("warp_margin", "must be > 0");
+  for (const auto& [name, w] : c.modality_weights)
+    if (!(w >= 0)) fail("modality_weights", "weight of '" + name + "' must be >= 0");
 }
 
 std::vector<std::pair<std::string, std::string>> config_items(const TrainConfig& c) {
   std::string ks;
   for (int k : c.topk) ks += (ks.empty() ? "" : ", ") + std::to_string(k);
+  std::string modalities, weights;
+  for (const auto& [name, path] : c.modalities)
+    modalities += fmt::format("{}{}: {}", modalities.empty() ? "" : ", ", name, nlohmann::json(path).dump());
+  for (const auto& [name, w] : c.modality_weights)
+    weights += fmt::format("{}{}: {}", weights.empty() ? "" : ", ", name, w);
   return {
       {"model", c.model},
       {"embedding_size", std::to_string(c.embedding_size)},
@@ -182,6 +246,19 @@ std::vector<std::pair<std::string, std::string>> config_items(const TrainConfig&
       {"device", c.device},
       {"threads", std::to_string(c.threads)},
       {"deterministic", c.deterministic ? "true" : "false"},
+      {"modalities", "{" + modalities + "}"},
+      {"modality_weights", "{" + weights + "}"},
+      {"knn_k", std::to_string(c.knn_k)},
+      {"n_mm_layers", std::to_string(c.n_mm_layers)},
+      {"dropout", fmt::format("{}", c.dropout)},
+      {"mm_bpr_weight", fmt::format("{}", c.mm_bpr_weight)},
+      {"cl_weight", fmt::format("{}", c.cl_weight)},
+      {"cl_temperature", fmt::format("{}", c.cl_temperature)},
+      {"lambda_coeff", fmt::format("{}", c.lambda_coeff)},
+      {"graph_update_every", std::to_string(c.graph_update_every)},
+      {"loss", c.loss},
+      {"warp_candidates", std::to_string(c.warp_candidates)},
+      {"warp_margin", fmt::format("{}", c.warp_margin)},
   };
 }
 

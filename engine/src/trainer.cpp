@@ -69,8 +69,15 @@ std::string short_metrics(const MetricTable& table, const std::vector<int>& topk
 
 }  // namespace
 
-TrainResult train(const Dataset& data, const TrainConfig& config, const TrainOptions& options) {
+TrainResult train(const Dataset& source_data, const TrainConfig& config, const TrainOptions& options) {
   validate_config(config);
+  // Modalities named in the config join (or replace) the data set's own features.
+  Dataset with_modalities;
+  if (!config.modalities.empty()) {
+    with_modalities = source_data;
+    for (const auto& [name, path] : config.modalities) add_modality(with_modalities, name, path);
+  }
+  const Dataset& data = config.modalities.empty() ? source_data : with_modalities;
   validate_dataset(data);
   if (data.train.nnz() == 0) throw InputError(data.name, "", "the training split is empty");
   if (config.threads > 0) omp_set_num_threads(config.threads);

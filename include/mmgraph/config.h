@@ -2,6 +2,7 @@
 // Training configuration. Keys follow MMRec where the meaning is the same.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mmgraph {
@@ -23,6 +24,25 @@ struct TrainConfig {
   std::string device = "auto";      // auto | cpu | cuda | cuda:N
   int threads = 0;                  // OpenMP threads, 0 = runtime default
   bool deterministic = false;       // GPU: sorted reductions instead of atomics
+
+  // Multimodal models (see README "Models"). Each key is read by the models that use it.
+  // Extra modalities: name -> .npy path ([items x dim], float16/32/64), added to
+  // (or replacing, by name) the data set's own *_feat.npy features.
+  std::vector<std::pair<std::string, std::string>> modalities;
+  // Weight of each modality's item-item graph in S = sum_m w_m S_m (FREEDOM's
+  // mm_image_weight); modalities not listed share the remaining weight equally.
+  std::vector<std::pair<std::string, double>> modality_weights;
+  int knn_k = 10;                   // neighbours per item in each modality's kNN graph
+  int n_mm_layers = 1;              // item-item propagation layers
+  double dropout = 0.0;             // FREEDOM: fraction of user-item edges pruned each epoch
+  double mm_bpr_weight = 0.0;       // FREEDOM: weight of the BPR terms on projected modality features
+  double cl_weight = 0.0;           // InfoNCE weight between the id view and the modality view
+  double cl_temperature = 0.2;      // InfoNCE temperature
+  double lambda_coeff = 0.9;        // LATTICE: weight of the frozen graph beside the re-learnt one
+  int graph_update_every = 1;       // LATTICE: re-learn the item graph every this many epochs
+  std::string loss = "bpr";         // main objective: bpr | mse | bce | warp
+  int warp_candidates = 16;         // WARP: negatives tried per positive
+  double warp_margin = 1.0;         // WARP: margin
 };
 
 // Reads a YAML mapping of the keys above. Unknown keys and wrongly typed values

@@ -52,6 +52,11 @@ struct LoadOptions {
 // Throws InputError naming the file and position on malformed input.
 Dataset load_dataset(const std::string& spec, const LoadOptions& options = {});
 
+// Adds a modality read from an .npy file ([n_items x dim], float16/32/64), or
+// replaces the feature of the same name. A row count other than n_items, or a
+// NaN/Inf value (named by row and column), is an InputError naming the file.
+void add_modality(Dataset& data, const std::string& name, const std::string& npy_path);
+
 // Writes the binary cache (manifest.json + raw little-endian arrays) into dir.
 void save_dataset_binary(const Dataset& data, const std::string& dir);
 
