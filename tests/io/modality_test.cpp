@@ -38,7 +38,7 @@ TEST(Modality, AddsAndReplacesByName) {
   add_modality(data, "image", path);  // replaces the synthetic image modality
   EXPECT_EQ(data.features.size(), before + 1);
   for (const auto& f : data.features) {
-    if (f.name == "image") EXPECT_EQ(f.cols, 3);
+    if (f.name == "image") { EXPECT_EQ(f.cols, 3); }
   }
 }
 
