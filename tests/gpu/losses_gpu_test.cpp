@@ -120,6 +120,27 @@ struct LossRun {
   std::vector<float> grad_user, grad_item, loss;
 };
 
+// Runs a (user, item) loss on the GPU in both modes against the CPU's gradients
+// gu, gi (added to pr.grad_*) and loss `ref`; the deterministic mode twice,
+// bit for bit. run(deterministic) returns the GPU's result.
+template <typename Run>
+void expect_both_modes_match(const Run& run, const PairProblem& pr, const std::vector<float>& gu,
+                             const std::vector<float>& gi, double ref) {
+  for (const bool deterministic : {false, true}) {
+    const LossRun r = run(deterministic);
+    const std::string mode = deterministic ? "deterministic" : "atomic";
+    // float32 scores (d terms) against float64 ones (~1e-7 relative), then the
+    // per-example rows summed in another order (see max_change).
+    EXPECT_TRUE(testing::all_close(r.grad_user, gu, 1e-5 * max_change(gu, pr.grad_user), 1e-6, mode + " grad user"));
+    EXPECT_TRUE(testing::all_close(r.grad_item, gi, 1e-5 * max_change(gi, pr.grad_item), 1e-6, mode + " grad item"));
+    EXPECT_NEAR(r.loss[0], ref, 1e-5 + 1e-4 * std::fabs(ref)) << mode;
+  }
+  const LossRun a = run(true), c = run(true);
+  EXPECT_TRUE(testing::bit_identical(a.grad_user, c.grad_user, "deterministic grad user"));
+  EXPECT_TRUE(testing::bit_identical(a.grad_item, c.grad_item, "deterministic grad item"));
+  EXPECT_TRUE(testing::bit_identical(a.loss, c.loss, "deterministic loss"));
+}
+
 TEST(PointwiseLossGpu, MseAndBceMatchCpuInBothModes) {
   MMGRAPH_REQUIRE_GPU();
   const uint64_t seed = testing::fresh_seed();
@@ -147,21 +168,7 @@ TEST(PointwiseLossGpu, MseAndBceMatchCpuInBothModes) {
                                              dgu.get(), dgi.get(), loss.get(), deterministic, scratch.get(), nullptr);
           return LossRun{dgu.host(), dgi.host(), loss.host()};
         };
-        for (const bool deterministic : {false, true}) {
-          const LossRun r = run(deterministic);
-          const std::string mode = deterministic ? "deterministic" : "atomic";
-          // float32 scores (d terms) against float64 ones (~1e-7 relative), then the
-          // per-example rows summed in another order (see max_change).
-          EXPECT_TRUE(testing::all_close(r.grad_user, gu, 1e-5 * max_change(gu, pr.grad_user), 1e-6,
-                                         mode + " grad user"));
-          EXPECT_TRUE(testing::all_close(r.grad_item, gi, 1e-5 * max_change(gi, pr.grad_item), 1e-6,
-                                         mode + " grad item"));
-          EXPECT_NEAR(r.loss[0], ref, 1e-5 + 1e-4 * std::fabs(ref)) << mode;
-        }
-        const LossRun a = run(true), c = run(true);
-        EXPECT_TRUE(testing::bit_identical(a.grad_user, c.grad_user, "deterministic grad user"));
-        EXPECT_TRUE(testing::bit_identical(a.grad_item, c.grad_item, "deterministic grad item"));
-        EXPECT_TRUE(testing::bit_identical(a.loss, c.loss, "deterministic loss"));
+        expect_both_modes_match(run, pr, gu, gi, ref);
       }
     }
   }
@@ -209,21 +216,8 @@ TEST(WarpLossGpu, MatchesCpuInBothModes) {
                                         scratch.get(), nullptr);
           return LossRun{dgu.host(), dgi.host(), loss.host()};
         };
-        for (const bool deterministic : {false, true}) {
-          const LossRun r = run(deterministic);
-          const std::string mode = deterministic ? "deterministic" : "atomic";
-          // Same violators; per-example rows weight L(r) / B * (exact values) summed in
-          // another order (see max_change).
-          EXPECT_TRUE(testing::all_close(r.grad_user, gu, 1e-5 * max_change(gu, pr.grad_user), 1e-6,
-                                         mode + " grad user"));
-          EXPECT_TRUE(testing::all_close(r.grad_item, gi, 1e-5 * max_change(gi, pr.grad_item), 1e-6,
-                                         mode + " grad item"));
-          EXPECT_NEAR(r.loss[0], ref, 1e-5 + 1e-4 * std::fabs(ref)) << mode;
-        }
-        const LossRun a = run(true), c = run(true);
-        EXPECT_TRUE(testing::bit_identical(a.grad_user, c.grad_user, "deterministic grad user"));
-        EXPECT_TRUE(testing::bit_identical(a.grad_item, c.grad_item, "deterministic grad item"));
-        EXPECT_TRUE(testing::bit_identical(a.loss, c.loss, "deterministic loss"));
+        // Same violators (exact scores), so the same tolerances as the pointwise losses.
+        expect_both_modes_match(run, pr, gu, gi, ref);
       }
     }
   }

@@ -8,6 +8,7 @@
 
 #include "kernels/infonce.h"
 #include "mmgraph/errors.h"
+#include "support/finite_difference.h"
 #include "support/random_inputs.h"
 
 namespace mmgraph {
@@ -70,8 +71,6 @@ double loss64(int64_t b, int64_t d, const std::vector<double>& a, const std::vec
   return w * total / static_cast<double>(b);
 }
 
-std::vector<double> to64(const std::vector<float>& v) { return {v.begin(), v.end()}; }
-
 TEST(Infonce, LossAndGradientsMatchFiniteDifferences) {
   const uint64_t seed = testing::fresh_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
@@ -84,26 +83,15 @@ TEST(Infonce, LossAndGradientsMatchFiniteDifferences) {
   }
   std::vector<float> ga(a.size(), 0.0f), gb(bv.size(), 0.0f);
   const double loss = kernels::infonce_loss_fused_cpu(b, d, a.data(), bv.data(), t, w, ga.data(), gb.data());
-  std::vector<double> a64 = to64(a), b64 = to64(bv);
+  std::vector<double> a64 = testing::to_double(a), b64 = testing::to_double(bv);
   // The op's normalised rows and logits are float32 (cblas_sgemm): logits carry
   // ~1e-7 / t relative error, the loss (O(1)) ~1e-6.
   EXPECT_NEAR(loss, loss64(b, d, a64, b64, t, w), 1e-5);
-  const double h = 1e-6;
-  auto check = [&](std::vector<double>& param, const std::vector<float>& grad, const char* what) {
-    for (size_t e = 0; e < param.size(); ++e) {
-      const double keep = param[e];
-      param[e] = keep + h;
-      const double fp = loss64(b, d, a64, b64, t, w);
-      param[e] = keep - h;
-      const double fm = loss64(b, d, a64, b64, t, w);
-      param[e] = keep;
-      // float32 normalisation, GEMMs and softmax: ~1e-6 relative on O(1 / (t |x|)) entries,
-      // plus the difference's own error (~1e-10 truncation and rounding): 2e-5 absolute.
-      ASSERT_NEAR(grad[e], (fp - fm) / (2 * h), 2e-5) << what << " element " << e;
-    }
-  };
-  check(a64, ga, "grad_a");
-  check(b64, gb, "grad_b");
+  const auto f = [&] { return loss64(b, d, a64, b64, t, w); };
+  // float32 normalisation, GEMMs and softmax: ~1e-6 relative on O(1 / (t |x|)) entries,
+  // plus the difference's own error (~1e-10 truncation and rounding): 2e-5 absolute.
+  EXPECT_TRUE(testing::matches_finite_differences(a64, ga, f, 1e-6, 2e-5, "grad_a"));
+  EXPECT_TRUE(testing::matches_finite_differences(b64, gb, f, 1e-6, 2e-5, "grad_b"));
 }
 
 TEST(Infonce, ScaleInvariantWithGradientsOrthogonalToTheRows) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/pointwise_loss.h"
+#include "support/finite_difference.h"
 #include "support/random_inputs.h"
 
 namespace mmgraph {
@@ -90,8 +91,6 @@ double loss64(PointwiseLoss kind, const Problem& pr, const std::vector<double>& 
   return weight * total / static_cast<double>(pr.batch);
 }
 
-std::vector<double> to64(const std::vector<float>& v) { return {v.begin(), v.end()}; }
-
 class PointwiseLossKinds : public ::testing::TestWithParam<PointwiseLoss> {};
 
 TEST_P(PointwiseLossKinds, LossAndGradientsMatchFiniteDifferences) {
@@ -105,25 +104,14 @@ TEST_P(PointwiseLossKinds, LossAndGradientsMatchFiniteDifferences) {
     const double loss =
         kernels::pointwise_loss_fused_cpu(kind, pr.batch, pr.d, pr.u.data(), pr.i.data(), pr.targets.data(),
                                           pr.user_rep.data(), pr.item_rep.data(), weight, gu.data(), gi.data());
-    std::vector<double> ur = to64(pr.user_rep), ir = to64(pr.item_rep);
+    std::vector<double> ur = testing::to_double(pr.user_rep), ir = testing::to_double(pr.item_rep);
     // The CPU op scores in float64 too: only float32 inputs are shared, so 1e-12.
     EXPECT_NEAR(loss, loss64(kind, pr, ur, ir, weight), 1e-12 * (1 + loss));
-    const double h = 1e-6;
-    auto check = [&](std::vector<double>& param, const std::vector<float>& grad, const char* what) {
-      for (size_t e = 0; e < param.size(); ++e) {
-        const double keep = param[e];
-        param[e] = keep + h;
-        const double fp = loss64(kind, pr, ur, ir, weight);
-        param[e] = keep - h;
-        const double fm = loss64(kind, pr, ur, ir, weight);
-        param[e] = keep;
-        // Gradient entries are O(1) sums of float32 products (a few ulp, ~1e-7); the
-        // central difference's truncation error is ~h^2 |f'''| ~ 1e-11.
-        ASSERT_NEAR(grad[e], (fp - fm) / (2 * h), 1e-6) << what << " element " << e << " batch " << batch;
-      }
-    };
-    check(ur, gu, "user_rep");
-    check(ir, gi, "item_rep");
+    const auto f = [&] { return loss64(kind, pr, ur, ir, weight); };
+    // Gradient entries are O(1) sums of float32 products (a few ulp, ~1e-7); the
+    // central difference's truncation error is ~h^2 |f'''| ~ 1e-11, its rounding ~1e-10.
+    EXPECT_TRUE(testing::matches_finite_differences(ur, gu, f, 1e-6, 1e-6, "user_rep")) << "batch " << batch;
+    EXPECT_TRUE(testing::matches_finite_differences(ir, gi, f, 1e-6, 1e-6, "item_rep")) << "batch " << batch;
   }
 }
 

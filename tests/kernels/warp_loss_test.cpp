@@ -9,6 +9,7 @@
 
 #include "kernels/loss_math.h"
 #include "kernels/warp_loss.h"
+#include "support/finite_difference.h"
 #include "support/random_inputs.h"
 
 namespace mmgraph {
@@ -105,8 +106,6 @@ double loss64(const Problem& pr, const std::vector<double>& ur, const std::vecto
   return weight * total / static_cast<double>(pr.batch);
 }
 
-std::vector<double> to64(const std::vector<float>& v) { return {v.begin(), v.end()}; }
-
 // Random problem whose violation tests are all at least 1e-3 from 0, so that the
 // finite differences (steps of 1e-6) never cross a decision.
 Problem make_problem(uint64_t seed, int64_t batch) {
@@ -123,7 +122,7 @@ Problem make_problem(uint64_t seed, int64_t batch) {
     }
     if (batch >= 3) pr.u[2] = pr.u[0];  // the same user twice
     double closest = 1e30;
-    loss64(pr, to64(pr.user_rep), to64(pr.item_rep), 1.0, &closest);
+    loss64(pr, testing::to_double(pr.user_rep), testing::to_double(pr.item_rep), 1.0, &closest);
     if (closest > 1e-3) return pr;
   }
 }
@@ -138,25 +137,15 @@ TEST(WarpLoss, LossAndGradientsMatchFiniteDifferences) {
     const double loss = kernels::warp_loss_fused_cpu(pr.batch, pr.d, pr.t_count, pr.items, pr.u.data(), pr.p.data(),
                                                      pr.cand.data(), pr.margin, pr.user_rep.data(),
                                                      pr.item_rep.data(), weight, gu.data(), gi.data());
-    std::vector<double> ur = to64(pr.user_rep), ir = to64(pr.item_rep);
+    std::vector<double> ur = testing::to_double(pr.user_rep), ir = testing::to_double(pr.item_rep);
     // Scores in float64 on both sides; L(r) by the same sum: 1e-12.
     EXPECT_NEAR(loss, loss64(pr, ur, ir, weight), 1e-12 * (1 + loss));
-    const double h = 1e-6;
-    auto check = [&](std::vector<double>& param, const std::vector<float>& grad, const char* what) {
-      for (size_t e = 0; e < param.size(); ++e) {
-        const double keep = param[e];
-        param[e] = keep + h;
-        const double fp = loss64(pr, ur, ir, weight);
-        param[e] = keep - h;
-        const double fm = loss64(pr, ur, ir, weight);
-        param[e] = keep;
-        // The loss is piecewise linear in each entry (exact differences up to
-        // double rounding, ~1e-10); gradients are float32 sums of O(1) terms: 1e-6.
-        ASSERT_NEAR(grad[e], (fp - fm) / (2 * h), 1e-6) << what << " element " << e << " batch " << batch;
-      }
-    };
-    check(ur, gu, "user_rep");
-    check(ir, gi, "item_rep");
+    const auto f = [&] { return loss64(pr, ur, ir, weight); };
+    // The loss is linear in each entry between decisions, and no decision is within
+    // 1e-3 of flipping: the differences are exact up to double rounding (~1e-10);
+    // gradients are float32 sums of O(1) terms: 1e-6.
+    EXPECT_TRUE(testing::matches_finite_differences(ur, gu, f, 1e-6, 1e-6, "user_rep")) << "batch " << batch;
+    EXPECT_TRUE(testing::matches_finite_differences(ir, gi, f, 1e-6, 1e-6, "item_rep")) << "batch " << batch;
   }
 }
 
