@@ -7,6 +7,7 @@
 
 #include "kernels/philox.h"
 #include "kernels/sampler.h"
+#include "support/interactions.h"
 
 namespace mmgraph {
 namespace {
@@ -48,28 +49,8 @@ TEST(Feistel, IsABijectionForAwkwardSizes) {
   EXPECT_LT(same, 20);
 }
 
-struct Interactions {
-  int32_t users = 50, items = 40;
-  std::vector<int64_t> row_ptr;
-  std::vector<int32_t> col, pair_user;
-  kernels::SamplerInputs inputs() const {
-    return {static_cast<int64_t>(col.size()), pair_user.data(), col.data(), row_ptr.data(), col.data(), items};
-  }
-};
-
-Interactions make_interactions() {
-  Interactions x;
-  x.row_ptr.push_back(0);
-  for (int32_t u = 0; u < x.users; ++u) {
-    for (int32_t i = 0; i < x.items; ++i)
-      if ((u * 7 + i * 3) % 5 == 0 || (u == 3 && i != 17)) {  // user 3 has seen all but item 17
-        x.col.push_back(i);
-        x.pair_user.push_back(u);
-      }
-    x.row_ptr.push_back(static_cast<int64_t>(x.col.size()));
-  }
-  return x;
-}
+using testing::Interactions;
+using testing::make_interactions;
 
 TEST(Sampler, EpochVisitsEveryPairOnceWithValidNegatives) {
   const Interactions x = make_interactions();

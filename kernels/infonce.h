@@ -1,0 +1,30 @@
+#pragma once
+// Fused InfoNCE between two views of the same batch rows (MGCN's / SGL's
+// contrastive loss, in-batch negatives), value and gradient in one pass.
+// a, bv [B x d] row-major; a^_k = a_k / max(|a_k|, 1e-12) (likewise b^; torch's F.normalize);
+//   c_kj = <a^_k, b^_j> / temperature,   loss = weight * mean_k (logsumexp_j c_kj - c_kk).
+// With G_kj = weight / B * (softmax_j(c_k.)_j - [j == k]): dL/da^ = G b^ / t, dL/db^ = G^T a^ / t, and
+// through the normalisation dL/da_k = (g_k - a^_k <a^_k, g_k>) / |a_k| (g_k / 1e-12 below the clamp).
+// Gradients are ADDED (+=) into grad_a, grad_b [B x d]. d >= 1 (both twins throw mmgraph::Error otherwise).
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/common.h"
+
+namespace mmgraph::kernels {
+
+// Two views a, b [B x d] of the same B rows; c_kj = cos(a_k, b_j) / temperature;
+// loss = weight * mean_k (logsumexp_j c_kj - c_kk)   (in-batch negatives; MGCN's / SGL's InfoNCE).
+// Gradients ADDED into grad_a, grad_b [B x d] (through the cosine normalisation). CPU returns the loss.
+double infonce_loss_fused_cpu(int64_t b, int64_t d, const float* a, const float* bv, float temperature,
+                              float weight, float* grad_a, float* grad_b);
+size_t infonce_scratch_bytes(int64_t b, int64_t d);
+// CUDA: logits by one cuBLAS GEMM (FP32), a fused row-wise log-sum-exp + softmax-gradient kernel, GEMMs for the
+// gradients; loss_out (device, 1 float) overwritten; deterministic (no atomics).
+// The GEMMs run in the handle's math mode (FP32 under CUBLAS_DEFAULT_MATH, as the engine sets it).
+// scratch: infonce_scratch_bytes(b, d) bytes, of which B x B floats for the logits.
+void infonce_loss_fused_cuda(int64_t b, int64_t d, const float* a, const float* bv, float temperature,
+                             float weight, float* grad_a, float* grad_b, float* loss_out, void* scratch,
+                             cublasHandle_t cublas, cudaStream_t stream);
+
+}  // namespace mmgraph::kernels

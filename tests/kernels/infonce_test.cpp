@@ -1,0 +1,122 @@
+// InfoNCE: B = 1 is 0, two orthogonal rows give a closed form, loss against a
+// float64 re-implementation, gradients of both views against central finite
+// differences in float64 (duplicated rows included), scale invariance.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "kernels/infonce.h"
+#include "mmgraph/errors.h"
+#include "support/finite_difference.h"
+#include "support/random_inputs.h"
+
+namespace mmgraph {
+namespace {
+
+TEST(Infonce, OneRowIsZero) {
+  const std::vector<float> a = {0.3f, -2.0f, 1.0f}, b = {1.0f, 1.0f, 0.5f};
+  std::vector<float> ga(3, 0.5f), gb(3, 0.0f);
+  const double loss = kernels::infonce_loss_fused_cpu(1, 3, a.data(), b.data(), 0.2f, 1.0f, ga.data(), gb.data());
+  EXPECT_EQ(loss, 0.0);
+  EXPECT_EQ(ga, std::vector<float>(3, 0.5f));
+  EXPECT_EQ(gb, std::vector<float>(3, 0.0f));
+}
+
+TEST(Infonce, TwoOrthogonalRowsClosedForm) {
+  // a = b = (2 e1, 3 e2): normalised logits C = I / t, so each row's loss is
+  // log(e^{1/t} + 1) - 1/t = log(1 + e^{-1/t}).
+  const float t = 0.5f, w = 0.8f;
+  const std::vector<float> a = {2.0f, 0.0f, 0.0f, 3.0f};
+  std::vector<float> ga(4, 0.0f), gb(4, 0.0f);
+  const double loss = kernels::infonce_loss_fused_cpu(2, 2, a.data(), a.data(), t, w, ga.data(), gb.data());
+  EXPECT_NEAR(loss, w * std::log1p(std::exp(-1.0 / t)), 1e-6);
+  // G_01 = w / 2 * softmax(C_0.)_1 = w / 2 / (e^{1/t} + 1); dL/da^_0 = (G_00 e1 + G_01 e2) / t,
+  // and the normalisation keeps the part orthogonal to a^_0 = e1, divided by |a_0| = 2.
+  const double g01 = w / 2 / (std::exp(1.0 / t) + 1);
+  EXPECT_NEAR(ga[0], 0.0, 1e-7);
+  EXPECT_NEAR(ga[1], g01 / t / 2, 1e-7);
+  EXPECT_NEAR(ga[2], g01 / t / 3, 1e-7);  // row 1: G_10 e1 / t / |a_1|
+  EXPECT_NEAR(ga[3], 0.0, 1e-7);
+  // By symmetry (G is symmetric here) grad_b is the same.
+  for (int e = 0; e < 4; ++e) EXPECT_NEAR(gb[e], ga[e], 1e-7) << e;
+}
+
+// float64 InfoNCE of the same definition.
+double loss64(int64_t b, int64_t d, const std::vector<double>& a, const std::vector<double>& bv, double t, double w) {
+  std::vector<double> an(a.size()), bn(bv.size());
+  for (int64_t r = 0; r < b; ++r) {
+    double sa = 0, sb = 0;
+    for (int64_t j = 0; j < d; ++j) {
+      sa += a[r * d + j] * a[r * d + j];
+      sb += bv[r * d + j] * bv[r * d + j];
+    }
+    for (int64_t j = 0; j < d; ++j) {
+      an[r * d + j] = a[r * d + j] / std::sqrt(sa);
+      bn[r * d + j] = bv[r * d + j] / std::sqrt(sb);
+    }
+  }
+  double total = 0;
+  for (int64_t k = 0; k < b; ++k) {
+    std::vector<double> c(b);
+    for (int64_t j = 0; j < b; ++j) {
+      double s = 0;
+      for (int64_t x = 0; x < d; ++x) s += an[k * d + x] * bn[j * d + x];
+      c[j] = s / t;
+    }
+    double sum = 0;
+    for (double v : c) sum += std::exp(v);
+    total += std::log(sum) - c[k];
+  }
+  return w * total / static_cast<double>(b);
+}
+
+TEST(Infonce, LossAndGradientsMatchFiniteDifferences) {
+  const uint64_t seed = testing::fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const int64_t b = 6, d = 5;
+  const float t = 0.3f, w = 0.9f;
+  auto a = testing::random_dense(b * d, seed), bv = testing::random_dense(b * d, seed + 1);
+  for (int64_t j = 0; j < d; ++j) {  // row 4 repeats row 1 in both views (the same item twice)
+    a[4 * d + j] = a[1 * d + j];
+    bv[4 * d + j] = bv[1 * d + j];
+  }
+  std::vector<float> ga(a.size(), 0.0f), gb(bv.size(), 0.0f);
+  const double loss = kernels::infonce_loss_fused_cpu(b, d, a.data(), bv.data(), t, w, ga.data(), gb.data());
+  std::vector<double> a64 = testing::to_double(a), b64 = testing::to_double(bv);
+  // The op's normalised rows and logits are float32 (cblas_sgemm): logits carry
+  // ~1e-7 / t relative error, the loss (O(1)) ~1e-6.
+  EXPECT_NEAR(loss, loss64(b, d, a64, b64, t, w), 1e-5);
+  const auto f = [&] { return loss64(b, d, a64, b64, t, w); };
+  // float32 normalisation, GEMMs and softmax: ~1e-6 relative on O(1 / (t |x|)) entries,
+  // plus the difference's own error (~1e-10 truncation and rounding): 2e-5 absolute.
+  EXPECT_TRUE(testing::matches_finite_differences(a64, ga, f, 1e-6, 2e-5, "grad_a"));
+  EXPECT_TRUE(testing::matches_finite_differences(b64, gb, f, 1e-6, 2e-5, "grad_b"));
+}
+
+TEST(Infonce, ScaleInvariantWithGradientsOrthogonalToTheRows) {
+  const int64_t b = 4, d = 3;
+  auto a = testing::random_dense(b * d, 21), bv = testing::random_dense(b * d, 22);
+  std::vector<float> ga(a.size(), 0.0f), gb(bv.size(), 0.0f);
+  const double loss = kernels::infonce_loss_fused_cpu(b, d, a.data(), bv.data(), 0.1f, 1.0f, ga.data(), gb.data());
+  for (int64_t r = 0; r < b; ++r) {
+    double along = 0;
+    for (int64_t j = 0; j < d; ++j) along += static_cast<double>(a[r * d + j]) * ga[r * d + j];
+    EXPECT_NEAR(along, 0.0, 1e-6) << "row " << r;
+  }
+  for (int64_t j = 0; j < d; ++j) a[2 * d + j] *= 4.0f;  // exact in float
+  std::vector<float> ha(a.size(), 0.0f), hb(bv.size(), 0.0f);
+  const double scaled = kernels::infonce_loss_fused_cpu(b, d, a.data(), bv.data(), 0.1f, 1.0f, ha.data(), hb.data());
+  EXPECT_NEAR(scaled, loss, 1e-6);
+  for (int64_t j = 0; j < d; ++j) EXPECT_NEAR(ha[2 * d + j], ga[2 * d + j] / 4, 1e-6);
+}
+
+TEST(Infonce, EmptyBatchIsZeroAndZeroWidthIsAnError) {
+  EXPECT_EQ(kernels::infonce_loss_fused_cpu(0, 8, nullptr, nullptr, 0.2f, 1.0f, nullptr, nullptr), 0.0);
+  const float x = 1.0f;
+  float g = 0.0f;
+  EXPECT_THROW(kernels::infonce_loss_fused_cpu(1, 0, &x, &x, 0.2f, 1.0f, &g, &g), Error);
+}
+
+}  // namespace
+}  // namespace mmgraph
