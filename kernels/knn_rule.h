@@ -1,0 +1,33 @@
+#pragma once
+// The rules shared by knn_graph_cpu.cpp and knn_graph.cu: argument checks, the normalisation of a
+// row and the order of two neighbours, so that both twins normalise and rank identically.
+#include <math.h>
+
+#include <cstdint>
+#include <string>
+
+#include "kernels/common.h"
+#include "kernels/knn_graph.h"
+#include "mmgraph/errors.h"
+
+namespace mmgraph::kernels {
+
+inline void knn_check_args(const char* who, int64_t n, int64_t dim, int k) {
+  if (dim < 1 || dim > INT32_MAX || n > INT32_MAX)
+    throw Error(std::string(who) + ": n must fit int32 and dim in 1..2^31-1 (n " + std::to_string(n) + ", dim " +
+                std::to_string(dim) + ")");
+  if (k < 1 || k > kMaxKnnK || k > n)
+    throw Error(std::string(who) + ": k must be in 1..min(n, " + std::to_string(kMaxKnnK) + "), got " +
+                std::to_string(k) + " for n " + std::to_string(n));
+}
+
+// 1 / |x| from the row's sum of squares (accumulated in float64); 0 for a zero row, whose
+// normalised copy is then zero: cosine 0 with every row, itself included.
+MMGRAPH_HD double knn_inv_norm(double sum_squares) { return sum_squares > 0 ? 1.0 / sqrt(sum_squares) : 0.0; }
+
+// Neighbour a ranks before neighbour b: higher cosine, then lower id.
+MMGRAPH_HD bool knn_ranks_before(float a_sim, int32_t a_id, float b_sim, int32_t b_id) {
+  return a_sim > b_sim || (a_sim == b_sim && a_id < b_id);
+}
+
+}  // namespace mmgraph::kernels
