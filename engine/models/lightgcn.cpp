@@ -1,9 +1,12 @@
 // LightGCN (He et al., SIGIR 2020): id embeddings E = [E_u; E_i] propagated
 // over the normalised user-item graph, X = mean(E, ÂE, ..., Â^L E); score u.i;
-// BPR on X with L2 on the batch's rows of E (LightGCN's convention).
+// the objective (BPR by default) on X with L2 on the batch's rows of E
+// (LightGCN's convention).
 //   forward:  X = lightgcn_forward(Â, E)
 //   backward: dE = lightgcn_backward(Â, dX) + dL2/dE   (the BPR op adds the L2 part)
 #include "engine/models/lightgcn.h"
+
+#include "engine/models/blocks/objective.h"
 
 namespace mmgraph::detail {
 
@@ -13,12 +16,9 @@ class LightGcn final : public Model {
  public:
   LightGcn(const ModelContext& ctx, int layers)
       : ctx_(ctx), dev_(*ctx.dev), d_(ctx.config->embedding_size), layers_(layers),
-        n_users_(ctx.data->n_users), n_items_(ctx.data->n_items) {
-    const uint64_t seed = ctx.config->seed;
-    std::vector<float> init = xavier_uniform(n_users_, d_, seed, 1);
-    const std::vector<float> items = xavier_uniform(n_items_, d_, seed, 2);
-    init.insert(init.end(), items.begin(), items.end());
-    emb_ = &params_.add(dev_, "embedding", {n_users_ + n_items_, d_}, init);
+        n_users_(ctx.data->n_users), n_items_(ctx.data->n_items), objective_(ctx) {
+    emb_ = &params_.add(dev_, "embedding", {n_users_ + n_items_, d_},
+                        id_embedding_init(n_users_, n_items_, d_, ctx.config->seed));
     if (layers_ > 0) {
       const size_t nd = emb_->value.size();
       rep_ = Buffer<float>(dev_, nd, "representations");
@@ -27,8 +27,7 @@ class LightGcn final : public Model {
     }
   }
 
-  void train_step(const TripleBatch& batch, double* loss_sum) override {
-    const TrainConfig& c = *ctx_.config;
+  void forward_backward(const TripleBatch& batch, double* loss_sum) override {
     float* emb = emb_->value.data();
     float* grad_emb = emb_->grad.data();
     float* rep = layers_ > 0 ? rep_.data() : emb;
@@ -37,13 +36,10 @@ class LightGcn final : public Model {
       dev_.lightgcn_forward(adjacency(), d_, layers_, emb, rep, work_.data());
       grad_rep_.set_zero();
     }
-    params_.zero_grad();
     const int64_t user_rows = n_users_ * d_;
-    const kernels::BprBatch bpr{batch.size, batch.users, batch.pos, batch.neg};
-    dev_.bpr_loss(bpr, d_, rep, rep + user_rows, emb, emb + user_rows, static_cast<float>(c.reg_weight), grad_rep,
-                  grad_rep + user_rows, grad_emb, grad_emb + user_rows, loss_sum);
+    objective_.add(batch, d_, rep, rep + user_rows, grad_rep, grad_rep + user_rows, emb, emb + user_rows, grad_emb,
+                   grad_emb + user_rows, loss_sum);
     if (layers_ > 0) dev_.lightgcn_backward(adjacency(), d_, layers_, grad_rep, grad_emb, work_.data());
-    params_.adam_step(static_cast<float>(c.learning_rate), 0.0f);
   }
 
   void propagate() override {
@@ -62,6 +58,7 @@ class LightGcn final : public Model {
   int64_t d_;
   int layers_;
   int64_t n_users_, n_items_;
+  Objective objective_;
   Param* emb_ = nullptr;
   Buffer<float> rep_, grad_rep_, work_;
 };

@@ -10,7 +10,16 @@
 
 #include "engine/src/device.h"
 #include "engine/src/evaluate_cpu.h"
+#include "kernels/infonce.h"
+#include "kernels/knn_graph.h"
+#include "kernels/l2_normalize.h"
 #include "kernels/lightgcn.h"
+#include "kernels/linear.h"
+#include "kernels/modality_attention.h"
+#include "kernels/negative_sampler.h"
+#include "kernels/row_gather.h"
+#include "kernels/sigmoid_gate.h"
+#include "kernels/warp_loss.h"
 #include "mmgraph/errors.h"
 
 namespace mmgraph::detail {
@@ -37,6 +46,10 @@ class CpuDevice final : public Device {
   void axpy(int64_t n, float alpha, const float* x, float* y) override {
 #pragma omp parallel for schedule(static)
     for (int64_t e = 0; e < n; ++e) y[e] += alpha * x[e];
+  }
+  void copy_rows(int64_t rows, int64_t width, const float* src, int64_t src_ld, float* dst, int64_t dst_ld) override {
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; ++r) std::memcpy(dst + r * dst_ld, src + r * src_ld, static_cast<size_t>(width) * sizeof(float));
   }
   void accumulate(const float* value, double* sum) override { *sum += static_cast<double>(*value); }
 
@@ -66,6 +79,67 @@ class CpuDevice final : public Device {
   void adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m,
                   float* v) override {
     kernels::adam_dense_cpu(n, p, param, grad, m, v);
+  }
+
+  void sample_negatives(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first, int64_t count,
+                        const int32_t* users, int n_candidates, int32_t* cand) override {
+    kernels::sample_negatives_cpu(in, seed, epoch, first, count, users, n_candidates, cand);
+  }
+  void knn_cosine_topk(int64_t n, int64_t dim, const float* features, int k, int32_t* idx, float* sim) override {
+    kernels::knn_cosine_topk_cpu(n, dim, features, k, idx, sim);
+  }
+  void linear_forward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* b,
+                      float* y) override {
+    kernels::linear_forward_cpu(n, in, out, x, w, b, y);
+  }
+  void linear_backward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* dy, float* dx,
+                       float* dw, float* db) override {
+    kernels::linear_backward_cpu(n, in, out, x, w, dy, dx, dw, db);
+  }
+  void sigmoid_gate_forward(int64_t n, const float* x, const float* pre, float* out) override {
+    kernels::sigmoid_gate_forward_cpu(n, x, pre, out);
+  }
+  void sigmoid_gate_backward(int64_t n, const float* x, const float* pre, const float* dout, float* dx,
+                             float* dpre) override {
+    kernels::sigmoid_gate_backward_cpu(n, x, pre, dout, dx, dpre);
+  }
+  void attention_forward(int64_t n, int64_t d, int m, const float* h, const float* P, const float* p, const float* q,
+                         float* t, float* a, float* z) override {
+    kernels::modality_attention_forward_cpu(n, d, m, h, P, p, q, t, a, z);
+  }
+  void attention_backward(int64_t n, int64_t d, int m, const float* h, const float* P, const float* q, const float* t,
+                          const float* a, const float* dz, float* dh, float* dP, float* dp, float* dq,
+                          float* work) override {
+    kernels::modality_attention_backward_cpu(n, d, m, h, P, q, t, a, dz, dh, dP, dp, dq, work);
+  }
+  void l2_normalize_forward(int64_t n, int64_t d, const float* x, float* y) override {
+    kernels::l2_normalize_rows_forward_cpu(n, d, x, y);
+  }
+  void l2_normalize_backward(int64_t n, int64_t d, const float* x, const float* y, const float* dy,
+                             float* dx) override {
+    kernels::l2_normalize_rows_backward_cpu(n, d, x, y, dy, dx);
+  }
+  void gather_rows(int64_t n, int64_t d, const int32_t* idx, const float* src, float* dst) override {
+    kernels::gather_rows_cpu(n, d, idx, src, dst);
+  }
+  void scatter_add_rows(int64_t n, int64_t d, const int32_t* idx, const float* src, float* dst) override {
+    kernels::scatter_add_rows_cpu(n, d, idx, src, dst);
+  }
+  void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, float temperature, float weight,
+                    float* grad_a, float* grad_b, double* loss_sum) override {
+    *loss_sum += kernels::infonce_loss_fused_cpu(b, d, a, bv, temperature, weight, grad_a, grad_b);
+  }
+  void pointwise_loss(kernels::PointwiseLoss kind, int64_t b, int64_t d, const int32_t* users, const int32_t* items,
+                      const float* targets, const float* user_rep, const float* item_rep, float weight,
+                      float* grad_user_rep, float* grad_item_rep, double* loss_sum) override {
+    *loss_sum += kernels::pointwise_loss_fused_cpu(kind, b, d, users, items, targets, user_rep, item_rep, weight,
+                                                   grad_user_rep, grad_item_rep);
+  }
+  void warp_loss(int64_t b, int64_t d, int n_candidates, int64_t n_items, const int32_t* users, const int32_t* pos,
+                 const int32_t* cand, float margin, const float* user_rep, const float* item_rep, float weight,
+                 float* grad_user_rep, float* grad_item_rep, double* loss_sum) override {
+    *loss_sum += kernels::warp_loss_fused_cpu(b, d, n_candidates, n_items, users, pos, cand, margin, user_rep, item_rep,
+                                              weight, grad_user_rep, grad_item_rep);
   }
 
   EvalResult evaluate(const EvalSplit& split, int64_t /*n_users*/, int64_t n_items, const float* user_rep,

@@ -12,7 +12,16 @@
 #include "engine/src/device_buffer.h"
 #include "engine/src/eval_blocks.h"
 #include "kernels/cuda_check.h"
+#include "kernels/infonce.h"
+#include "kernels/knn_graph.h"
+#include "kernels/l2_normalize.h"
 #include "kernels/lightgcn.h"
+#include "kernels/linear.h"
+#include "kernels/modality_attention.h"
+#include "kernels/negative_sampler.h"
+#include "kernels/row_gather.h"
+#include "kernels/sigmoid_gate.h"
+#include "kernels/warp_loss.h"
 #include "kernels/ranking_metrics.h"
 #include "kernels/topk.h"
 
@@ -92,6 +101,14 @@ class CudaDevice final : public Device {
     activate();
     cuda::launch("axpy_elementwise", &axpy_elementwise, n, 256, stream_, n, alpha, x, y);
   }
+  void copy_rows(int64_t rows, int64_t width, const float* src, int64_t src_ld, float* dst, int64_t dst_ld) override {
+    activate();
+    if (rows == 0 || width == 0) return;
+    MMGRAPH_CUDA_CHECK(cudaMemcpy2DAsync(dst, static_cast<size_t>(dst_ld) * sizeof(float), src,
+                                         static_cast<size_t>(src_ld) * sizeof(float),
+                                         static_cast<size_t>(width) * sizeof(float), static_cast<size_t>(rows),
+                                         cudaMemcpyDeviceToDevice, stream_));
+  }
   void accumulate(const float* value, double* sum) override {
     activate();
     cuda::launch("accumulate_float", &accumulate_float, 1, 1, stream_, value, sum);
@@ -132,6 +149,90 @@ class CudaDevice final : public Device {
                   float* v) override {
     activate();
     kernels::adam_dense_cuda(n, p, param, grad, m, v, stream_);
+  }
+
+  void sample_negatives(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first, int64_t count,
+                        const int32_t* users, int n_candidates, int32_t* cand) override {
+    activate();
+    kernels::sample_negatives_cuda(in, seed, epoch, first, count, users, n_candidates, cand, stream_);
+  }
+  void knn_cosine_topk(int64_t n, int64_t dim, const float* features, int k, int32_t* idx, float* sim) override {
+    activate();
+    kernels::knn_cosine_topk_cuda(n, dim, features, k, idx, sim,
+                                  scratch(kernels::knn_cosine_topk_cuda_scratch_bytes(n, dim, k)), cublas_, stream_);
+  }
+  void linear_forward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* b,
+                      float* y) override {
+    activate();
+    kernels::linear_forward_cuda(n, in, out, x, w, b, y, cublas_, stream_);
+  }
+  void linear_backward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* dy, float* dx,
+                       float* dw, float* db) override {
+    activate();
+    kernels::linear_backward_cuda(n, in, out, x, w, dy, dx, dw, db, cublas_, stream_);
+  }
+  void sigmoid_gate_forward(int64_t n, const float* x, const float* pre, float* out) override {
+    activate();
+    kernels::sigmoid_gate_forward_cuda(n, x, pre, out, stream_);
+  }
+  void sigmoid_gate_backward(int64_t n, const float* x, const float* pre, const float* dout, float* dx,
+                             float* dpre) override {
+    activate();
+    kernels::sigmoid_gate_backward_cuda(n, x, pre, dout, dx, dpre, stream_);
+  }
+  void attention_forward(int64_t n, int64_t d, int m, const float* h, const float* P, const float* p, const float* q,
+                         float* t, float* a, float* z) override {
+    activate();
+    kernels::modality_attention_forward_cuda(n, d, m, h, P, p, q, t, a, z, cublas_, stream_);
+  }
+  void attention_backward(int64_t n, int64_t d, int m, const float* h, const float* P, const float* q, const float* t,
+                          const float* a, const float* dz, float* dh, float* dP, float* dp, float* dq,
+                          float* work) override {
+    activate();
+    kernels::modality_attention_backward_cuda(n, d, m, h, P, q, t, a, dz, dh, dP, dp, dq, work, cublas_, stream_);
+  }
+  void l2_normalize_forward(int64_t n, int64_t d, const float* x, float* y) override {
+    activate();
+    kernels::l2_normalize_rows_forward_cuda(n, d, x, y, stream_);
+  }
+  void l2_normalize_backward(int64_t n, int64_t d, const float* x, const float* y, const float* dy,
+                             float* dx) override {
+    activate();
+    kernels::l2_normalize_rows_backward_cuda(n, d, x, y, dy, dx, stream_);
+  }
+  void gather_rows(int64_t n, int64_t d, const int32_t* idx, const float* src, float* dst) override {
+    activate();
+    kernels::gather_rows_cuda(n, d, idx, src, dst, stream_);
+  }
+  void scatter_add_rows(int64_t n, int64_t d, const int32_t* idx, const float* src, float* dst) override {
+    activate();
+    kernels::scatter_add_rows_cuda(n, d, idx, src, dst, deterministic_,
+                                   scratch(kernels::scatter_add_rows_scratch_bytes(n, d)), stream_);
+  }
+  void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, float temperature, float weight,
+                    float* grad_a, float* grad_b, double* loss_sum) override {
+    activate();
+    kernels::infonce_loss_fused_cuda(b, d, a, bv, temperature, weight, grad_a, grad_b, loss_tmp_,
+                                     scratch(kernels::infonce_scratch_bytes(b, d)), cublas_, stream_);
+    accumulate(loss_tmp_, loss_sum);
+  }
+  void pointwise_loss(kernels::PointwiseLoss kind, int64_t b, int64_t d, const int32_t* users, const int32_t* items,
+                      const float* targets, const float* user_rep, const float* item_rep, float weight,
+                      float* grad_user_rep, float* grad_item_rep, double* loss_sum) override {
+    activate();
+    kernels::pointwise_loss_fused_cuda(kind, b, d, users, items, targets, user_rep, item_rep, weight, grad_user_rep,
+                                       grad_item_rep, loss_tmp_, deterministic_,
+                                       scratch(kernels::pointwise_loss_scratch_bytes(b, d)), stream_);
+    accumulate(loss_tmp_, loss_sum);
+  }
+  void warp_loss(int64_t b, int64_t d, int n_candidates, int64_t n_items, const int32_t* users, const int32_t* pos,
+                 const int32_t* cand, float margin, const float* user_rep, const float* item_rep, float weight,
+                 float* grad_user_rep, float* grad_item_rep, double* loss_sum) override {
+    activate();
+    kernels::warp_loss_fused_cuda(b, d, n_candidates, n_items, users, pos, cand, margin, user_rep, item_rep, weight,
+                                  grad_user_rep, grad_item_rep, loss_tmp_, deterministic_,
+                                  scratch(kernels::warp_loss_scratch_bytes(b, d)), stream_);
+    accumulate(loss_tmp_, loss_sum);
   }
 
   EvalResult evaluate(const EvalSplit& split, int64_t n_users, int64_t n_items, const float* user_rep,

@@ -15,6 +15,7 @@
 #include "kernels/adam.h"
 #include "kernels/bpr.h"
 #include "kernels/common.h"
+#include "kernels/pointwise_loss.h"
 #include "kernels/sampler.h"
 #include "kernels/spmm.h"
 #include "mmgraph/metrics.h"
@@ -55,6 +56,9 @@ class Device {
 
   // y += alpha * x over n floats.
   virtual void axpy(int64_t n, float alpha, const float* x, float* y) = 0;
+  // dst[r * dst_ld + c] = src[r * src_ld + c] for r < rows, c < width (floats).
+  virtual void copy_rows(int64_t rows, int64_t width, const float* src, int64_t src_ld, float* dst,
+                         int64_t dst_ld) = 0;
   // sum += value (value: one float in device memory, sum: one double).
   virtual void accumulate(const float* value, double* sum) = 0;
 
@@ -72,6 +76,35 @@ class Device {
                         float* grad_item_rep, float* grad_user_emb0, float* grad_item_emb0, double* loss_sum) = 0;
   virtual void adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m,
                           float* v) = 0;
+  virtual void sample_negatives(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first,
+                                int64_t count, const int32_t* users, int n_candidates, int32_t* cand) = 0;
+  virtual void knn_cosine_topk(int64_t n, int64_t dim, const float* features, int k, int32_t* idx, float* sim) = 0;
+  virtual void linear_forward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* b,
+                              float* y) = 0;
+  virtual void linear_backward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* dy,
+                               float* dx, float* dw, float* db) = 0;
+  virtual void sigmoid_gate_forward(int64_t n, const float* x, const float* pre, float* out) = 0;
+  virtual void sigmoid_gate_backward(int64_t n, const float* x, const float* pre, const float* dout, float* dx,
+                                     float* dpre) = 0;
+  virtual void attention_forward(int64_t n, int64_t d, int m, const float* h, const float* P, const float* p,
+                                 const float* q, float* t, float* a, float* z) = 0;
+  virtual void attention_backward(int64_t n, int64_t d, int m, const float* h, const float* P, const float* q,
+                                  const float* t, const float* a, const float* dz, float* dh, float* dP, float* dp,
+                                  float* dq, float* work) = 0;
+  virtual void l2_normalize_forward(int64_t n, int64_t d, const float* x, float* y) = 0;
+  virtual void l2_normalize_backward(int64_t n, int64_t d, const float* x, const float* y, const float* dy,
+                                     float* dx) = 0;
+  virtual void gather_rows(int64_t n, int64_t d, const int32_t* idx, const float* src, float* dst) = 0;
+  virtual void scatter_add_rows(int64_t n, int64_t d, const int32_t* idx, const float* src, float* dst) = 0;
+  virtual void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, float temperature, float weight,
+                            float* grad_a, float* grad_b, double* loss_sum) = 0;
+  virtual void pointwise_loss(kernels::PointwiseLoss kind, int64_t b, int64_t d, const int32_t* users,
+                              const int32_t* items, const float* targets, const float* user_rep, const float* item_rep,
+                              float weight, float* grad_user_rep, float* grad_item_rep, double* loss_sum) = 0;
+  virtual void warp_loss(int64_t b, int64_t d, int n_candidates, int64_t n_items, const int32_t* users,
+                         const int32_t* pos, const int32_t* cand, float margin, const float* user_rep,
+                         const float* item_rep, float weight, float* grad_user_rep, float* grad_item_rep,
+                         double* loss_sum) = 0;
 
   // Full-ranking metrics of user_rep [U x d] against item_rep [I x d].
   virtual EvalResult evaluate(const EvalSplit& split, int64_t n_users, int64_t n_items, const float* user_rep,

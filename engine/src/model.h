@@ -10,6 +10,7 @@
 
 #include "engine/src/device.h"
 #include "engine/src/params.h"
+#include "kernels/sampler.h"
 #include "kernels/spmm.h"
 #include "mmgraph/config.h"
 #include "mmgraph/dataset.h"
@@ -24,6 +25,7 @@ struct ModelContext {
   const kernels::CsrHost* adjacency = nullptr;  // Â over N = U + I nodes (host)
   const DeviceCsr* adjacency_dev = nullptr;     // the same on the device
   const std::vector<int32_t>* pair_user = nullptr;  // [train nnz] user of each training pair (host)
+  const kernels::SamplerInputs* sampler = nullptr;  // the training pairs on the device (extra negatives)
 };
 
 // One batch of BPR triples in device memory (positions [first, first + size) of `epoch`).
@@ -41,9 +43,11 @@ class Model {
   virtual ~Model() = default;
   // Called before the steps of every epoch (0-based): edge pruning, graph re-learning.
   virtual void begin_epoch(uint64_t epoch) { (void)epoch; }
-  // Forward, losses (added into loss_sum, a double in device memory), backward
-  // and the optimiser update of every parameter.
-  virtual void train_step(const TripleBatch& batch, double* loss_sum) = 0;
+  // One optimisation step: gradients of the batch's loss, then Adam on every parameter.
+  void train_step(const TripleBatch& batch, double* loss_sum, float learning_rate);
+  // Forward, losses (added into loss_sum, a double in device memory) and backward:
+  // every parameter's gradient is overwritten with d(loss)/d(parameter).
+  void compute_gradients(const TripleBatch& batch, double* loss_sum);
   // Computes the representations that evaluation and export use.
   virtual void propagate() = 0;
   // The propagated representations: users [U x rep_dim()], items [I x rep_dim()].
@@ -53,6 +57,9 @@ class Model {
   ParamSet& params() { return params_; }
 
  protected:
+  // The model's forward pass, losses and backward pass; gradients are added
+  // into zeroed parameter gradients.
+  virtual void forward_backward(const TripleBatch& batch, double* loss_sum) = 0;
   ParamSet params_;
 };
 

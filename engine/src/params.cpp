@@ -42,10 +42,8 @@ void ParamSet::adam_step(float lr, float weight_decay) {
     dev_->adam_dense(p->numel(), adam, p->value.data(), p->grad.data(), p->m.data(), p->v.data());
 }
 
-std::vector<float> xavier_uniform(int64_t rows, int64_t cols, uint64_t seed, uint32_t stream) {
-  const float bound = static_cast<float>(std::sqrt(6.0 / static_cast<double>(rows + cols)));
-  const int64_t n = rows * cols;
-  std::vector<float> table(static_cast<size_t>(n));
+std::vector<float> uniform_values(int64_t n, float bound, uint64_t seed, uint32_t stream) {
+  std::vector<float> values(static_cast<size_t>(n));
 #pragma omp parallel for schedule(static)
   for (int64_t q = 0; q < (n + 3) / 4; ++q) {
     const kernels::Philox4 r = kernels::philox4x32_10(
@@ -53,9 +51,21 @@ std::vector<float> xavier_uniform(int64_t rows, int64_t cols, uint64_t seed, uin
                           0x696E6974u}},
         kernels::lo32(seed), kernels::hi32(seed));
     for (int64_t e = 4 * q; e < std::min<int64_t>(n, 4 * q + 4); ++e)
-      table[static_cast<size_t>(e)] = (2.0f * kernels::uniform_float(r.v[e - 4 * q]) - 1.0f) * bound;
+      values[static_cast<size_t>(e)] = (2.0f * kernels::uniform_float(r.v[e - 4 * q]) - 1.0f) * bound;
   }
-  return table;
+  return values;
+}
+
+std::vector<float> xavier_uniform(int64_t rows, int64_t cols, uint64_t seed, uint32_t stream) {
+  return uniform_values(rows * cols, static_cast<float>(std::sqrt(6.0 / static_cast<double>(rows + cols))), seed,
+                        stream);
+}
+
+std::vector<float> id_embedding_init(int64_t n_users, int64_t n_items, int64_t d, uint64_t seed) {
+  std::vector<float> init = xavier_uniform(n_users, d, seed, 1);
+  const std::vector<float> items = xavier_uniform(n_items, d, seed, 2);
+  init.insert(init.end(), items.begin(), items.end());
+  return init;
 }
 
 }  // namespace mmgraph::detail

@@ -34,8 +34,15 @@ class ParamSet {
   int64_t step_ = 0;
 };
 
+// n values uniform in [-bound, bound], drawn from Philox: a pure function of (seed, stream).
+std::vector<float> uniform_values(int64_t n, float bound, uint64_t seed, uint32_t stream);
+
 // Xavier-uniform values for an [rows x cols] tensor, as torch.nn.init.xavier_uniform_
 // (bound sqrt(6 / (rows + cols))), drawn from Philox: a pure function of (seed, stream).
 std::vector<float> xavier_uniform(int64_t rows, int64_t cols, uint64_t seed, uint32_t stream);
+
+// The id embedding table [(U + I) x d], users then items, each part Xavier-uniform
+// (Philox streams 1 and 2), as LightGCN and the models built on it initialise it.
+std::vector<float> id_embedding_init(int64_t n_users, int64_t n_items, int64_t d, uint64_t seed);
 
 }  // namespace mmgraph::detail

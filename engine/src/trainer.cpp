@@ -16,8 +16,8 @@
 #include "engine/src/device.h"
 #include "engine/src/eval_blocks.h"
 #include "engine/src/model.h"
+#include "engine/src/training_inputs.h"
 #include "engine/src/progress.h"
-#include "kernels/graph_build.h"
 #include "kernels/sampler.h"
 #include "mmgraph/errors.h"
 #include "mmgraph/trainer.h"
@@ -28,30 +28,10 @@ namespace {
 
 using detail::Buffer;
 using detail::Device;
-using detail::DeviceCsr;
-using detail::EvalSplit;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// Device copies of the splits that sampling and evaluation read.
-struct DeviceSplits {
-  DeviceCsr train, valid, test, valid_cold, test_cold;
-  Buffer<int32_t> pair_user;
-  EvalSplit eval(Split split) const {
-    EvalSplit e;
-    e.truth = split == Split::kValid ? valid.view : test.view;
-    e.cold = split == Split::kValid ? valid_cold.view : test_cold.view;
-    e.masks[e.n_masks++] = train.view;
-    if (split == Split::kTest) e.masks[e.n_masks++] = valid.view;
-    return e;
-  }
-};
-
-DeviceCsr upload_split(Device& dev, const Dataset& data, const InteractionCsr& csr, const char* what) {
-  return upload_pattern(dev, data.n_users, data.n_items, csr.row_ptr, csr.col, what);
 }
 
 nlohmann::json metrics_json(const MetricTable& table) {
@@ -84,31 +64,9 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   const auto t_start = Clock::now();
 
   std::unique_ptr<Device> dev = detail::select_device(config.device, config.deterministic);
-  const kernels::CsrHost adjacency = kernels::normalized_bipartite_adjacency_cpu(
-      data.n_users, data.n_items, data.train.row_ptr.data(), data.train.col.data());
-  const DeviceCsr adjacency_dev = detail::upload_csr(*dev, adjacency, "adjacency");
-  std::vector<int32_t> pair_user(static_cast<size_t>(data.train.nnz()));
-  for (int32_t u = 0; u < data.n_users; ++u)
-    for (int64_t k = data.train.row_ptr[u]; k < data.train.row_ptr[u + 1]; ++k) pair_user[static_cast<size_t>(k)] = u;
-
-  DeviceSplits splits;
-  splits.train = upload_split(*dev, data, data.train, "train split");
-  splits.valid = upload_split(*dev, data, data.valid, "valid split");
-  splits.test = upload_split(*dev, data, data.test, "test split");
-  splits.valid_cold = upload_split(*dev, data, detail::cold_items_of(data, data.valid), "valid split");
-  splits.test_cold = upload_split(*dev, data, detail::cold_items_of(data, data.test), "test split");
-  splits.pair_user = Buffer<int32_t>::from_host(*dev, pair_user, "training pairs");
-  const kernels::SamplerInputs sampler{data.train.nnz(), splits.pair_user.data(), splits.train.col.data(),
-                                       splits.train.row_ptr.data(), splits.train.col.data(), data.n_items};
-
-  detail::ModelContext ctx;
-  ctx.data = &data;
-  ctx.config = &config;
-  ctx.dev = dev.get();
-  ctx.adjacency = &adjacency;
-  ctx.adjacency_dev = &adjacency_dev;
-  ctx.pair_user = &pair_user;
-  std::unique_ptr<detail::Model> model = detail::make_model(config.model, ctx);
+  const detail::TrainingInputs inputs(data, config, *dev);
+  const kernels::SamplerInputs& sampler = inputs.sampler();
+  std::unique_ptr<detail::Model> model = detail::make_model(config.model, inputs.context());
 
   const int64_t batch = config.train_batch_size;
   Buffer<int32_t> users(*dev, static_cast<size_t>(batch), "batch"), pos(*dev, static_cast<size_t>(batch), "batch"),
@@ -132,7 +90,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   int evals_without_gain = 0;
 
   auto evaluate = [&](Split split) {
-    return dev->evaluate(splits.eval(split), data.n_users, data.n_items, model->user_rep(), model->item_rep(), dim,
+    return dev->evaluate(inputs.eval(split), data.n_users, data.n_items, model->user_rep(), model->item_rep(), dim,
                          config.topk, config.eval_batch_size);
   };
   auto evaluate_now = [&](EpochRecord& rec) {
@@ -179,7 +137,8 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
     for (int64_t t = 0; t < steps; ++t) {
       const int64_t first = t * batch, count = std::min(batch, n_pairs - t * batch);
       dev->sample_triples(sampler, config.seed, e, first, count, users.data(), pos.data(), neg.data());
-      model->train_step(detail::TripleBatch{e, first, count, users.data(), pos.data(), neg.data()}, loss_sum.data());
+      model->train_step(detail::TripleBatch{e, first, count, users.data(), pos.data(), neg.data()}, loss_sum.data(),
+                        static_cast<float>(config.learning_rate));
       bar.update(t + 1);
     }
     rec.loss = loss_sum.to_host()[0] / static_cast<double>(steps);

@@ -36,6 +36,7 @@ struct TrainConfig {
   int n_mm_layers = 1;              // item-item propagation layers
   double dropout = 0.0;             // FREEDOM: fraction of user-item edges pruned each epoch
   double mm_bpr_weight = 0.0;       // FREEDOM: weight of the BPR terms on projected modality features
+  bool learn_features = false;      // train the item features themselves (MMRec's FREEDOM/LATTICE/MGCN do)
   double cl_weight = 0.0;           // InfoNCE weight between the id view and the modality view
   double cl_temperature = 0.2;      // InfoNCE temperature
   double lambda_coeff = 0.9;        // LATTICE: weight of the frozen graph beside the re-learnt one

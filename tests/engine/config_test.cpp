@@ -1,6 +1,8 @@
 // Config files and overrides: values, unknown keys, bad values, ranges.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "mmgraph/config.h"
 #include "mmgraph/errors.h"
 #include "support/temp_dir.h"
@@ -29,10 +31,14 @@ TEST(Config, ReadsMmrecKeys) {
 }
 
 TEST(Config, ShippedConfigsAreValid) {
-  for (const char* name : {"lightgcn.yaml", "bprmf.yaml", "synthetic_quick.yaml", "baby_lightgcn.yaml"}) {
-    const TrainConfig c = load_config(std::string(MMGRAPH_SOURCE_DIR) + "/configs/" + name);
-    EXPECT_NO_THROW(validate_config(c)) << name;
+  int count = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(MMGRAPH_SOURCE_DIR) + "/configs")) {
+    if (entry.path().extension() != ".yaml") continue;
+    const TrainConfig c = load_config(entry.path().string());
+    EXPECT_NO_THROW(validate_config(c)) << entry.path();
+    ++count;
   }
+  EXPECT_GE(count, 9);  // bprmf, lightgcn, vbpr, lattice, freedom, mgcn, mmgraph, synthetic_quick, baby_lightgcn
 }
 
 TEST(Config, UnknownKeyNamesFileLineAndKey) {
@@ -87,7 +93,7 @@ TEST(Config, ValidationRejectsOutOfRange) {
   rejects("topk=[200]");
   rejects("valid_metric=Recall@30");
   rejects("device=gpu");
-  rejects("model=vbpr");
+  rejects("model=nosuchmodel");
 }
 
 }  // namespace

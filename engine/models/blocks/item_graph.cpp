@@ -1,0 +1,101 @@
+// Item-item kNN graphs and their propagation (see item_graph.h).
+#include "engine/models/blocks/item_graph.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "engine/models/blocks/modalities.h"
+#include "kernels/edge_prune.h"
+#include "kernels/graph_build.h"
+#include "kernels/item_graph.h"
+#include "kernels/knn_graph.h"
+#include "mmgraph/errors.h"
+
+namespace mmgraph::detail {
+
+kernels::CsrHost knn_item_graph(Device& dev, const float* features, int64_t n, int64_t dim, int k, bool weighted) {
+  if (k > n) k = static_cast<int>(n);
+  Buffer<int32_t> idx(dev, static_cast<size_t>(n * k), "kNN neighbours");
+  Buffer<float> sim(dev, static_cast<size_t>(n * k), "kNN similarities");
+  dev.knn_cosine_topk(n, dim, features, k, idx.data(), sim.data());
+  const std::vector<int32_t> host_idx = idx.to_host();
+  const std::vector<float> host_sim = sim.to_host();
+  return kernels::knn_normalized_graph_cpu(n, k, host_idx.data(), host_sim.data(), weighted);
+}
+
+std::vector<float> modality_weights(const TrainConfig& config, const std::vector<std::string>& names) {
+  std::vector<float> w(names.size(), -1.0f);
+  double given = 0;
+  for (const auto& [name, weight] : config.modality_weights) {
+    bool found = false;
+    for (size_t m = 0; m < names.size(); ++m)
+      if (names[m] == name) {
+        w[m] = static_cast<float>(weight);
+        given += weight;
+        found = true;
+      }
+    if (!found) {
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+      throw InputError("config", "modality_weights",
+                       fmt::format("no modality '{}' in the data set (it has: {})", name, known));
+    }
+  }
+  size_t rest = 0;
+  for (float x : w) rest += x < 0;
+  for (float& x : w)
+    if (x < 0) x = static_cast<float>(std::max(0.0, 1.0 - given) / static_cast<double>(rest));
+  return w;
+}
+
+ItemGraph::ItemGraph(Device& dev, const kernels::CsrHost& s)
+    : dev_(&dev), s_(upload_csr(dev, s, "item graph")),
+      st_(upload_csr(dev, kernels::csr_transpose_cpu(s.view()), "item graph")) {}
+
+void ItemGraph::forward(int layers, int64_t d, const float* x, float* out, float* work) const {
+  if (layers == 0) {
+    dev_->copy(out, x, static_cast<size_t>(n() * d) * sizeof(float));
+    return;
+  }
+  const float* cur = x;
+  for (int l = 0; l < layers; ++l) {
+    float* dst = (layers - 1 - l) % 2 == 0 ? out : work;  // the last product lands in out
+    dev_->spmm(s_.view, d, cur, dst);
+    cur = dst;
+  }
+}
+
+void ItemGraph::backward(int layers, int64_t d, const float* grad_out, float* grad_x, float* work) const {
+  const int64_t nd = n() * d;
+  const float* cur = grad_out;
+  for (int l = 0; l < layers; ++l) {
+    float* dst = work + (l % 2) * nd;
+    dev_->spmm(st_.view, d, cur, dst);
+    cur = dst;
+  }
+  dev_->axpy(nd, 1.0f, cur, grad_x);
+}
+
+ItemGraph frozen_item_graph(Device& dev, const Modalities& mods, const TrainConfig& config, int64_t n_items) {
+  std::vector<kernels::CsrHost> graphs;
+  for (size_t m = 0; m < mods.count(); ++m)
+    graphs.push_back(knn_item_graph(dev, mods.features[m].data(), n_items, mods.dims[m], config.knn_k, false));
+  std::vector<const kernels::CsrHost*> parts;
+  for (const auto& g : graphs) parts.push_back(&g);
+  return ItemGraph(dev, kernels::csr_weighted_sum_cpu(parts, modality_weights(config, mods.names)));
+}
+
+DeviceCsr pruned_adjacency(const ModelContext& ctx, uint64_t epoch) {
+  const Dataset& data = *ctx.data;
+  const TrainConfig& c = *ctx.config;
+  const auto keep = static_cast<int64_t>(static_cast<double>(data.train.nnz()) * (1.0 - c.dropout));
+  const kernels::PrunedEdges kept = kernels::degree_sensitive_prune_cpu(
+      data.n_users, data.n_items, data.train.row_ptr.data(), data.train.col.data(), keep, c.seed, epoch);
+  return upload_csr(*ctx.dev,
+                    kernels::normalized_bipartite_adjacency_cpu(data.n_users, data.n_items, kept.row_ptr.data(),
+                                                                kept.col.data()),
+                    "pruned adjacency");
+}
+
+}  // namespace mmgraph::detail

@@ -1,0 +1,51 @@
+#pragma once
+// The item-item graph of multimodal models (LATTICE, FREEDOM, MGCN): per
+// modality the top-k cosine neighbours of every item (kNN on the device, never
+// the I x I matrix), normalised D^-1/2 A D^-1/2, combined S = sum_m w_m S_m,
+// and propagation over S (forward) and S^T (backward).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/src/model.h"
+#include "kernels/spmm.h"
+
+namespace mmgraph::detail {
+
+// Normalised kNN graph [n x n] of the rows of features [n x dim] (device memory):
+// edge weight = cosine (weighted, LATTICE) or 1 (FREEDOM).
+kernels::CsrHost knn_item_graph(Device& dev, const float* features, int64_t n, int64_t dim, int k, bool weighted);
+
+// Weights of the modalities `names` from config modality_weights: listed ones
+// as given, the others share what is left of 1 equally (all equal by default).
+// An unknown modality name in the config is an InputError.
+std::vector<float> modality_weights(const TrainConfig& config, const std::vector<std::string>& names);
+
+class ItemGraph;
+struct Modalities;
+
+// S and S^T on the device; propagation through `layers` products.
+class ItemGraph {
+ public:
+  ItemGraph() = default;
+  ItemGraph(Device& dev, const kernels::CsrHost& s);
+  // out = S^layers x (a copy of x when layers = 0); x, out [n x d]; work [n x d] scratch.
+  void forward(int layers, int64_t d, const float* x, float* out, float* work) const;
+  // grad_x += (S^T)^layers grad_out; work [2 x n x d] scratch.
+  void backward(int layers, int64_t d, const float* grad_out, float* grad_x, float* work) const;
+  int64_t n() const { return s_.view.n_rows; }
+
+ private:
+  Device* dev_ = nullptr;
+  DeviceCsr s_, st_;
+};
+
+// FREEDOM's frozen graph: S = sum_m w_m S_m over the modalities' kNN graphs
+// (edge weight 1, knn_k neighbours, weights from modality_weights).
+ItemGraph frozen_item_graph(Device& dev, const Modalities& mods, const TrainConfig& config, int64_t n_items);
+
+// FREEDOM's degree-sensitive pruning for `epoch`: the normalised adjacency of
+// the kept (1 - dropout) of the training edges, on the device.
+DeviceCsr pruned_adjacency(const ModelContext& ctx, uint64_t epoch);
+
+}  // namespace mmgraph::detail

@@ -1,0 +1,34 @@
+#pragma once
+// The main training objective of every model, chosen by config `loss`:
+//   bpr   BPR over the batch's (user, positive, negative) triples;
+//   bce   binary cross-entropy with logits, positives 1 and the sampled negatives 0;
+//   mse   squared error against the same 1 / 0 targets (implicit feedback);
+//   warp  WARP over warp_candidates sampled negatives per positive;
+// plus LightGCN's L2 (reg_weight) on the batch's rows of the layer-0 tables.
+#include <cstdint>
+#include <map>
+
+#include "engine/src/model.h"
+
+namespace mmgraph::detail {
+
+class Objective {
+ public:
+  explicit Objective(const ModelContext& ctx);
+  // Adds the loss into *loss_sum and its gradients into grad_user_rep / grad_item_rep
+  // ([* x d] tables) and grad_user_emb0 / grad_item_emb0 (the L2 part, same width d).
+  void add(const TripleBatch& batch, int64_t d, const float* user_rep, const float* item_rep, float* grad_user_rep,
+           float* grad_item_rep, const float* user_emb0, const float* item_emb0, float* grad_user_emb0,
+           float* grad_item_emb0, double* loss_sum);
+
+ private:
+  // Targets of a batch of b triples: b ones, then b zeros (device memory).
+  const float* targets(int64_t b);
+
+  ModelContext ctx_;
+  Device& dev_;
+  Buffer<int32_t> users2_, items2_, candidates_;  // pointwise examples [2B], WARP candidates [B x T]
+  std::map<int64_t, Buffer<float>> targets_;
+};
+
+}  // namespace mmgraph::detail

@@ -1,0 +1,118 @@
+// LATTICE (Zhang et al., "Mining Latent Structures for Multimedia
+// Recommendation", ACM MM 2021), after MMRec's implementation:
+//   S_m^o = D^-1/2 kNN(F_m) D^-1/2              frozen graph of the raw features (edge weight = cosine)
+//   S_m^l = D^-1/2 kNN(H_m) D^-1/2,  H_m = F_m W_m + b_m   graph re-learnt from the projected features
+//   S = (1 - lambda_coeff) sum_m w_m S_m^l + lambda_coeff sum_m w_m S_m^o
+//   X = LightGCN(Â, [E_u; E_i]),  h = S^{n_mm_layers} E_i,  u = X_u,  i = X_i + h / |h|
+// Where ours differs: MMRec back-propagates into W_m through the edge weights of
+// the graph built on the first batch of each epoch; ours trains W_m with the
+// modality BPR term mm_bpr_weight * sum_m BPR(u, H_m[pos], H_m[neg]) (as FREEDOM)
+// and re-learns S from the current H_m every graph_update_every epochs.
+#include <memory>
+
+#include "engine/models/blocks/item_graph.h"
+#include "engine/models/blocks/modalities.h"
+#include "engine/models/blocks/objective.h"
+#include "kernels/item_graph.h"
+
+namespace mmgraph::detail {
+
+namespace {
+
+class Lattice final : public Model {
+ public:
+  explicit Lattice(const ModelContext& ctx)
+      : ctx_(ctx), dev_(*ctx.dev), c_(*ctx.config), d_(c_.embedding_size), n_users_(ctx.data->n_users),
+        n_items_(ctx.data->n_items), mods_(upload_modalities(ctx, "lattice")), objective_(ctx),
+        weights_(modality_weights(c_, mods_.names)) {
+    emb_ = &params_.add(dev_, "embedding", {n_users_ + n_items_, d_},
+                        id_embedding_init(n_users_, n_items_, d_, c_.seed));
+    projections_ = Projections(params_, dev_, mods_, n_items_, d_, c_.seed, 16, c_.learn_features);
+    std::vector<kernels::CsrHost> graphs;
+    for (size_t m = 0; m < mods_.count(); ++m)
+      graphs.push_back(knn_item_graph(dev_, mods_.features[m].data(), n_items_, mods_.dims[m], c_.knn_k, true));
+    std::vector<const kernels::CsrHost*> parts;
+    for (const auto& g : graphs) parts.push_back(&g);
+    original_ = kernels::csr_weighted_sum_cpu(parts, weights_);
+
+    const size_t nd = emb_->value.size(), id = static_cast<size_t>(n_items_ * d_);
+    for (auto* b : {&rep_, &grad_rep_}) *b = Buffer<float>(dev_, nd, "representations");
+    work_ = Buffer<float>(dev_, 2 * nd, "propagation scratch");
+    for (auto* b : {&item_out_, &h_, &h_norm_, &grad_h_}) *b = Buffer<float>(dev_, id, "item activations");
+    for (auto* b : {&proj_, &grad_proj_}) *b = Buffer<float>(dev_, mods_.count() * id, "modality projections");
+  }
+
+  void begin_epoch(uint64_t epoch) override {
+    if (epoch % static_cast<uint64_t>(c_.graph_update_every) != 0) return;
+    projections_.forward(proj_.data());
+    std::vector<kernels::CsrHost> learned;
+    for (size_t m = 0; m < mods_.count(); ++m)
+      learned.push_back(knn_item_graph(dev_, proj_.data() + static_cast<int64_t>(m) * n_items_ * d_, n_items_, d_,
+                                       c_.knn_k, true));
+    std::vector<const kernels::CsrHost*> parts;
+    std::vector<float> w;
+    const auto lambda = static_cast<float>(c_.lambda_coeff);
+    for (size_t m = 0; m < learned.size(); ++m) {
+      parts.push_back(&learned[m]);
+      w.push_back((1.0f - lambda) * weights_[m]);
+    }
+    parts.push_back(&original_);
+    w.push_back(lambda);
+    graph_ = ItemGraph(dev_, kernels::csr_weighted_sum_cpu(parts, w));
+  }
+
+  void forward_backward(const TripleBatch& batch, double* loss_sum) override {
+    forward();
+    grad_rep_.set_zero();
+    grad_h_.set_zero();
+    const int64_t user_rows = n_users_ * d_;
+    float* grad_emb = emb_->grad.data();
+    objective_.add(batch, d_, rep_.data(), item_out_.data(), grad_rep_.data(), grad_rep_.data() + user_rows,
+                   emb_->value.data(), emb_->value.data() + user_rows, grad_emb, grad_emb + user_rows, loss_sum);
+    if (c_.mm_bpr_weight > 0) {
+      grad_proj_.set_zero();
+      projections_.forward(proj_.data());
+      add_modality_bpr(dev_, batch, static_cast<float>(c_.mm_bpr_weight), static_cast<int>(mods_.count()), n_items_, d_,
+                       rep_.data(), proj_.data(), grad_rep_.data(), grad_proj_.data(), loss_sum);
+      projections_.backward(grad_proj_.data());
+    }
+    // i = X_i + normalize(h): dX_i = d(i); dh through the normalisation, then S^T.
+    dev_.l2_normalize_backward(n_items_, d_, h_.data(), h_norm_.data(), grad_rep_.data() + user_rows, grad_h_.data());
+    dev_.lightgcn_backward(ctx_.adjacency_dev->view, d_, c_.n_layers, grad_rep_.data(), grad_emb, work_.data());
+    graph_.backward(c_.n_mm_layers, d_, grad_h_.data(), grad_emb + user_rows, work_.data());
+  }
+
+  void propagate() override { forward(); }
+  const float* user_rep() const override { return rep_.data(); }
+  const float* item_rep() const override { return item_out_.data(); }
+  int64_t rep_dim() const override { return d_; }
+
+ private:
+  void forward() {
+    const int64_t user_rows = n_users_ * d_, item_floats = n_items_ * d_;
+    dev_.lightgcn_forward(ctx_.adjacency_dev->view, d_, c_.n_layers, emb_->value.data(), rep_.data(), work_.data());
+    graph_.forward(c_.n_mm_layers, d_, emb_->value.data() + user_rows, h_.data(), work_.data());
+    dev_.l2_normalize_forward(n_items_, d_, h_.data(), h_norm_.data());
+    dev_.copy(item_out_.data(), rep_.data() + user_rows, static_cast<size_t>(item_floats) * sizeof(float));
+    dev_.axpy(item_floats, 1.0f, h_norm_.data(), item_out_.data());
+  }
+
+  ModelContext ctx_;
+  Device& dev_;
+  const TrainConfig& c_;
+  int64_t d_, n_users_, n_items_;
+  Modalities mods_;
+  Objective objective_;
+  std::vector<float> weights_;
+  Param* emb_ = nullptr;
+  Projections projections_;
+  kernels::CsrHost original_;
+  ItemGraph graph_;
+  Buffer<float> rep_, grad_rep_, work_, item_out_, h_, h_norm_, grad_h_, proj_, grad_proj_;
+};
+
+}  // namespace
+
+std::unique_ptr<Model> make_lattice_model(const ModelContext& ctx) { return std::make_unique<Lattice>(ctx); }
+
+}  // namespace mmgraph::detail

@@ -1,0 +1,210 @@
+// MGCN (Yu et al., "Multi-View Graph Convolutional Network for Multimedia
+// Recommendation", ACM MM 2023), as MMRec implements it, for any number M of modalities:
+//   H_m  = F_m W_m + b_m                              projection
+//   P_m  = E_i * sigmoid(H_m G_m + g_m)               behaviour-guided purifier
+//   Z_m  = S_m^{n_mm_layers} P_m,  U_m = R^ Z_m,  M_m = [U_m; Z_m]   item-item view per modality
+//   X    = LightGCN(Â, [E_u; E_i])                    user-item view ("content")
+//   a    = softmax_m(q . tanh(M_m P + p)),  C = sum_m a_m M_m           behaviour-aware fuser
+//   sep_m = sigmoid(X V_m + v_m) * (M_m - C),  side = (sum_m sep_m + C) / (M + 1)
+//   rep  = X + side;  loss = objective(rep) + cl_weight * (InfoNCE(side_u, X_u) + InfoNCE(side_i, X_i))
+// over the batch's users and positive items (temperature cl_temperature).
+// R^ is the user-item block of Â: U_m = rows 0..U of Â [0; Z_m].
+#include <cmath>
+#include <memory>
+
+#include "engine/models/blocks/item_graph.h"
+#include "engine/models/blocks/modalities.h"
+#include "engine/models/blocks/objective.h"
+
+namespace mmgraph::detail {
+
+namespace {
+
+class Mgcn final : public Model {
+ public:
+  explicit Mgcn(const ModelContext& ctx)
+      : ctx_(ctx), dev_(*ctx.dev), c_(*ctx.config), d_(c_.embedding_size), n_users_(ctx.data->n_users),
+        n_items_(ctx.data->n_items), n_(n_users_ + n_items_), mods_(upload_modalities(ctx, "mgcn")),
+        m_(static_cast<int>(mods_.count())), objective_(ctx) {
+    emb_ = &params_.add(dev_, "embedding", {n_, d_}, id_embedding_init(n_users_, n_items_, d_, c_.seed));
+    projections_ = Projections(params_, dev_, mods_, n_items_, d_, c_.seed, 16, c_.learn_features);
+    const auto bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d_)));
+    uint32_t stream = 64;
+    auto linear = [&](const std::string& name, std::vector<Param*>& w, std::vector<Param*>& b) {
+      w.push_back(&params_.add(dev_, name + ".weight", {d_, d_}, uniform_values(d_ * d_, bound, c_.seed, stream++)));
+      b.push_back(&params_.add(dev_, name + ".bias", {d_}, uniform_values(d_, bound, c_.seed, stream++)));
+    };
+    for (int m = 0; m < m_; ++m) {
+      linear(mods_.names[m] + ".purifier", gate_w_, gate_b_);
+      linear(mods_.names[m] + ".preference", pref_w_, pref_b_);
+      graphs_.emplace_back(dev_, knn_item_graph(dev_, mods_.features[m].data(), n_items_, mods_.dims[m], c_.knn_k,
+                                                false));
+    }
+    std::vector<Param*> att_w, att_b;
+    linear("attention", att_w, att_b);
+    att_P_ = att_w[0];
+    att_p_ = att_b[0];
+    att_q_ = &params_.add(dev_, "attention.query", {d_}, uniform_values(d_, bound, c_.seed, stream++));
+
+    const size_t nd = static_cast<size_t>(n_ * d_), id = static_cast<size_t>(n_items_ * d_);
+    const size_t m = static_cast<size_t>(m_);
+    for (auto* b : {&x_, &grad_x_, &side_, &grad_side_, &rep_, &grad_rep_, &common_, &grad_common_, &tmp_, &tmp2_})
+      *b = Buffer<float>(dev_, nd, "MGCN activations");
+    work_ = Buffer<float>(dev_, std::max(2 * nd, m * nd), "propagation scratch");
+    for (auto* b : {&proj_, &grad_proj_, &gate_pre_, &purified_, &grad_purified_})
+      *b = Buffer<float>(dev_, m * id, "MGCN modality activations");
+    for (auto* b : {&views_, &grad_views_, &att_t_, &sep_raw_, &pref_pre_})
+      *b = Buffer<float>(dev_, m * nd, "MGCN modality views");
+    att_a_ = Buffer<float>(dev_, static_cast<size_t>(n_) * m, "attention weights");
+    const size_t b = static_cast<size_t>(c_.train_batch_size * d_);
+    for (auto* buf : {&cl_a_, &cl_b_, &cl_ga_, &cl_gb_}) *buf = Buffer<float>(dev_, b, "InfoNCE rows");
+  }
+
+  void forward_backward(const TripleBatch& batch, double* loss_sum) override {
+    forward();
+    for (auto* b : {&grad_rep_, &grad_proj_, &grad_purified_, &grad_views_, &grad_common_})
+      b->set_zero();
+    const int64_t user_rows = n_users_ * d_;
+    float* grad_emb = emb_->grad.data();
+    objective_.add(batch, d_, rep_.data(), rep_.data() + user_rows, grad_rep_.data(), grad_rep_.data() + user_rows,
+                   rep_.data(), rep_.data() + user_rows, grad_rep_.data(), grad_rep_.data() + user_rows, loss_sum);
+    // rep = X + side: both receive the representation gradient.
+    dev_.copy(grad_x_.data(), grad_rep_.data(), grad_rep_.size() * sizeof(float));
+    dev_.copy(grad_side_.data(), grad_rep_.data(), grad_rep_.size() * sizeof(float));
+    if (c_.cl_weight > 0) {
+      contrast(batch.size, batch.users, side_.data(), x_.data(), grad_side_.data(), grad_x_.data(), loss_sum);
+      contrast(batch.size, batch.pos, side_.data() + user_rows, x_.data() + user_rows, grad_side_.data() + user_rows,
+               grad_x_.data() + user_rows, loss_sum);
+    }
+    fuser_backward();
+    views_backward();
+    dev_.lightgcn_backward(ctx_.adjacency_dev->view, d_, c_.n_layers, grad_x_.data(), grad_emb, work_.data());
+  }
+
+  void propagate() override { forward(); }
+  const float* user_rep() const override { return rep_.data(); }
+  const float* item_rep() const override { return rep_.data() + n_users_ * d_; }
+  int64_t rep_dim() const override { return d_; }
+
+ private:
+  float* slice(const Buffer<float>& b, int m, int64_t rows) const { return b.data() + m * rows * d_; }
+
+  void forward() {
+    const int64_t user_rows = n_users_ * d_, nd = n_ * d_;
+    const float* item_emb = emb_->value.data() + user_rows;
+    const kernels::CsrView& adj = ctx_.adjacency_dev->view;
+    dev_.lightgcn_forward(adj, d_, c_.n_layers, emb_->value.data(), x_.data(), work_.data());
+    projections_.forward(proj_.data());
+    for (int m = 0; m < m_; ++m) {
+      // Purifier, item-item propagation, then users as R^ times their items' views.
+      dev_.linear_forward(n_items_, d_, d_, slice(proj_, m, n_items_), gate_w_[m]->value.data(),
+                          gate_b_[m]->value.data(), slice(gate_pre_, m, n_items_));
+      dev_.sigmoid_gate_forward(n_items_ * d_, item_emb, slice(gate_pre_, m, n_items_), slice(purified_, m, n_items_));
+      float* view = slice(views_, m, n_);
+      dev_.zero(view, static_cast<size_t>(user_rows) * sizeof(float));
+      graphs_[m].forward(c_.n_mm_layers, d_, slice(purified_, m, n_items_), view + user_rows, work_.data());
+      dev_.spmm(adj, d_, view, tmp_.data());
+      dev_.copy(view, tmp_.data(), static_cast<size_t>(user_rows) * sizeof(float));
+    }
+    dev_.attention_forward(n_, d_, m_, views_.data(), att_P_->value.data(), att_p_->value.data(),
+                           att_q_->value.data(), att_t_.data(), att_a_.data(), common_.data());
+    // side = (sum_m sigmoid(X V_m + v_m) * (M_m - C) + C) / (M + 1)
+    dev_.copy(side_.data(), common_.data(), static_cast<size_t>(nd) * sizeof(float));
+    for (int m = 0; m < m_; ++m) {
+      float* raw = slice(sep_raw_, m, n_);
+      dev_.copy(raw, slice(views_, m, n_), static_cast<size_t>(nd) * sizeof(float));
+      dev_.axpy(nd, -1.0f, common_.data(), raw);
+      dev_.linear_forward(n_, d_, d_, x_.data(), pref_w_[m]->value.data(), pref_b_[m]->value.data(),
+                          slice(pref_pre_, m, n_));
+      dev_.sigmoid_gate_forward(nd, raw, slice(pref_pre_, m, n_), tmp_.data());
+      dev_.axpy(nd, 1.0f, tmp_.data(), side_.data());
+    }
+    dev_.zero(rep_.data(), static_cast<size_t>(nd) * sizeof(float));
+    dev_.axpy(nd, 1.0f, x_.data(), rep_.data());
+    dev_.axpy(nd, 1.0f / static_cast<float>(m_ + 1), side_.data(), rep_.data());
+    // side_ keeps the sum; its scale is applied where it is read (rep above, InfoNCE below).
+    dev_.zero(tmp_.data(), static_cast<size_t>(nd) * sizeof(float));
+    dev_.axpy(nd, 1.0f / static_cast<float>(m_ + 1), side_.data(), tmp_.data());
+    dev_.copy(side_.data(), tmp_.data(), static_cast<size_t>(nd) * sizeof(float));
+  }
+
+  // InfoNCE between rows idx of view a (side) and view b (content); gradients added.
+  void contrast(int64_t b, const int32_t* idx, const float* a, const float* bv, float* grad_a, float* grad_b,
+                double* loss_sum) {
+    dev_.gather_rows(b, d_, idx, a, cl_a_.data());
+    dev_.gather_rows(b, d_, idx, bv, cl_b_.data());
+    cl_ga_.set_zero();
+    cl_gb_.set_zero();
+    dev_.infonce_loss(b, d_, cl_a_.data(), cl_b_.data(), static_cast<float>(c_.cl_temperature),
+                      static_cast<float>(c_.cl_weight), cl_ga_.data(), cl_gb_.data(), loss_sum);
+    dev_.scatter_add_rows(b, d_, idx, cl_ga_.data(), grad_a);
+    dev_.scatter_add_rows(b, d_, idx, cl_gb_.data(), grad_b);
+  }
+
+  // From grad_side_ (of side = (sum_m sep_m + C) / (M+1)) to grad_views_, grad_x_ and the fuser's parameters.
+  void fuser_backward() {
+    const int64_t nd = n_ * d_;
+    const float scale = 1.0f / static_cast<float>(m_ + 1);
+    dev_.zero(tmp2_.data(), static_cast<size_t>(nd) * sizeof(float));
+    dev_.axpy(nd, scale, grad_side_.data(), tmp2_.data());  // tmp2 = d(sep_m) = dC (direct part)
+    dev_.axpy(nd, 1.0f, tmp2_.data(), grad_common_.data());
+    for (int m = 0; m < m_; ++m) {
+      // sep_m = sigmoid(pre) * raw, raw = M_m - C, pre = X V_m + v_m.
+      dev_.zero(tmp_.data(), static_cast<size_t>(nd) * sizeof(float));
+      dev_.sigmoid_gate_backward(nd, slice(sep_raw_, m, n_), slice(pref_pre_, m, n_), tmp2_.data(), tmp_.data(),
+                                 work_.data());
+      dev_.linear_backward(n_, d_, d_, x_.data(), pref_w_[m]->value.data(), work_.data(), grad_x_.data(),
+                           pref_w_[m]->grad.data(), pref_b_[m]->grad.data());
+      dev_.axpy(nd, 1.0f, tmp_.data(), slice(grad_views_, m, n_));
+      dev_.axpy(nd, -1.0f, tmp_.data(), grad_common_.data());
+    }
+    dev_.attention_backward(n_, d_, m_, views_.data(), att_P_->value.data(), att_q_->value.data(), att_t_.data(),
+                            att_a_.data(), grad_common_.data(), grad_views_.data(), att_P_->grad.data(),
+                            att_p_->grad.data(), att_q_->grad.data(), work_.data());
+  }
+
+  // From grad_views_ through R^, S_m, the purifier and the projections to dE_i and the parameters.
+  void views_backward() {
+    const int64_t user_rows = n_users_ * d_, nd = n_ * d_;
+    float* grad_item_emb = emb_->grad.data() + user_rows;
+    for (int m = 0; m < m_; ++m) {
+      // dZ_m = dM_m[items] + (Â [dM_m[users]; 0])[items]
+      float* gview = slice(grad_views_, m, n_);
+      dev_.copy(tmp_.data(), gview, static_cast<size_t>(user_rows) * sizeof(float));
+      dev_.zero(tmp_.data() + user_rows, static_cast<size_t>(nd - user_rows) * sizeof(float));
+      dev_.spmm(ctx_.adjacency_dev->view, d_, tmp_.data(), tmp2_.data());
+      dev_.axpy(n_items_ * d_, 1.0f, tmp2_.data() + user_rows, gview + user_rows);
+      float* gpur = slice(grad_purified_, m, n_items_);
+      graphs_[m].backward(c_.n_mm_layers, d_, gview + user_rows, gpur, work_.data());
+      // P_m = E_i * sigmoid(pre), pre = H_m G_m + g_m
+      dev_.sigmoid_gate_backward(n_items_ * d_, emb_->value.data() + user_rows, slice(gate_pre_, m, n_items_), gpur,
+                                 grad_item_emb, tmp_.data());
+      dev_.linear_backward(n_items_, d_, d_, slice(proj_, m, n_items_), gate_w_[m]->value.data(), tmp_.data(),
+                           slice(grad_proj_, m, n_items_), gate_w_[m]->grad.data(), gate_b_[m]->grad.data());
+    }
+    projections_.backward(grad_proj_.data());
+  }
+
+  ModelContext ctx_;
+  Device& dev_;
+  const TrainConfig& c_;
+  int64_t d_, n_users_, n_items_, n_;
+  Modalities mods_;
+  int m_;
+  Objective objective_;
+  Param* emb_ = nullptr;
+  Projections projections_;
+  std::vector<Param*> gate_w_, gate_b_, pref_w_, pref_b_;
+  Param *att_P_ = nullptr, *att_p_ = nullptr, *att_q_ = nullptr;
+  std::vector<ItemGraph> graphs_;
+  Buffer<float> x_, grad_x_, side_, grad_side_, rep_, grad_rep_, common_, grad_common_, tmp_, tmp2_, work_;
+  Buffer<float> proj_, grad_proj_, gate_pre_, purified_, grad_purified_;
+  Buffer<float> views_, grad_views_, att_t_, sep_raw_, pref_pre_, att_a_;
+  Buffer<float> cl_a_, cl_b_, cl_ga_, cl_gb_;
+};
+
+}  // namespace
+
+std::unique_ptr<Model> make_mgcn_model(const ModelContext& ctx) { return std::make_unique<Mgcn>(ctx); }
+
+}  // namespace mmgraph::detail

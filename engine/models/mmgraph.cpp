@@ -1,0 +1,129 @@
+// mmgraph: our default multimodal model. FREEDOM's backbone (frozen kNN item
+// graph, degree-sensitive pruning of the user-item graph) with the item
+// content fused by modality-aware attention and propagated over the item graph
+// together with the id embeddings, and an InfoNCE term that aligns the
+// collaborative and the content view of the batch's items:
+//   H_m = F_m W_m + b_m,  a = softmax_m(q . tanh(H_m P + p)),  Z = sum_m a_m H_m
+//   X = LightGCN(Â_e, [E_u; E_i]),  h = S^{n_mm_layers} (E_i + Z)
+//   u = X_u,  i = X_i + h
+//   loss = objective(u, i) + mm_bpr_weight * sum_m BPR(u, H_m[pos], H_m[neg])
+//          + cl_weight * InfoNCE(X_i[pos], h[pos])
+// A cold item (no training interaction) still gets h from its own features and
+// its neighbours' embeddings, so it can be recommended.
+#include <cmath>
+#include <memory>
+
+#include "engine/models/blocks/item_graph.h"
+#include "engine/models/blocks/modalities.h"
+#include "engine/models/blocks/objective.h"
+
+namespace mmgraph::detail {
+
+namespace {
+
+class MmGraph final : public Model {
+ public:
+  explicit MmGraph(const ModelContext& ctx)
+      : ctx_(ctx), dev_(*ctx.dev), c_(*ctx.config), d_(c_.embedding_size), n_users_(ctx.data->n_users),
+        n_items_(ctx.data->n_items), mods_(upload_modalities(ctx, "mmgraph")), m_(static_cast<int>(mods_.count())),
+        objective_(ctx) {
+    emb_ = &params_.add(dev_, "embedding", {n_users_ + n_items_, d_},
+                          id_embedding_init(n_users_, n_items_, d_, c_.seed));
+    projections_ = Projections(params_, dev_, mods_, n_items_, d_, c_.seed, 16, c_.learn_features);
+    const auto bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d_)));
+    att_P_ = &params_.add(dev_, "attention.weight", {d_, d_}, uniform_values(d_ * d_, bound, c_.seed, 64));
+    att_p_ = &params_.add(dev_, "attention.bias", {d_}, uniform_values(d_, bound, c_.seed, 65));
+    att_q_ = &params_.add(dev_, "attention.query", {d_}, uniform_values(d_, bound, c_.seed, 66));
+
+    item_graph_ = frozen_item_graph(dev_, mods_, c_, n_items_);
+
+    const size_t nd = emb_->value.size(), id = static_cast<size_t>(n_items_ * d_), m = mods_.count();
+    for (auto* b : {&x_, &grad_x_}) *b = Buffer<float>(dev_, nd, "representations");
+    work_ = Buffer<float>(dev_, std::max(2 * nd, m * id), "propagation scratch");
+    for (auto* b : {&item_out_, &z_, &grad_z_, &y_, &h_, &grad_h_})
+      *b = Buffer<float>(dev_, id, "item activations");
+    for (auto* b : {&proj_, &grad_proj_, &att_t_}) *b = Buffer<float>(dev_, m * id, "modality activations");
+    att_a_ = Buffer<float>(dev_, static_cast<size_t>(n_items_) * m, "attention weights");
+    const size_t b = static_cast<size_t>(c_.train_batch_size * d_);
+    for (auto* buf : {&cl_a_, &cl_b_, &cl_ga_, &cl_gb_}) *buf = Buffer<float>(dev_, b, "InfoNCE rows");
+  }
+
+  void begin_epoch(uint64_t epoch) override {
+    if (c_.dropout > 0) pruned_ = pruned_adjacency(ctx_, epoch);
+  }
+
+  void forward_backward(const TripleBatch& batch, double* loss_sum) override {
+    const kernels::CsrView& adj = c_.dropout > 0 ? pruned_.view : ctx_.adjacency_dev->view;
+    forward(adj);
+    for (auto* b : {&grad_x_, &grad_z_, &grad_proj_}) b->set_zero();
+    const int64_t user_rows = n_users_ * d_, item_floats = n_items_ * d_;
+    float* grad_emb = emb_->grad.data();
+    // i = X_i + h: the item gradient goes to both.
+    objective_.add(batch, d_, x_.data(), item_out_.data(), grad_x_.data(), grad_x_.data() + user_rows,
+                   emb_->value.data(), emb_->value.data() + user_rows, grad_emb, grad_emb + user_rows, loss_sum);
+    dev_.copy(grad_h_.data(), grad_x_.data() + user_rows, static_cast<size_t>(item_floats) * sizeof(float));
+    if (c_.mm_bpr_weight > 0) {
+      add_modality_bpr(dev_, batch, static_cast<float>(c_.mm_bpr_weight), static_cast<int>(mods_.count()), n_items_, d_,
+                       x_.data(), proj_.data(), grad_x_.data(), grad_proj_.data(), loss_sum);
+    }
+    if (c_.cl_weight > 0) {
+      dev_.gather_rows(batch.size, d_, batch.pos, x_.data() + user_rows, cl_a_.data());
+      dev_.gather_rows(batch.size, d_, batch.pos, h_.data(), cl_b_.data());
+      cl_ga_.set_zero();
+      cl_gb_.set_zero();
+      dev_.infonce_loss(batch.size, d_, cl_a_.data(), cl_b_.data(), static_cast<float>(c_.cl_temperature),
+                        static_cast<float>(c_.cl_weight), cl_ga_.data(), cl_gb_.data(), loss_sum);
+      dev_.scatter_add_rows(batch.size, d_, batch.pos, cl_ga_.data(), grad_x_.data() + user_rows);
+      dev_.scatter_add_rows(batch.size, d_, batch.pos, cl_gb_.data(), grad_h_.data());
+    }
+    dev_.lightgcn_backward(adj, d_, c_.n_layers, grad_x_.data(), grad_emb, work_.data());
+    // h = S^L y, y = E_i + Z: dy goes to dE_i and to dZ.
+    item_graph_.backward(c_.n_mm_layers, d_, grad_h_.data(), grad_z_.data(), work_.data());
+    dev_.axpy(item_floats, 1.0f, grad_z_.data(), grad_emb + user_rows);
+    dev_.attention_backward(n_items_, d_, m_, proj_.data(), att_P_->value.data(), att_q_->value.data(),
+                            att_t_.data(), att_a_.data(), grad_z_.data(), grad_proj_.data(), att_P_->grad.data(),
+                            att_p_->grad.data(), att_q_->grad.data(), work_.data());
+    projections_.backward(grad_proj_.data());
+  }
+
+  void propagate() override { forward(ctx_.adjacency_dev->view); }
+  const float* user_rep() const override { return x_.data(); }
+  const float* item_rep() const override { return item_out_.data(); }
+  int64_t rep_dim() const override { return d_; }
+
+ private:
+  void forward(const kernels::CsrView& adj) {
+    const int64_t user_rows = n_users_ * d_, item_floats = n_items_ * d_;
+    const size_t item_bytes = static_cast<size_t>(item_floats) * sizeof(float);
+    dev_.lightgcn_forward(adj, d_, c_.n_layers, emb_->value.data(), x_.data(), work_.data());
+    projections_.forward(proj_.data());
+    dev_.attention_forward(n_items_, d_, m_, proj_.data(), att_P_->value.data(), att_p_->value.data(),
+                           att_q_->value.data(), att_t_.data(), att_a_.data(), z_.data());
+    dev_.copy(y_.data(), emb_->value.data() + user_rows, item_bytes);
+    dev_.axpy(item_floats, 1.0f, z_.data(), y_.data());
+    item_graph_.forward(c_.n_mm_layers, d_, y_.data(), h_.data(), work_.data());
+    dev_.copy(item_out_.data(), x_.data() + user_rows, item_bytes);
+    dev_.axpy(item_floats, 1.0f, h_.data(), item_out_.data());
+  }
+
+  ModelContext ctx_;
+  Device& dev_;
+  const TrainConfig& c_;
+  int64_t d_, n_users_, n_items_;
+  Modalities mods_;
+  int m_;
+  Objective objective_;
+  Param* emb_ = nullptr;
+  Projections projections_;
+  Param *att_P_ = nullptr, *att_p_ = nullptr, *att_q_ = nullptr;
+  ItemGraph item_graph_;
+  DeviceCsr pruned_;
+  Buffer<float> x_, grad_x_, work_, item_out_, z_, grad_z_, y_, h_, grad_h_, proj_, grad_proj_, att_t_, att_a_;
+  Buffer<float> cl_a_, cl_b_, cl_ga_, cl_gb_;
+};
+
+}  // namespace
+
+std::unique_ptr<Model> make_mmgraph_model(const ModelContext& ctx) { return std::make_unique<MmGraph>(ctx); }
+
+}  // namespace mmgraph::detail

@@ -1,0 +1,36 @@
+#pragma once
+// What the trainer prepares once for a model on a device: the normalised
+// user-item graph, the training pairs and the splits on the device, the
+// sampler's inputs, and the ModelContext that hands them to a model.
+#include <cstdint>
+#include <vector>
+
+#include "engine/src/device.h"
+#include "engine/src/model.h"
+#include "kernels/sampler.h"
+#include "kernels/spmm.h"
+#include "mmgraph/trainer.h"
+
+namespace mmgraph::detail {
+
+class TrainingInputs {
+ public:
+  TrainingInputs(const Dataset& data, const TrainConfig& config, Device& dev);
+  TrainingInputs(const TrainingInputs&) = delete;
+  TrainingInputs& operator=(const TrainingInputs&) = delete;
+
+  const ModelContext& context() const { return ctx_; }
+  const kernels::SamplerInputs& sampler() const { return sampler_; }
+  // Held-out items, cold held-out items and masks of a split, on the device.
+  EvalSplit eval(Split split) const;
+
+ private:
+  kernels::CsrHost adjacency_;
+  DeviceCsr adjacency_dev_, train_, valid_, test_, valid_cold_, test_cold_;
+  std::vector<int32_t> pair_user_;
+  Buffer<int32_t> pair_user_dev_;
+  kernels::SamplerInputs sampler_;
+  ModelContext ctx_;
+};
+
+}  // namespace mmgraph::detail

@@ -1,0 +1,122 @@
+// Every model's backward pass against central finite differences of its own
+// loss: for each parameter tensor, a few random elements and the element with
+// the largest gradient. This checks the composition of the ops (each op's own
+// backward is checked in float64 in tests/kernels/); it runs in float32 on the
+// CPU device, so the tolerance is loose (see kTolerance) but a missing term, a
+// transposed product or a dropped scale factor moves a gradient far outside it.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/src/device.h"
+#include "engine/src/model.h"
+#include "engine/src/training_inputs.h"
+#include "mmgraph/synthetic.h"
+
+namespace mmgraph {
+namespace {
+
+struct GradientCase {
+  std::string model;
+  std::string loss;
+};
+
+std::ostream& operator<<(std::ostream& os, const GradientCase& c) { return os << c.model << "/" << c.loss; }
+
+class ModelGradient : public ::testing::TestWithParam<GradientCase> {};
+
+TEST_P(ModelGradient, MatchesFiniteDifferences) {
+  const GradientCase gc = GetParam();
+  SyntheticOptions s;
+  s.users = 40;
+  s.items = 30;
+  s.interactions = 500;
+  s.image_dim = 7;
+  s.text_dim = 5;
+  s.seed = 5;
+  const Dataset data = make_synthetic_dataset(s);
+  TrainConfig c;
+  c.model = gc.model;
+  c.loss = gc.loss;
+  c.device = "cpu";
+  c.embedding_size = 6;
+  c.n_layers = 2;
+  c.n_mm_layers = 2;
+  c.knn_k = 4;
+  c.dropout = 0.3;
+  c.mm_bpr_weight = 0.3;
+  c.cl_weight = 0.5;
+  c.cl_temperature = 0.5;
+  c.reg_weight = 0.05;
+  c.train_batch_size = 24;
+  c.seed = 11;
+
+  std::unique_ptr<detail::Device> dev = detail::make_cpu_device();
+  const detail::TrainingInputs inputs(data, c, *dev);
+  std::unique_ptr<detail::Model> model = detail::make_model(c.model, inputs.context());
+  std::vector<int32_t> users(24), pos(24), neg(24);
+  dev->sample_triples(inputs.sampler(), c.seed, 0, 0, 24, users.data(), pos.data(), neg.data());
+  const detail::TripleBatch batch{0, 0, 24, users.data(), pos.data(), neg.data()};
+  model->begin_epoch(0);
+
+  auto loss_at = [&]() {
+    double loss = 0;
+    model->compute_gradients(batch, &loss);
+    return loss;
+  };
+  loss_at();
+  std::vector<std::vector<float>> analytic;
+  for (const auto& p : model->params().all()) analytic.push_back(p->grad.to_host());
+
+  // Central differences with step h in float32: truncation O(h^2) (~1e-5 relative here),
+  // rounding O(1e-7 |loss| / h) ~ 5e-5; |fd - g| <= 2e-4 + 1e-2 max(|fd|, |g|) leaves room
+  // for both, while halving one path of a gradient (tried: the item graph's share of
+  // dE_i in mmgraph) fails it.
+  constexpr float kStep = 2e-3f;
+  std::mt19937 rng(17);
+  int checked = 0;
+  const auto& params = model->params().all();
+  for (size_t t = 0; t < params.size(); ++t) {
+    detail::Param& p = *params[t];
+    std::vector<float> value = p.value.to_host();
+    std::vector<size_t> picks;
+    size_t largest = 0;
+    for (size_t e = 0; e < value.size(); ++e)
+      if (std::fabs(analytic[t][e]) > std::fabs(analytic[t][largest])) largest = e;
+    picks.push_back(largest);
+    for (int r = 0; r < 5; ++r) picks.push_back(rng() % value.size());
+    for (size_t e : picks) {
+      const float saved = value[e];
+      value[e] = saved + kStep;
+      p.value.upload(value);
+      const double plus = loss_at();
+      value[e] = saved - kStep;
+      p.value.upload(value);
+      const double minus = loss_at();
+      value[e] = saved;
+      p.value.upload(value);
+      const double fd = (plus - minus) / (2.0 * kStep);
+      const double g = analytic[t][e];
+      EXPECT_NEAR(fd, g, 2e-4 + 1e-2 * std::max(std::fabs(fd), std::fabs(g)))
+          << gc << " parameter " << p.name << " element " << e;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, ModelGradient,
+                         ::testing::Values(GradientCase{"bprmf", "bpr"}, GradientCase{"lightgcn", "bpr"},
+                                           GradientCase{"lightgcn", "bce"}, GradientCase{"lightgcn", "mse"},
+                                           GradientCase{"vbpr", "bpr"}, GradientCase{"freedom", "bpr"},
+                                           GradientCase{"lattice", "bpr"}, GradientCase{"mgcn", "bpr"},
+                                           GradientCase{"mmgraph", "bpr"}),
+                         [](const ::testing::TestParamInfo<GradientCase>& p) {
+                           return p.param.model + "_" + p.param.loss;
+                         });
+
+}  // namespace
+}  // namespace mmgraph
