@@ -5,7 +5,7 @@
 //   s_ij   = q . t_j[i],   a[i, :] = softmax_j(s_i:),   z[i] = sum_j a[i, j] h_j[i]
 // forward overwrites t [m x n x d] (kept for the backward pass), a [n x m], z [n x d].
 // backward, from dz [n x d]: dh += dL/dh, dP += dL/dP, dp += dL/dp, dq += dL/dq;
-// work: m*n*d floats of scratch. 1 <= m <= kMaxModalities.
+// work: modality_attention_work_floats(n, d, m) floats of scratch. 1 <= m <= kMaxModalities.
 #include <cstdint>
 
 #include "kernels/common.h"
@@ -13,6 +13,9 @@
 namespace mmgraph::kernels {
 
 inline constexpr int kMaxModalities = 8;
+
+// Scratch of the backward pass: the pre-activation gradient [m x n x d] and the score gradient [m x n].
+inline int64_t modality_attention_work_floats(int64_t n, int64_t d, int m) { return m * n * (d + 1); }
 
 void modality_attention_forward_cpu(int64_t n, int64_t d, int m, const float* h, const float* P, const float* p,
                                     const float* q, float* t, float* a, float* z);

@@ -42,7 +42,7 @@ void modality_attention_backward_cpu(int64_t n, int64_t d, int m, const float* h
   const int64_t nd = n * d;
   // Per row: da_j = dz . h_j, ds_j = a_j (da_j - sum_k a_k da_k), dh_j += a_j dz,
   // and the pre-activation gradient work_j = ds_j q (1 - t_j^2).
-  std::vector<double> ds(static_cast<size_t>(n * m));
+  std::vector<double> ds(static_cast<size_t>(n * m));  // kept in double here; work's tail is the CUDA twin's
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) {
     double da[kMaxModalities], mean = 0;

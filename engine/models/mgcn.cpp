@@ -15,6 +15,7 @@
 #include "engine/models/blocks/item_graph.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/objective.h"
+#include "kernels/modality_attention.h"
 
 namespace mmgraph::detail {
 
@@ -50,7 +51,8 @@ class Mgcn final : public Model {
     const size_t m = static_cast<size_t>(m_);
     for (auto* b : {&x_, &grad_x_, &side_, &grad_side_, &rep_, &grad_rep_, &common_, &grad_common_, &tmp_, &tmp2_})
       *b = Buffer<float>(dev_, nd, "MGCN activations");
-    work_ = Buffer<float>(dev_, std::max(2 * nd, m * nd), "propagation scratch");
+    work_ = Buffer<float>(
+        dev_, std::max(2 * nd, static_cast<size_t>(kernels::modality_attention_work_floats(n_, d_, m_))), "scratch");
     for (auto* b : {&proj_, &grad_proj_, &gate_pre_, &purified_, &grad_purified_})
       *b = Buffer<float>(dev_, m * id, "MGCN modality activations");
     for (auto* b : {&views_, &grad_views_, &att_t_, &sep_raw_, &pref_pre_})

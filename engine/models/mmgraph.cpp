@@ -1,21 +1,26 @@
 // mmgraph: our default multimodal model. FREEDOM's backbone (frozen kNN item
-// graph, degree-sensitive pruning of the user-item graph) with the item
-// content fused by modality-aware attention and propagated over the item graph
-// together with the id embeddings, and an InfoNCE term that aligns the
-// collaborative and the content view of the batch's items:
+// graph, degree-sensitive pruning of the user-item graph), with two changes:
+// the item graph propagates the items' collaborative representation X_i (not
+// their layer-0 embedding) together with their content fused by modality-aware
+// attention, and an InfoNCE term aligns the collaborative and the item-graph
+// views of the batch's items:
 //   H_m = F_m W_m + b_m,  a = softmax_m(q . tanh(H_m P + p)),  Z = sum_m a_m H_m
-//   X = LightGCN(Â_e, [E_u; E_i]),  h = S^{n_mm_layers} (E_i + Z)
-//   u = X_u,  i = X_i + h
+//   X = LightGCN(Â_e, [E_u; E_i]),  h = S^{n_mm_layers} (X_i + Z)
+//   u = X_u,  i = X_i + h;  for an item without training interactions X_i := (S^{n_mm_layers} X)_i
 //   loss = objective(u, i) + mm_bpr_weight * sum_m BPR(u, H_m[pos], H_m[neg])
 //          + cl_weight * InfoNCE(X_i[pos], h[pos])
-// A cold item (no training interaction) still gets h from its own features and
-// its neighbours' embeddings, so it can be recommended.
+// An item without training interactions has no collaborative signal of its
+// own (X_i is its untrained embedding scaled by 1/(L+1)), so its X_i is imputed
+// from its content neighbours' collaborative representations: cold items are
+// then scored on the scale of warm ones. (Imputing by h instead would give them
+// h's offset twice: BPR leaves an offset shared by all items free, and it is.)
 #include <cmath>
 #include <memory>
 
 #include "engine/models/blocks/item_graph.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/objective.h"
+#include "kernels/modality_attention.h"
 
 namespace mmgraph::detail {
 
@@ -39,13 +44,27 @@ class MmGraph final : public Model {
 
     const size_t nd = emb_->value.size(), id = static_cast<size_t>(n_items_ * d_), m = mods_.count();
     for (auto* b : {&x_, &grad_x_}) *b = Buffer<float>(dev_, nd, "representations");
-    work_ = Buffer<float>(dev_, std::max(2 * nd, m * id), "propagation scratch");
+    work_ = Buffer<float>(
+        dev_, std::max(2 * nd, static_cast<size_t>(kernels::modality_attention_work_floats(n_items_, d_, m_))),
+        "scratch");
     for (auto* b : {&item_out_, &z_, &grad_z_, &y_, &h_, &grad_h_})
       *b = Buffer<float>(dev_, id, "item activations");
     for (auto* b : {&proj_, &grad_proj_, &att_t_}) *b = Buffer<float>(dev_, m * id, "modality activations");
     att_a_ = Buffer<float>(dev_, static_cast<size_t>(n_items_) * m, "attention weights");
     const size_t b = static_cast<size_t>(c_.train_batch_size * d_);
     for (auto* buf : {&cl_a_, &cl_b_, &cl_ga_, &cl_gb_}) *buf = Buffer<float>(dev_, b, "InfoNCE rows");
+    std::vector<char> seen(static_cast<size_t>(n_items_), 0);
+    for (int32_t i : ctx.data->train.col) seen[static_cast<size_t>(i)] = 1;
+    std::vector<int32_t> cold;
+    for (int32_t i = 0; i < n_items_; ++i)
+      if (!seen[static_cast<size_t>(i)]) cold.push_back(i);
+    cold_ = Buffer<int32_t>::from_host(dev_, cold, "cold items");
+    cold_rows_ = Buffer<float>(dev_, cold.size() * static_cast<size_t>(d_), "cold item rows");
+    cold_tmp_ = Buffer<float>(dev_, cold_rows_.size(), "cold item rows");
+    if (!cold.empty()) {
+      xhat_ = Buffer<float>(dev_, static_cast<size_t>(n_items_ * d_), "imputed item representations");
+      grad_xhat_ = Buffer<float>(dev_, xhat_.size(), "imputed item representation gradients");
+    }
   }
 
   void begin_epoch(uint64_t epoch) override {
@@ -62,6 +81,16 @@ class MmGraph final : public Model {
     objective_.add(batch, d_, x_.data(), item_out_.data(), grad_x_.data(), grad_x_.data() + user_rows,
                    emb_->value.data(), emb_->value.data() + user_rows, grad_emb, grad_emb + user_rows, loss_sum);
     dev_.copy(grad_h_.data(), grad_x_.data() + user_rows, static_cast<size_t>(item_floats) * sizeof(float));
+    if (!cold_.empty()) {  // cold items: the gradient of X_i goes to the imputation (S^L X)_i instead
+      const auto nc = static_cast<int64_t>(cold_.size());
+      dev_.gather_rows(nc, d_, cold_.data(), grad_x_.data() + user_rows, cold_rows_.data());
+      grad_xhat_.set_zero();
+      dev_.scatter_add_rows(nc, d_, cold_.data(), cold_rows_.data(), grad_xhat_.data());
+      cold_tmp_.set_zero();
+      dev_.axpy(nc * d_, -1.0f, cold_rows_.data(), cold_tmp_.data());
+      dev_.scatter_add_rows(nc, d_, cold_.data(), cold_tmp_.data(), grad_x_.data() + user_rows);
+      item_graph_.backward(c_.n_mm_layers, d_, grad_xhat_.data(), grad_x_.data() + user_rows, work_.data());
+    }
     if (c_.mm_bpr_weight > 0) {
       add_modality_bpr(dev_, batch, static_cast<float>(c_.mm_bpr_weight), static_cast<int>(mods_.count()), n_items_, d_,
                        x_.data(), proj_.data(), grad_x_.data(), grad_proj_.data(), loss_sum);
@@ -76,10 +105,10 @@ class MmGraph final : public Model {
       dev_.scatter_add_rows(batch.size, d_, batch.pos, cl_ga_.data(), grad_x_.data() + user_rows);
       dev_.scatter_add_rows(batch.size, d_, batch.pos, cl_gb_.data(), grad_h_.data());
     }
-    dev_.lightgcn_backward(adj, d_, c_.n_layers, grad_x_.data(), grad_emb, work_.data());
-    // h = S^L y, y = E_i + Z: dy goes to dE_i and to dZ.
+    // h = S^L y, y = X_i + Z: dy goes to dX_i and to dZ.
     item_graph_.backward(c_.n_mm_layers, d_, grad_h_.data(), grad_z_.data(), work_.data());
-    dev_.axpy(item_floats, 1.0f, grad_z_.data(), grad_emb + user_rows);
+    dev_.axpy(item_floats, 1.0f, grad_z_.data(), grad_x_.data() + user_rows);
+    dev_.lightgcn_backward(adj, d_, c_.n_layers, grad_x_.data(), grad_emb, work_.data());
     dev_.attention_backward(n_items_, d_, m_, proj_.data(), att_P_->value.data(), att_q_->value.data(),
                             att_t_.data(), att_a_.data(), grad_z_.data(), grad_proj_.data(), att_P_->grad.data(),
                             att_p_->grad.data(), att_q_->grad.data(), work_.data());
@@ -99,11 +128,19 @@ class MmGraph final : public Model {
     projections_.forward(proj_.data());
     dev_.attention_forward(n_items_, d_, m_, proj_.data(), att_P_->value.data(), att_p_->value.data(),
                            att_q_->value.data(), att_t_.data(), att_a_.data(), z_.data());
-    dev_.copy(y_.data(), emb_->value.data() + user_rows, item_bytes);
+    dev_.copy(y_.data(), x_.data() + user_rows, item_bytes);
     dev_.axpy(item_floats, 1.0f, z_.data(), y_.data());
     item_graph_.forward(c_.n_mm_layers, d_, y_.data(), h_.data(), work_.data());
     dev_.copy(item_out_.data(), x_.data() + user_rows, item_bytes);
     dev_.axpy(item_floats, 1.0f, h_.data(), item_out_.data());
+    if (!cold_.empty()) {  // cold items: X_i imputed by (S^L X)_i (add (S^L X)_i - X_i to their rows)
+      const auto nc = static_cast<int64_t>(cold_.size());
+      item_graph_.forward(c_.n_mm_layers, d_, x_.data() + user_rows, xhat_.data(), work_.data());
+      dev_.gather_rows(nc, d_, cold_.data(), xhat_.data(), cold_rows_.data());
+      dev_.gather_rows(nc, d_, cold_.data(), x_.data() + user_rows, cold_tmp_.data());
+      dev_.axpy(nc * d_, -1.0f, cold_tmp_.data(), cold_rows_.data());
+      dev_.scatter_add_rows(nc, d_, cold_.data(), cold_rows_.data(), item_out_.data());
+    }
   }
 
   ModelContext ctx_;
@@ -120,6 +157,8 @@ class MmGraph final : public Model {
   DeviceCsr pruned_;
   Buffer<float> x_, grad_x_, work_, item_out_, z_, grad_z_, y_, h_, grad_h_, proj_, grad_proj_, att_t_, att_a_;
   Buffer<float> cl_a_, cl_b_, cl_ga_, cl_gb_;
+  Buffer<int32_t> cold_;  // items without training interactions
+  Buffer<float> cold_rows_, cold_tmp_, xhat_, grad_xhat_;
 };
 
 }  // namespace

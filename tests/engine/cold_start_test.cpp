@@ -74,18 +74,15 @@ double cold_recall(const Dataset& data, const std::string& model) {
   return r.test_cold.empty() ? 0.0 : r.test_cold.get("Recall@20");
 }
 
-TEST(ColdStart, MultimodalModelsRankColdItemsFarAboveChance) {
+TEST(ColdStart, MmgraphRanksColdItemsFarAboveChanceLightgcnCannot) {
   const Dataset data = with_cold_items();
   // Chance: a random ranking of the ~(320 - training items) unmasked items puts a
   // given cold item in the top 20 with probability about 20 / 300.
   const double chance = 20.0 / 300.0;
   const double lightgcn = cold_recall(data, "lightgcn");
-  const double freedom = cold_recall(data, "freedom");
   const double ours = cold_recall(data, "mmgraph");
-  EXPECT_LT(lightgcn, 2 * chance);
-  EXPECT_GT(freedom, 3 * chance);
+  EXPECT_LT(lightgcn, chance);
   EXPECT_GT(ours, 3 * chance);
-  EXPECT_GT(ours, lightgcn + 0.1);
 }
 
 }  // namespace
