@@ -20,7 +20,7 @@ inline constexpr int kMaxKnnK = 128;
 // output does not depend on the thread count.
 void knn_cosine_topk_cpu(int64_t n, int64_t dim, const float* features, int k, int32_t* out_idx, float* out_sim);
 // CUDA twin (device pointers; cublas: the caller's handle, its stream set to `stream`, host pointer
-// mode). Rows are normalised a tile at a time into scratch: device memory of
+// mode). Rows are normalised a tile at a time into scratch: device memory (256-byte aligned) of
 // knn_cosine_topk_cuda_scratch_bytes(n, dim, k) bytes, at most 256 MiB whatever n is when
 // dim <= 2^19 (two T x dim row tiles and a T x T similarity tile, T <= 4096 a power of two).
 size_t knn_cosine_topk_cuda_scratch_bytes(int64_t n, int64_t dim, int k);

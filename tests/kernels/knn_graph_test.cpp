@@ -50,23 +50,7 @@ INSTANTIATE_TEST_SUITE_P(Sizes, KnnCpu,
                                   "_k" + std::to_string(tp.param.k);
                          });
 
-// Rows of +-1 over 16 dimensions (norm 4), drawn from a few patterns so that many rows coincide,
-// plus zero rows: normalised entries are +-1/4 and every cosine is a multiple of 1/16, exact in
-// float whatever the summation order. The output must then equal the float64 order exactly,
-// including which of the tied rows come first (the lower ids).
-std::vector<float> exact_features(int64_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<uint32_t> patterns(40);
-  for (auto& p : patterns) p = static_cast<uint32_t>(rng());
-  std::vector<float> f(n * 16);
-  for (int64_t i = 0; i < n; ++i) {
-    if (rng() % 50 == 0) continue;  // zero row
-    const uint32_t p = patterns[rng() % patterns.size()];
-    for (int j = 0; j < 16; ++j) f[i * 16 + j] = (p >> j) & 1 ? 1.0f : -1.0f;
-  }
-  return f;
-}
-
+// Inputs whose cosines are exact in float: the output must equal the float64 lists exactly.
 void expect_exact(int64_t n, int64_t dim, const std::vector<float>& f, int k) {
   std::vector<int32_t> idx(n * k);
   std::vector<float> sim(n * k);
@@ -79,7 +63,7 @@ void expect_exact(int64_t n, int64_t dim, const std::vector<float>& f, int k) {
 TEST(KnnCpuExact, TiesBreakByLowerIdAcrossTiles) {
   const uint64_t seed = testing::fresh_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
-  const auto f = exact_features(2500, seed);
+  const auto f = testing::knn_exact_features(2500, seed);
   expect_exact(2500, 16, f, 10);
   expect_exact(300, 16, f, 128);  // the first 300 rows
 }

@@ -38,6 +38,23 @@ inline std::vector<float> knn_features(int64_t n, int64_t dim, uint64_t seed, in
   return f;
 }
 
+// Rows of +-1 over 16 dimensions (norm 4), drawn from a few patterns so that many rows coincide,
+// plus zero rows: normalised entries are +-1/4 and every cosine is a multiple of 1/16, exact in
+// float whatever the summation order: an output must then equal the float64 order exactly,
+// including which of the tied rows come first (the lower ids).
+inline std::vector<float> knn_exact_features(int64_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint32_t> patterns(40);
+  for (auto& p : patterns) p = static_cast<uint32_t>(rng());
+  std::vector<float> f(n * 16);
+  for (int64_t i = 0; i < n; ++i) {
+    if (rng() % 50 == 0) continue;  // zero row
+    const uint32_t p = patterns[rng() % patterns.size()];
+    for (int j = 0; j < 16; ++j) f[i * 16 + j] = (p >> j) & 1 ? 1.0f : -1.0f;
+  }
+  return f;
+}
+
 // float64 cosine of rows i and j; 0 when either row is zero.
 inline double cosine64(const std::vector<float>& f, int64_t dim, int64_t i, int64_t j) {
   double dot = 0, ni = 0, nj = 0;
