@@ -1,6 +1,6 @@
 // CUDA twin of the dense layer: cuBLAS SGEMMs on the row-major data seen as
 // column-major transposes, a bias broadcast and a deterministic column sum.
-#include "kernels/column_sum.cuh"
+#include "kernels/column_sum.h"
 #include "kernels/cuda_check.h"
 #include "kernels/linear.h"
 

@@ -1,7 +1,7 @@
 // CUDA twin of modality-aware attention: the projection of all m views by one
 // cuBLAS GEMM (the dense layer), then one fused kernel per direction; the
 // query and bias gradients by fixed-order column sums (bit-identical runs).
-#include "kernels/column_sum.cuh"
+#include "kernels/column_sum.h"
 #include "kernels/cuda_check.h"
 #include "kernels/linear.h"
 #include "kernels/loss_device.cuh"

@@ -1,12 +1,11 @@
-#pragma once
-// Deterministic column sums on the GPU: out[c] += sum_r w[r] x[r, c] over the
-// rows of a row-major [n x cols] matrix (w null: all ones), used for bias and
-// attention-query gradients. No atomics: the value is bit-identical run to run.
-#include <cstdint>
-
+// Deterministic column sums on the GPU (see column_sum.h), used for bias and
+// attention-query gradients.
+#include "kernels/column_sum.h"
 #include "kernels/cuda_check.h"
 
 namespace mmgraph::kernels {
+
+namespace {
 
 constexpr int kColumnTile = 32;  // columns per block (one per lane: coalesced rows)
 constexpr int kColumnRows = 8;   // row lanes per block
@@ -29,7 +28,9 @@ __global__ void __launch_bounds__(kColumnTile * kColumnRows)
   }
 }
 
-inline void column_weighted_sum_cuda(int64_t n, int64_t cols, const float* x, const float* w, float* out,
+}  // namespace
+
+void column_weighted_sum_cuda(int64_t n, int64_t cols, const float* x, const float* w, float* out,
                                      cudaStream_t stream) {
   if (n == 0 || cols == 0) return;
   const dim3 block(kColumnTile, kColumnRows);
