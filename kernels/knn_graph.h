@@ -2,8 +2,9 @@
 // Exact top-k cosine neighbours of every item (the item-item kNN graph of LATTICE, FREEDOM, MGCN).
 // Neither twin holds the n x n similarity matrix: rows are normalised (x / |x|, the norm summed in
 // float64), similarity tiles come from an FP32 GEMM (no TF32), and each tile is merged into the
-// running top-k of its rows, kept in out_idx / out_sim themselves. n = 0 does nothing; features must
-// be finite.
+// running top-k of its rows, kept in out_idx / out_sim themselves. The twins' cosines agree to FP32
+// rounding (each within about (dim + 2) 2^-24 of the exact value), so their ids may differ only among
+// neighbours that close. n = 0 does nothing; features must be finite.
 #include <cstddef>
 #include <cstdint>
 
@@ -16,8 +17,8 @@ namespace mmgraph::kernels {
 // A zero row has cosine 0 with every row (and with itself). Requires 1 <= k <= n (k <= kMaxKnnK).
 inline constexpr int kMaxKnnK = 128;
 // CPU: a normalised copy of the features (n x dim floats, its one large allocation), then OpenMP over
-// tiles of 512 rows x 1024 columns, each a single-threaded OpenBLAS SGEMM (2 MiB per thread); the
-// output does not depend on the thread count.
+// tiles of 512 rows x 1024 columns, each a single-threaded OpenBLAS SGEMM (2 MiB per thread; OpenBLAS
+// is held to one thread while the op runs); the output does not depend on the thread count.
 void knn_cosine_topk_cpu(int64_t n, int64_t dim, const float* features, int k, int32_t* out_idx, float* out_sim);
 // CUDA twin (device pointers; cublas: the caller's handle, its stream set to `stream`, host pointer
 // mode). Rows are normalised a tile at a time into scratch: device memory (256-byte aligned) of
