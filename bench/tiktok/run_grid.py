@@ -7,7 +7,8 @@ point with the highest validation score is then trained with --seeds seeds,
 and the mean and standard deviation of the test metrics (all held-out items,
 and cold items when the split has them) at each run's best validation epoch
 are printed as JSON and appended to --out (one JSON line per config). Test
-metrics are never used for selection.
+metrics are never used for selection. With --logs, a run whose log is already
+complete is not repeated (resume after an interruption).
 
   bench/tiktok/run_grid.py --mmgraph build/mmgraph --data ../shared/datasets/tiktok \
       --config configs/freedom.yaml --grid dropout=0.8,0.9 --grid mm_bpr_weight=0,1e-4,1e-3 \
@@ -30,10 +31,15 @@ def train(args, sets, seed, log_dir):
            "--device", args.device, "--set", f"seed={seed}"]
     for s in sets + args.set:
         cmd += ["--set", s]
-    print("$", " ".join(cmd), file=sys.stderr, flush=True)
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with open(log) as f:
-        lines = [json.loads(line) for line in f]
+    lines = []
+    if os.path.exists(log):  # a finished run of the same point and seed is reused (resume)
+        with open(log) as f:
+            lines = [json.loads(line) for line in f]
+    if not lines or "best_epoch" not in lines[-1]:
+        print("$", " ".join(cmd), file=sys.stderr, flush=True)
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(log) as f:
+            lines = [json.loads(line) for line in f]
     epochs = [r for r in lines if "epoch" in r]
     final = lines[-1]
     return {
