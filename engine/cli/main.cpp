@@ -74,6 +74,7 @@ int run_train(const DataArgs& data_args, const std::vector<std::string>& configs
               r.best_epoch, r.epochs_run > 0 ? train_seconds / r.epochs_run : 0.0, r.seconds, r.seconds_to_best);
   std::printf("best valid: %s\n", r.best_valid.to_string().c_str());
   std::printf("test:       %s\n", r.test.to_string().c_str());
+  if (!r.test_cold.empty()) std::printf("test cold:  %s\n", r.test_cold.to_string().c_str());
   return 0;
 }
 
