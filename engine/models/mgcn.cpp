@@ -111,7 +111,9 @@ class Mgcn final : public Model {
     dev_.attention_forward(n_, d_, m_, views_.data(), att_P_->value.data(), att_p_->value.data(),
                            att_q_->value.data(), att_t_.data(), att_a_.data(), common_.data());
     // side = (sum_m sigmoid(X V_m + v_m) * (M_m - C) + C) / (M + 1)
-    dev_.copy(side_.data(), common_.data(), static_cast<size_t>(nd) * sizeof(float));
+    const float scale = 1.0f / static_cast<float>(m_ + 1);
+    dev_.zero(side_.data(), static_cast<size_t>(nd) * sizeof(float));
+    dev_.axpy(nd, scale, common_.data(), side_.data());
     for (int m = 0; m < m_; ++m) {
       float* raw = slice(sep_raw_, m, n_);
       dev_.copy(raw, slice(views_, m, n_), static_cast<size_t>(nd) * sizeof(float));
@@ -119,15 +121,10 @@ class Mgcn final : public Model {
       dev_.linear_forward(n_, d_, d_, x_.data(), pref_w_[m]->value.data(), pref_b_[m]->value.data(),
                           slice(pref_pre_, m, n_));
       dev_.sigmoid_gate_forward(nd, raw, slice(pref_pre_, m, n_), tmp_.data());
-      dev_.axpy(nd, 1.0f, tmp_.data(), side_.data());
+      dev_.axpy(nd, scale, tmp_.data(), side_.data());
     }
-    dev_.zero(rep_.data(), static_cast<size_t>(nd) * sizeof(float));
-    dev_.axpy(nd, 1.0f, x_.data(), rep_.data());
-    dev_.axpy(nd, 1.0f / static_cast<float>(m_ + 1), side_.data(), rep_.data());
-    // side_ keeps the sum; its scale is applied where it is read (rep above, InfoNCE below).
-    dev_.zero(tmp_.data(), static_cast<size_t>(nd) * sizeof(float));
-    dev_.axpy(nd, 1.0f / static_cast<float>(m_ + 1), side_.data(), tmp_.data());
-    dev_.copy(side_.data(), tmp_.data(), static_cast<size_t>(nd) * sizeof(float));
+    dev_.copy(rep_.data(), x_.data(), static_cast<size_t>(nd) * sizeof(float));
+    dev_.axpy(nd, 1.0f, side_.data(), rep_.data());
   }
 
   // InfoNCE between rows idx of view a (side) and view b (content); gradients added.
