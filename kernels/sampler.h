@@ -18,7 +18,11 @@ struct SamplerInputs {
   const int32_t* pair_item = nullptr;  // [n_pairs] item of training pair k
   const int64_t* train_row_ptr = nullptr;  // [U+1] training items per user, sorted
   const int32_t* train_col = nullptr;
-  int32_t n_items = 0;
+  int32_t n_items = 0;                 // negatives are drawn from [0, n_items) ...
+  // ... or, when set, from item_pool[0 .. n_items): e.g. the items that occur in
+  // training, which is where MMRec draws its negatives (an item never seen in
+  // training is then never pushed down as a negative either).
+  const int32_t* item_pool = nullptr;
 };
 
 // Random candidates tried before the sampler walks from the last candidate to

@@ -21,8 +21,11 @@ MMGRAPH_HD bool sorted_contains(const int32_t* first, int64_t count, int32_t val
   return lo < count && first[lo] == value;
 }
 
-// The rejection rule of every negative: the first Philox draw in [0, n_items)
-// that is not a training item of `user`, drawn from `counter` with call c added
+// Item k of the range negatives are drawn from (sampler.h: item_pool or [0, n_items)).
+MMGRAPH_HD int32_t pool_item(const SamplerInputs& in, int32_t k) { return in.item_pool ? in.item_pool[k] : k; }
+
+// The rejection rule of every negative: the first Philox draw of the range (pool_item
+// of a uniform index in [0, n_items)) that is not a training item of `user`, drawn from `counter` with call c added
 // to its last word (c = 0 .. kNegativeCalls-1) under key (k0, k1); if every draw
 // was a training item, the next unseen item after the last draw (cyclically), or
 // the last draw when the user has seen every item.
@@ -37,14 +40,14 @@ MMGRAPH_HD int32_t draw_unseen_item(const SamplerInputs& in, int32_t user, Philo
     const Philox4 r = philox4x32_10(counter, k0, k1);
     for (int c = 0; c < 4; ++c) {
       candidate = static_cast<int32_t>(uniform_below(r.v[c], static_cast<uint32_t>(in.n_items)));
-      if (!sorted_contains(seen, n_seen, candidate)) return candidate;
+      if (!sorted_contains(seen, n_seen, pool_item(in, candidate))) return pool_item(in, candidate);
     }
   }
   for (int32_t step = 1; step < in.n_items; ++step) {
     const int32_t next = (candidate + step) % in.n_items;
-    if (!sorted_contains(seen, n_seen, next)) return next;
+    if (!sorted_contains(seen, n_seen, pool_item(in, next))) return pool_item(in, next);
   }
-  return candidate;
+  return pool_item(in, candidate);
 }
 
 MMGRAPH_HD void sample_bpr_triple(const SamplerInputs& in, const FeistelPermutation& perm,

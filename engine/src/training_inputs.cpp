@@ -27,8 +27,15 @@ TrainingInputs::TrainingInputs(const Dataset& data, const TrainConfig& config, D
   for (int32_t u = 0; u < data.n_users; ++u)
     for (int64_t k = data.train.row_ptr[u]; k < data.train.row_ptr[u + 1]; ++k) pair_user_[static_cast<size_t>(k)] = u;
   pair_user_dev_ = Buffer<int32_t>::from_host(dev, pair_user_, "training pairs");
+  // Negatives come from the items that occur in training, as in MMRec.
+  std::vector<char> in_train(static_cast<size_t>(data.n_items), 0);
+  for (int32_t i : data.train.col) in_train[static_cast<size_t>(i)] = 1;
+  std::vector<int32_t> pool;
+  for (int32_t i = 0; i < data.n_items; ++i)
+    if (in_train[static_cast<size_t>(i)]) pool.push_back(i);
+  negative_pool_ = Buffer<int32_t>::from_host(dev, pool, "negative pool");
   sampler_ = kernels::SamplerInputs{data.train.nnz(), pair_user_dev_.data(), train_.col.data(), train_.row_ptr.data(),
-                                    train_.col.data(), data.n_items};
+                                    train_.col.data(), static_cast<int32_t>(pool.size()), negative_pool_.data()};
   ctx_.data = &data;
   ctx_.config = &config;
   ctx_.dev = &dev;

@@ -1,7 +1,8 @@
 #pragma once
 // What the trainer prepares once for a model on a device: the normalised
 // user-item graph, the training pairs and the splits on the device, the
-// sampler's inputs, and the ModelContext that hands them to a model.
+// sampler's inputs (negatives drawn from the items that occur in training, as
+// MMRec draws them), and the ModelContext that hands them to a model.
 #include <cstdint>
 #include <vector>
 
@@ -28,7 +29,7 @@ class TrainingInputs {
   kernels::CsrHost adjacency_;
   DeviceCsr adjacency_dev_, train_, valid_, test_, valid_cold_, test_cold_;
   std::vector<int32_t> pair_user_;
-  Buffer<int32_t> pair_user_dev_;
+  Buffer<int32_t> pair_user_dev_, negative_pool_;
   kernels::SamplerInputs sampler_;
   ModelContext ctx_;
 };

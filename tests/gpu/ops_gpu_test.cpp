@@ -137,6 +137,20 @@ TEST(SamplerGpu, DrawsExactlyTheCpuTriples) {
     EXPECT_EQ(dp.host(), p);
     EXPECT_EQ(dg.host(), g);
   }
+  // With a pool of negatives (every third item), as the trainer draws them.
+  std::vector<int32_t> pool;
+  for (int32_t i = 0; i < 300; i += 3) pool.push_back(i);
+  DeviceArray<int32_t> dpool(pool);
+  kernels::SamplerInputs cpu_pool = cpu_in, gpu_pool = gpu_in;
+  cpu_pool.n_items = gpu_pool.n_items = static_cast<int32_t>(pool.size());
+  cpu_pool.item_pool = pool.data();
+  gpu_pool.item_pool = dpool.get();
+  std::vector<int32_t> u(n), p(n), g(n);
+  kernels::sample_bpr_triples_cpu(cpu_pool, 9, 1, 0, n, u.data(), p.data(), g.data());
+  auto du = DeviceArray<int32_t>::poisoned(n), dp = DeviceArray<int32_t>::poisoned(n),
+       dg = DeviceArray<int32_t>::poisoned(n);
+  kernels::sample_bpr_triples_cuda(gpu_pool, 9, 1, 0, n, du.get(), dp.get(), dg.get(), nullptr);
+  EXPECT_EQ(dg.host(), g);
 }
 
 TEST(TopkGpu, MatchesCpuWithTiesMasksAndShortRows) {

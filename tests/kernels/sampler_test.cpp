@@ -109,5 +109,26 @@ TEST(Sampler, NegativesAreRoughlyUniform) {
   for (int i = 1; i < 10; ++i) EXPECT_NEAR(counts[i], 40000.0 / 9, 5 * std::sqrt(40000.0 / 9)) << "item " << i;
 }
 
+TEST(Sampler, PoolRestrictsNegativesToItsItems) {
+  // Pool {2, 5, 7, 9}; the user has seen 0 and 5: negatives are 2, 7 or 9, about equally often,
+  // and a user who has seen the whole pool but one item walks to that item.
+  const std::vector<int32_t> pool = {2, 5, 7, 9};
+  const std::vector<int64_t> row_ptr = {0, 2, 5};
+  const std::vector<int32_t> col = {0, 5, 2, 5, 9};
+  std::vector<int32_t> pair_user = {0, 1};
+  std::vector<int> counts(10, 0);
+  for (uint64_t epoch = 0; epoch < 6000; ++epoch) {
+    const kernels::SamplerInputs in{2, pair_user.data(), col.data(), row_ptr.data(), col.data(), 4, pool.data()};
+    int32_t u[2], p[2], g[2];
+    kernels::sample_bpr_triples_cpu(in, 5, epoch, 0, 2, u, p, g);
+    for (int j = 0; j < 2; ++j) {
+      if (u[j] == 0) ++counts[g[j]];
+      else EXPECT_EQ(g[j], 7) << "user 1 has seen every pool item but 7";
+    }
+  }
+  for (int i : {0, 1, 3, 4, 5, 6, 8}) EXPECT_EQ(counts[i], 0) << "item " << i;
+  for (int i : {2, 7, 9}) EXPECT_NEAR(counts[i], 2000.0, 5 * std::sqrt(2000.0)) << "item " << i;
+}
+
 }  // namespace
 }  // namespace mmgraph
