@@ -19,18 +19,24 @@ What it does
      Everything else is MMRec's default: embedding 64, Adam lr 1e-3, batch 2048, stopping_step 20,
      valid_metric Recall@20, evaluation every epoch by full ranking over all items with each user's
      training items masked (MMRec's Trainer.evaluate, unchanged). `--grid` keeps MMRec's lists instead.
+     Mind LATTICE: the first learning_rate its yaml lists is 1e-4 (add --set learning_rate=0.001).
   3. Parses MMRec's log file (<work>/src/log/<model>-<name>-<time>.log) and prints a JSON summary on
      stdout: seconds per training epoch (list and mean; MMRec's own timer around pre_epoch_processing +
      the batches + the lr step), seconds per validation, best validation epoch, and validation and test
      Recall/NDCG/Precision/MAP @5/10/20/50 at that epoch (MMRec rounds them to 4 decimals).
 
-MMRec itself is not modified. Two things are done at run time, in the driver process only:
+MMRec itself is not modified (its files are copied as they are). What is patched happens at run time,
+in the driver process only, and the summary lists what was applied ("runtime_patches"):
   * numpy >= 1.24 removed the alias np.float that MMRec's utils/metrics.py uses (ndcg_, map_); the
     driver restores it as `np.float = float` (exactly what the alias was) before importing MMRec.
   * MMRec logs an epoch's training time only for models whose loss is a scalar (its
     _generate_train_loss_output drops the time for tuple losses), so the driver wraps that method to
     log one extra line per epoch, "[mmrec_peer] epoch E train_seconds S", with MMRec's own start and end
     times. The original log lines are unchanged.
+  * CPU runs only: torch.Tensor.cuda becomes the identity, because LATTICE and MGCN call .cuda() on their
+    item graphs unconditionally (LightGCN, FREEDOM and VBPR never call it).
+  * Only if torch_scatter is not installed: a torch_scatter module with scatter_add written in plain torch
+    (MMRec's utils.get_sparse_laplacian, used by MGCN, needs nothing else from it).
 
 MMRec behaviour worth knowing when comparing: validation/test users with no training interaction are
 dropped (filter_out_cod_start_users; 5 + 5 users on TikTok); negatives are sampled uniformly among items
@@ -48,7 +54,8 @@ Run (from the repository root):
       --data ../shared/datasets/tiktok --model FREEDOM [--epochs 3] [--seed 999] \\
       [--set dropout=0.9 --set reg_weight=1e-4] [--device cpu] [--work DIR] [--log-copy FILE]
 
-Models: LightGCN, FREEDOM, VBPR, LATTICE, MGCN (any model in MMRec's src/models should work).
+Models run here: LightGCN, FREEDOM, VBPR, LATTICE, MGCN (others in MMRec's src/models may need packages
+Debian lacks, e.g. torch_geometric).
 Exit status: 0 on success, 2 on a usage/input error, 1 if MMRec fails (its output tail is printed).
 """
 import argparse
@@ -273,20 +280,47 @@ def build_config_dict(src, model, name, args, sets):
 
 
 DRIVER = r'''# Written by mmgraph's bench/peers/mmrec_peer.py; runs MMRec's quick_start with a config dict.
-import json, os, sys
+import json, sys, types
 import numpy as np
+spec = json.load(open(sys.argv[1]))
+patches = []
 if not hasattr(np, "float"):          # removed in numpy 1.24; MMRec's utils/metrics.py uses it
     np.float = float
-spec = json.load(open(sys.argv[1]))
+    patches.append("np.float = float (alias removed in numpy 1.24; used by MMRec's utils/metrics.py)")
 import torch
 if spec.get("threads"):
     torch.set_num_threads(spec["threads"])
+if not (spec["config"].get("use_gpu", True) and torch.cuda.is_available()):
+    # LATTICE and MGCN call tensor.cuda() unconditionally; on a CPU run it keeps the tensor where it is.
+    torch.Tensor.cuda = lambda self, *a, **k: self
+    patches.append("torch.Tensor.cuda is the identity (CPU run; LATTICE/MGCN call .cuda() unconditionally)")
+try:
+    import torch_scatter  # noqa: F401
+except ImportError:
+    # MMRec's utils.get_sparse_laplacian (MGCN) needs only torch_scatter.scatter_add: same sum in plain torch.
+    def scatter_add(src, index, dim=-1, out=None, dim_size=None):
+        dim = dim + src.dim() if dim < 0 else dim
+        if index.dim() == 1:
+            shape = [1] * src.dim()
+            shape[dim] = -1
+            index = index.view(shape).expand_as(src)
+        if out is None:
+            size = list(src.size())
+            size[dim] = dim_size if dim_size is not None else (int(index.max()) + 1 if index.numel() else 0)
+            out = src.new_zeros(size)
+        return out.scatter_add_(dim, index, src)
+    shim = types.ModuleType("torch_scatter")
+    shim.scatter_add = scatter_add
+    sys.modules["torch_scatter"] = shim
+    patches.append("torch_scatter.scatter_add in plain torch (torch_scatter not installed)")
 import common.trainer as mmrec_trainer
 _orig = mmrec_trainer.Trainer._generate_train_loss_output
 def _timed(self, epoch_idx, s_time, e_time, losses):
     self.logger.info("[mmrec_peer] epoch %d train_seconds %.6f" % (epoch_idx, e_time - s_time))
     return _orig(self, epoch_idx, s_time, e_time, losses)
 mmrec_trainer.Trainer._generate_train_loss_output = _timed
+patches.append("one extra log line per epoch with MMRec's own training time")
+json.dump(patches, open(sys.argv[2], "w"))
 from utils.quick_start import quick_start
 quick_start(model=spec["model"], dataset=spec["dataset"], config_dict=spec["config"], save_model=True)
 '''
@@ -478,7 +512,8 @@ def main():
         f.write(DRIVER)
     log_dir = os.path.join(src, "log")
     before = set(os.listdir(log_dir)) if os.path.isdir(log_dir) else set()
-    cmd = [args.python, "mmrec_peer_driver.py", os.path.join(work, "spec.json")]
+    patches_path = os.path.join(work, "patches.json")
+    cmd = [args.python, "mmrec_peer_driver.py", os.path.join(work, "spec.json"), patches_path]
     print(f"mmrec_peer: {args.model} on {name}, work dir {work}; MMRec log in {log_dir}/", file=sys.stderr)
     print(f"mmrec_peer: config_dict {json.dumps(config)}", file=sys.stderr)
     out_path = os.path.join(work, "mmrec_output.txt")
@@ -513,8 +548,7 @@ def main():
         "hyper_parameters": effective, "grid": grid or None, "converted": converted,
         "evaluated_users": {k: users.get(k) for k in ("valid", "test")},
         "wall_seconds": round(wall, 2), "log": args.log_copy or log_path,
-        "runtime_patches": ["np.float = float (numpy >= 1.24)",
-                            "extra log line per epoch with MMRec's training time"],
+        "runtime_patches": json.load(open(patches_path)) if os.path.isfile(patches_path) else None,
     }
     summaries = [summarise_run(r) for r in runs]
     if len(summaries) == 1:
