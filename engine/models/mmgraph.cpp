@@ -4,7 +4,7 @@
 // their layer-0 embedding) together with their content fused by modality-aware
 // attention, and an InfoNCE term aligns the collaborative and the item-graph
 // views of the batch's items:
-//   H_m = F_m W_m + b_m,  a = softmax_m(q . tanh(H_m P + p)),  Z = sum_m a_m H_m
+//   H_m = F_m W_m + b_m (F_m's rows at unit norm),  a = softmax_m(q . tanh(H_m P + p)),  Z = sum_m a_m H_m
 //   X = LightGCN(Â_e, [E_u; E_i]),  h = S^{n_mm_layers} (X_i + Z)
 //   u = X_u,  i = X_i + h;  for an item without training interactions X_i := (S^{n_mm_layers} X)_i
 //   loss = objective(u, i) + mm_bpr_weight * sum_m BPR(u, H_m[pos], H_m[neg])
@@ -30,7 +30,7 @@ class MmGraph final : public Model {
  public:
   explicit MmGraph(const ModelContext& ctx)
       : ctx_(ctx), dev_(*ctx.dev), c_(*ctx.config), d_(c_.embedding_size), n_users_(ctx.data->n_users),
-        n_items_(ctx.data->n_items), mods_(upload_modalities(ctx, "mmgraph")), m_(static_cast<int>(mods_.count())),
+        n_items_(ctx.data->n_items), mods_(upload_modalities(ctx, "mmgraph", true)), m_(static_cast<int>(mods_.count())),
         objective_(ctx) {
     emb_ = &params_.add(dev_, "embedding", {n_users_ + n_items_, d_},
                           id_embedding_init(n_users_, n_items_, d_, c_.seed));

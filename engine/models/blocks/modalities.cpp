@@ -7,7 +7,7 @@
 
 namespace mmgraph::detail {
 
-Modalities upload_modalities(const ModelContext& ctx, const char* model) {
+Modalities upload_modalities(const ModelContext& ctx, const char* model, bool normalize_rows) {
   const Dataset& data = *ctx.data;
   if (data.features.empty())
     throw InputError(data.name, "", std::string("model '") + model +
@@ -18,6 +18,7 @@ Modalities upload_modalities(const ModelContext& ctx, const char* model) {
     mods.names.push_back(f.name);
     mods.dims.push_back(f.cols);
     mods.features.push_back(Buffer<float>::from_host(*ctx.dev, f.values, "item features"));
+    if (normalize_rows) ctx.dev->l2_normalize_forward(f.rows, f.cols, mods.features.back().data(), mods.features.back().data());
   }
   return mods;
 }

@@ -17,8 +17,10 @@ struct Modalities {
 };
 
 // Uploads every feature matrix of the data set. A model that needs features
-// gets an InputError naming itself when the data set has none.
-Modalities upload_modalities(const ModelContext& ctx, const char* model);
+// gets an InputError naming itself when the data set has none. With
+// normalize_rows each item's feature row is scaled to unit L2 norm (raw features
+// come at any scale: TikTok's image rows have norm ~33, its audio rows ~4.5).
+Modalities upload_modalities(const ModelContext& ctx, const char* model, bool normalize_rows = false);
 
 // Per-modality projections, parameters "<name>.proj.weight" [dim x d] and "<name>.proj.bias" [d];
 // with learn_features the features are parameters too ("<name>.features" [I x dim],
