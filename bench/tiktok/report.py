@@ -1,50 +1,69 @@
 #!/usr/bin/env python3
-"""Markdown tables from run_grid.py's JSON lines (and optional MMRec peer JSON files).
+"""Markdown table of TikTok runs from the JSONL logs that run_grid.py (or
+`mmgraph train --log`) writes: runs/logs/<config>/<point>_seed<k>.jsonl.
 
-  bench/tiktok/report.py runs/tiktok-runs.jsonl [--peer LightGCN=peer.json ...]
+For each config: the grid point with the best validation Recall@20 at seed 0
+(test never used), and over every finished seed of that point the mean and
+standard deviation of validation / test / cold-test metrics at each run's best
+validation epoch, and the mean training seconds per epoch.
+
+  bench/tiktok/report.py runs/logs
 """
-import argparse
 import json
 import os
+import re
+import statistics
+import sys
 
 
-def cell(result, key, digits=4):
-    s = result.get(key)
-    if not s:
+def load(path):
+    with open(path) as f:
+        lines = [json.loads(line) for line in f if line.strip()]
+    if not lines or "best_epoch" not in lines[-1]:
+        return None  # unfinished
+    final = lines[-1]
+    epochs = [r for r in lines if "epoch" in r]
+    return {"valid": final["best_valid"], "test": final["test"], "cold": final.get("test_cold", {}),
+            "best_epoch": final["best_epoch"], "epochs": len(epochs),
+            "sec": statistics.mean(r["train_seconds"] for r in epochs)}
+
+
+def fmt(values, digits=4):
+    if not values:
         return "-"
-    return f"{s['mean']:.{digits}f} ± {s['std']:.{digits}f}"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("runs")
-    p.add_argument("--peer", action="append", default=[], help="MODEL=mmrec_peer.json (repeatable)")
-    args = p.parse_args()
-    with open(args.runs) as f:
-        rows = [json.loads(line) for line in f if line.strip()]
-    print("| config | chosen on validation | valid R@20 | test R@20 | test N@20 | cold test R@20 | s/epoch | best epochs |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for r in rows:
-        name = os.path.splitext(os.path.basename(r["config"]))[0]
-        chosen = ", ".join(r["chosen"]) or "defaults"
-        print(f"| {name} | {chosen} | {cell(r, 'valid/Recall@20')} | {cell(r, 'test/Recall@20')} | "
-              f"{cell(r, 'test/NDCG@20')} | {cell(r, 'test_cold/Recall@20')} | {r['seconds_per_epoch']:.2f} | "
-              f"{', '.join(str(e) for e in r['best_epochs'])} |")
-    print()
-    print("Grid (validation Recall@20 of seed 0):")
-    print()
-    for r in rows:
-        name = os.path.splitext(os.path.basename(r["config"]))[0]
-        points = "; ".join(f"{', '.join(s['sets']) or 'defaults'}: {s['valid_recall20']:.4f}" for s in r["selection"])
-        print(f"- {name} (fixed: {', '.join(r['fixed']) or 'none'}): {points}")
-    for spec in args.peer:
-        model, _, path = spec.partition("=")
-        with open(path) as f:
-            j = json.load(f)
-        t = j.get("test", {})
-        sec = j.get("train_seconds_mean", j.get("seconds_per_epoch"))
-        print(f"\nMMRec {model}: test Recall@20 {t.get('Recall@20')}, NDCG@20 {t.get('NDCG@20')}, "
-              f"{sec} s/epoch, best epoch {j.get('best_epoch')}")
+    root = sys.argv[1] if len(sys.argv) > 1 else "runs/logs"
+    print("| config | chosen on validation | seeds | valid R@20 | test R@20 | test N@20 | cold test R@20 "
+          "| s/epoch | best epochs |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    grids = []
+    for config in sorted(os.listdir(root)):
+        runs = {}
+        for name in sorted(os.listdir(os.path.join(root, config))):
+            m = re.match(r"(.*)_seed(\d+)\.jsonl$", name)
+            r = load(os.path.join(root, config, name)) if m else None
+            if r:
+                runs.setdefault(m.group(1), {})[int(m.group(2))] = r
+        points = {p: s[0] for p, s in runs.items() if 0 in s}
+        if not points:
+            continue
+        best = max(points, key=lambda p: points[p]["valid"]["Recall@20"])
+        grids.append(f"- {config}: " + "; ".join(f"{p}: {points[p]['valid']['Recall@20']:.4f}" for p in sorted(points)))
+        seeds = runs[best]
+        rs = [seeds[k] for k in sorted(seeds)]
+        print(f"| {config} | {best} "
+              f"| {', '.join(str(k) for k in sorted(seeds))} "
+              f"| {fmt([r['valid']['Recall@20'] for r in rs])} | {fmt([r['test']['Recall@20'] for r in rs])} "
+              f"| {fmt([r['test']['NDCG@20'] for r in rs])} "
+              f"| {fmt([r['cold']['Recall@20'] for r in rs if r['cold']])} "
+              f"| {statistics.mean(r['sec'] for r in rs):.2f} | {', '.join(str(r['best_epoch']) for r in rs)} |")
+    print("\nValidation Recall@20 of every grid point (seed 0):\n")
+    print("\n".join(grids))
 
 
 if __name__ == "__main__":
