@@ -64,14 +64,16 @@ void modality_attention_backward_cpu(int64_t n, int64_t d, int m, const float* h
       }
     }
   }
-  // dq[c] += sum_{i,j} ds_ij t_j[i][c], rows in order (the same sum for any thread count).
-#pragma omp parallel for schedule(static)
-  for (int64_t c = 0; c < d; ++c) {
-    double acc = 0;
-    for (int64_t i = 0; i < n; ++i)
-      for (int j = 0; j < m; ++j) acc += ds[static_cast<size_t>(i * m + j)] * t[j * nd + i * d + c];
-    dq[c] += static_cast<float>(acc);
-  }
+  // dq[c] += sum_{i,j} ds_ij t_j[i][c]: one pass over the rows in order (contiguous
+  // reads, the same sum for any thread count).
+  std::vector<double> dq_acc(static_cast<size_t>(d), 0.0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int j = 0; j < m; ++j) {
+      const double dsj = ds[static_cast<size_t>(i * m + j)];
+      const float* row = t + j * nd + i * d;
+      for (int64_t c = 0; c < d; ++c) dq_acc[static_cast<size_t>(c)] += dsj * row[c];
+    }
+  for (int64_t c = 0; c < d; ++c) dq[c] += static_cast<float>(dq_acc[static_cast<size_t>(c)]);
   // pre = h P + p over all m n rows: dh += work P^T, dP += h^T work, dp += column sums of work.
   linear_backward_cpu(m * n, d, d, h, P, work, dh, dP, dp);
 }
