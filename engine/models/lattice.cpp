@@ -28,12 +28,7 @@ class Lattice final : public Model {
     emb_ = &params_.add(dev_, "embedding", {n_users_ + n_items_, d_},
                         id_embedding_init(n_users_, n_items_, d_, c_.seed));
     projections_ = Projections(params_, dev_, mods_, n_items_, d_, c_.seed, 16, c_.learn_features);
-    std::vector<kernels::CsrHost> graphs;
-    for (size_t m = 0; m < mods_.count(); ++m)
-      graphs.push_back(knn_item_graph(dev_, mods_.features[m].data(), n_items_, mods_.dims[m], c_.knn_k, true));
-    std::vector<const kernels::CsrHost*> parts;
-    for (const auto& g : graphs) parts.push_back(&g);
-    original_ = kernels::csr_weighted_sum_cpu(parts, weights_);
+    original_ = combined_knn_graph(dev_, mods_, c_, n_items_, true);
 
     const size_t nd = emb_->value.size(), id = static_cast<size_t>(n_items_ * d_);
     for (auto* b : {&rep_, &grad_rep_}) *b = Buffer<float>(dev_, nd, "representations");

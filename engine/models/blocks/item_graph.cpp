@@ -77,13 +77,18 @@ void ItemGraph::backward(int layers, int64_t d, const float* grad_out, float* gr
   dev_->axpy(nd, 1.0f, cur, grad_x);
 }
 
-ItemGraph frozen_item_graph(Device& dev, const Modalities& mods, const TrainConfig& config, int64_t n_items) {
+kernels::CsrHost combined_knn_graph(Device& dev, const Modalities& mods, const TrainConfig& config, int64_t n_items,
+                                    bool weighted) {
   std::vector<kernels::CsrHost> graphs;
   for (size_t m = 0; m < mods.count(); ++m)
-    graphs.push_back(knn_item_graph(dev, mods.features[m].data(), n_items, mods.dims[m], config.knn_k, false));
+    graphs.push_back(knn_item_graph(dev, mods.features[m].data(), n_items, mods.dims[m], config.knn_k, weighted));
   std::vector<const kernels::CsrHost*> parts;
   for (const auto& g : graphs) parts.push_back(&g);
-  return ItemGraph(dev, kernels::csr_weighted_sum_cpu(parts, modality_weights(config, mods.names)));
+  return kernels::csr_weighted_sum_cpu(parts, modality_weights(config, mods.names));
+}
+
+ItemGraph frozen_item_graph(Device& dev, const Modalities& mods, const TrainConfig& config, int64_t n_items) {
+  return ItemGraph(dev, combined_knn_graph(dev, mods, config, n_items, false));
 }
 
 DeviceCsr pruned_adjacency(const ModelContext& ctx, uint64_t epoch) {

@@ -40,8 +40,12 @@ class ItemGraph {
   DeviceCsr s_, st_;
 };
 
-// FREEDOM's frozen graph: S = sum_m w_m S_m over the modalities' kNN graphs
-// (edge weight 1, knn_k neighbours, weights from modality_weights).
+// S = sum_m w_m S_m over the modalities' kNN graphs of their raw features (knn_k
+// neighbours, weights from modality_weights; edge weight the cosine when weighted).
+kernels::CsrHost combined_knn_graph(Device& dev, const Modalities& mods, const TrainConfig& config, int64_t n_items,
+                                    bool weighted);
+
+// FREEDOM's frozen graph: combined_knn_graph with edge weight 1, on the device.
 ItemGraph frozen_item_graph(Device& dev, const Modalities& mods, const TrainConfig& config, int64_t n_items);
 
 // FREEDOM's degree-sensitive pruning for `epoch`: the normalised adjacency of
