@@ -1,5 +1,5 @@
 // Binary dataset cache: manifest.json (sizes, dtypes, FNV-1a checksums) plus
-// raw little-endian arrays; files are written to temporary names and renamed.
+// raw little-endian arrays; files are written to temporary names, fsync'ed and renamed.
 #include <nlohmann/json.hpp>
 
 #include <cstring>
@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "io/atomic_file.h"
 #include "io/binary_cache.h"
 #include "io/text_input.h"
 #include "mmgraph/dataset.h"
@@ -23,26 +24,9 @@ namespace {
 constexpr const char* kFormat = "mmgraph-dataset";
 constexpr int kVersion = 1;
 
-uint64_t fnv1a64(const void* data, size_t size) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < size; ++i) {
-    h ^= p[i];
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
-// Writes bytes to dir/name through a temporary file and a rename.
+// Writes bytes to dir/name crash-safely (temporary file, fsync, rename).
 void write_atomic(const fs::path& dir, const std::string& name, const void* data, size_t size) {
-  const fs::path tmp = dir / (name + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out) throw InputError(tmp.string(), "", "cannot open for writing");
-    out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
-    if (!out) throw InputError(tmp.string(), "", "write error");
-  }
-  fs::rename(tmp, dir / name);
+  io::write_file_atomic((dir / name).string(), {std::string_view(static_cast<const char*>(data), size)});
 }
 
 struct ArrayWriter {
@@ -54,7 +38,7 @@ struct ArrayWriter {
     const size_t bytes = v.size() * sizeof(T);
     write_atomic(dir, file, v.data(), bytes);
     arrays.push_back({{"name", name}, {"dtype", dtype}, {"shape", shape}, {"file", file}, {"bytes", bytes},
-                      {"checksum", fmt::format("{:016x}", fnv1a64(v.data(), bytes))}});
+                      {"checksum", fmt::format("{:016x}", io::fnv1a64(v.data(), bytes))}});
   }
 };
 
@@ -94,7 +78,7 @@ void save_dataset_binary(const Dataset& data, const std::string& dir_name) {
     write_atomic(dir, std::string(name) + ".txt", text.data(), text.size());
     w.arrays.push_back({{"name", name}, {"dtype", "text"}, {"shape", {static_cast<int64_t>(ids->size())}},
                         {"file", std::string(name) + ".txt"}, {"bytes", text.size()},
-                        {"checksum", fmt::format("{:016x}", fnv1a64(text.data(), text.size()))}});
+                        {"checksum", fmt::format("{:016x}", io::fnv1a64(text.data(), text.size()))}});
   }
   const nlohmann::json manifest{{"format", kFormat}, {"version", kVersion}, {"name", data.name},
                                 {"n_users", data.n_users}, {"n_items", data.n_items},
@@ -138,7 +122,7 @@ Dataset load_dataset_binary(const std::string& dir_name) {
       if (bytes.size() != expect)
         throw InputError(path, "", fmt::format("size is {} bytes, the manifest says {}", bytes.size(), expect));
       if (item_size > 0 && bytes.size() % item_size != 0) throw InputError(path, "", "size is not a whole number of elements");
-      if (fmt::format("{:016x}", fnv1a64(bytes.data(), bytes.size())) != a.at("checksum").get<std::string>())
+      if (fmt::format("{:016x}", io::fnv1a64(bytes.data(), bytes.size())) != a.at("checksum").get<std::string>())
         throw InputError(path, "", "checksum mismatch: the file is corrupt or was changed after `mmgraph prepare`");
     };
     auto load_vec = [&]<typename T>(const std::string& name, const char* dtype, std::vector<T>& out) {

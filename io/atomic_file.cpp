@@ -1,0 +1,87 @@
+// write_file_atomic: temporary file, fsync, rename, fsync of the directory.
+#include "io/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "mmgraph/errors.h"
+
+namespace mmgraph::io {
+
+namespace {
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
+
+void write_all(int fd, std::string_view bytes, const std::string& name) {
+  const char* p = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw InputError(name, "", fmt::format("write failed: {}", std::strerror(errno)));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::vector<std::string_view>& parts) {
+  namespace fs = std::filesystem;
+  const std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
+  try {
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (fd.get() < 0) throw InputError(path, "", fmt::format("cannot open for writing: {}", std::strerror(errno)));
+    for (std::string_view part : parts) write_all(fd.get(), part, tmp);
+    if (::fsync(fd.get()) != 0) throw InputError(tmp, "", fmt::format("fsync failed: {}", std::strerror(errno)));
+    if (::close(fd.release()) != 0) throw InputError(tmp, "", fmt::format("close failed: {}", std::strerror(errno)));
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) throw InputError(path, "", fmt::format("cannot rename {} over it: {}", tmp, ec.message()));
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw;
+  }
+  // Make the rename itself durable.
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.get() >= 0) ::fsync(dfd.get());
+}
+
+uint64_t fnv1a64(const void* data, size_t size, uint64_t h) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < size; ++i) {
+    h ^= p[i];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+}  // namespace mmgraph::io
