@@ -215,6 +215,14 @@ std::vector<float> Safetensors::f32(const std::string& name, const std::vector<i
 std::vector<int64_t> Safetensors::i64(const std::string& name, const std::vector<int64_t>& shape) const {
   return typed<int64_t>(*this, name, "I64", &shape);
 }
+std::vector<int32_t> Safetensors::i32(const std::string& name, const std::vector<int64_t>& shape) const {
+  return typed<int32_t>(*this, name, "I32", &shape);
+}
+const std::vector<int64_t>& Safetensors::shape(const std::string& name) const {
+  const auto it = tensors.find(name);
+  if (it == tensors.end()) throw InputError(source, fmt::format("tensor \"{}\"", name), "missing");
+  return it->second.shape;
+}
 std::vector<uint8_t> Safetensors::u8(const std::string& name) const { return typed<uint8_t>(*this, name, "U8", nullptr); }
 
 const std::string& Safetensors::meta(const std::string& key) const {

@@ -46,6 +46,9 @@ struct Safetensors {
   // is missing, its dtype is not `dtype`, or its shape is not `shape`.
   std::vector<float> f32(const std::string& name, const std::vector<int64_t>& shape) const;
   std::vector<int64_t> i64(const std::string& name, const std::vector<int64_t>& shape) const;
+  std::vector<int32_t> i32(const std::string& name, const std::vector<int64_t>& shape) const;
+  // The shape of a tensor (InputError when missing).
+  const std::vector<int64_t>& shape(const std::string& name) const;
   std::vector<uint8_t> u8(const std::string& name) const;  // any shape, 1-D view
   // A metadata value; InputError naming the key when absent.
   const std::string& meta(const std::string& key) const;

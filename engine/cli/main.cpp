@@ -1,4 +1,4 @@
-// The mmgraph command line: prepare, train, info, bench.
+// The mmgraph command line: prepare, train, export, recommend, info, bench.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -48,9 +48,22 @@ mmgraph::Dataset load_timed(const DataArgs& args) {
   return data;
 }
 
+struct CheckpointArgs {
+  std::string dir;
+  int keep = 3;
+  bool resume = false;
+  void add_to(CLI::App& app) {
+    app.add_option("--checkpoint-dir", dir,
+                   "Save checkpoints here (every checkpoint_every epochs, the best epoch, the last epoch)");
+    app.add_option("--keep-checkpoints", keep, "Periodic checkpoints kept (best.safetensors is kept besides)")
+        ->capture_default_str();
+    app.add_flag("--resume", resume, "Continue from the newest valid checkpoint in --checkpoint-dir");
+  }
+};
+
 int run_train(const DataArgs& data_args, const std::vector<std::string>& configs,
               const std::vector<std::string>& sets, const std::string& device, const std::string& log_path,
-              bool quiet) {
+              bool quiet, const CheckpointArgs& checkpoint) {
   mmgraph::TrainConfig config;
   for (const auto& path : configs) config = mmgraph::load_config(path, config);
   for (const auto& assignment : sets) mmgraph::apply_override(config, assignment);
@@ -65,6 +78,9 @@ int run_train(const DataArgs& data_args, const std::vector<std::string>& configs
   mmgraph::TrainOptions options;
   options.progress = !quiet;
   options.log_path = log_path;
+  options.checkpoint_dir = checkpoint.dir;
+  options.keep_checkpoints = checkpoint.keep;
+  options.resume = checkpoint.resume;
   const mmgraph::TrainResult r = mmgraph::train(data, config, options);
 
   double train_seconds = 0;
@@ -75,6 +91,15 @@ int run_train(const DataArgs& data_args, const std::vector<std::string>& configs
   std::printf("best valid: %s\n", r.best_valid.to_string().c_str());
   std::printf("test:       %s\n", r.test.to_string().c_str());
   if (!r.test_cold.empty()) std::printf("test cold:  %s\n", r.test_cold.to_string().c_str());
+  if (!r.last_checkpoint.empty()) std::printf("checkpoint: %s\n", r.last_checkpoint.c_str());
+  return 0;
+}
+
+int run_export(const std::string& checkpoint, const std::string& out) {
+  const mmgraph::TrainedModel model = mmgraph::load_trained_model(checkpoint);
+  mmgraph::export_representations(model, out);
+  std::printf("wrote %s: %s, %d users and %d items x %d (epoch %d of %d)\n", out.c_str(), model.model.c_str(),
+              model.data.n_users, model.data.n_items, model.dim, model.best_epoch, model.epoch);
   return 0;
 }
 
@@ -122,6 +147,16 @@ int main(int argc, char** argv) {
   train->add_option("--device", device, "auto | cpu | cuda | cuda:N (overrides the config)");
   train->add_option("--log", log_path, "Write a JSONL log of every epoch to this file");
   train->add_flag("-q,--quiet", quiet, "No progress bar or per-evaluation lines");
+  CheckpointArgs checkpoint_args;
+  checkpoint_args.add_to(*train);
+
+  std::string checkpoint_path;
+  CLI::App* export_cmd = app.add_subcommand(
+      "export", "Write a checkpoint's user and item representations and id maps as safetensors");
+  export_cmd->add_option("--checkpoint", checkpoint_path, "A checkpoint written by train --checkpoint-dir")
+      ->required()
+      ->check(CLI::ExistingFile);
+  export_cmd->add_option("-o,--out", out_dir, "Output .safetensors file")->required();
 
   CLI::App* prepare = app.add_subcommand("prepare", "Convert a data set to the binary format that train loads fast");
   prepare_data.add_to(*prepare);
@@ -136,7 +171,8 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*train) return run_train(train_data, configs, sets, device, log_path, quiet);
+    if (*train) return run_train(train_data, configs, sets, device, log_path, quiet, checkpoint_args);
+    if (*export_cmd) return run_export(checkpoint_path, out_dir);
     if (*prepare) return run_prepare(prepare_data, out_dir);
     if (*info) {
       load_timed(info_data);
@@ -146,6 +182,9 @@ int main(int argc, char** argv) {
   } catch (const mmgraph::InputError& e) {
     std::fprintf(stderr, "mmgraph: error: %s\n", e.what());
     return 2;
+  } catch (const mmgraph::DivergedError& e) {
+    std::fprintf(stderr, "mmgraph: error: %s\n", e.what());
+    return 3;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mmgraph: internal error: %s\n", e.what());
     return 1;

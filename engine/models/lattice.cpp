@@ -53,7 +53,19 @@ class Lattice final : public Model {
     }
     parts.push_back(&original_);
     w.push_back(lambda);
-    graph_ = ItemGraph(dev_, kernels::csr_weighted_sum_cpu(parts, w));
+    graph_host_ = kernels::csr_weighted_sum_cpu(parts, w);
+    graph_ = ItemGraph(dev_, graph_host_);
+  }
+
+  std::vector<io::TensorToWrite> state() const override {
+    const auto& g = graph_host_;
+    return {{"graph.row_ptr", "I64", {static_cast<int64_t>(g.row_ptr.size())}, g.row_ptr.data(), g.row_ptr.size() * 8},
+            {"graph.col", "I32", {static_cast<int64_t>(g.col.size())}, g.col.data(), g.col.size() * 4},
+            {"graph.val", "F32", {static_cast<int64_t>(g.val.size())}, g.val.data(), g.val.size() * 4}};
+  }
+  void restore_state(const io::Safetensors& checkpoint) override {
+    graph_host_ = restore_csr(checkpoint, "graph", n_items_);
+    graph_ = ItemGraph(dev_, graph_host_);
   }
 
   void forward_backward(const TripleBatch& batch, double* loss_sum) override {
@@ -102,6 +114,7 @@ class Lattice final : public Model {
   Param* emb_ = nullptr;
   Projections projections_;
   kernels::CsrHost original_;
+  kernels::CsrHost graph_host_;  // the re-learnt S (checkpointed: rebuilt only every graph_update_every epochs)
   ItemGraph graph_;
   Buffer<float> rep_, grad_rep_, work_, item_out_, h_, h_norm_, grad_h_, proj_, grad_proj_;
 };

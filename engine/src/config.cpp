@@ -109,6 +109,7 @@ const std::map<std::string, Setter>& setters() {
       {"loss", [](TrainConfig& c, const KeyContext& ctx) { c.loss = ctx.as<std::string>("a string"); }},
       {"warp_candidates", set_number(&TrainConfig::warp_candidates, "an integer")},
       {"warp_margin", set_number(&TrainConfig::warp_margin, "a number")},
+      {"checkpoint_every", set_number(&TrainConfig::checkpoint_every, "an integer")},
       {"topk",
        [](TrainConfig& c, const KeyContext& ctx) {
          std::vector<int> ks;
@@ -218,6 +219,7 @@ void validate_config(const TrainConfig& c) {
     fail("loss", "must be bpr, mse, bce or warp, got '" + c.loss + "'");
   if (c.warp_candidates <= 0 || c.warp_candidates > 1024) fail("warp_candidates", "must be in 1..1024");
   if (!(c.warp_margin > 0)) fail("warp_margin", "must be > 0");
+  if (c.checkpoint_every < 0) fail("checkpoint_every", "must be >= 0");
   for (const auto& [name, w] : c.modality_weights)
     if (!(w >= 0)) fail("modality_weights", "weight of '" + name + "' must be >= 0");
 }
@@ -261,6 +263,7 @@ std::vector<std::pair<std::string, std::string>> config_items(const TrainConfig&
       {"loss", c.loss},
       {"warp_candidates", std::to_string(c.warp_candidates)},
       {"warp_margin", fmt::format("{}", c.warp_margin)},
+      {"checkpoint_every", std::to_string(c.checkpoint_every)},
   };
 }
 

@@ -16,6 +16,7 @@
 #include "kernels/linear.h"
 #include "kernels/modality_attention.h"
 #include "kernels/negative_sampler.h"
+#include "kernels/nonfinite.h"
 #include "kernels/row_gather.h"
 #include "kernels/sigmoid_gate.h"
 #include "kernels/warp_loss.h"
@@ -51,6 +52,11 @@ class CpuDevice final : public Device {
     for (int64_t r = 0; r < rows; ++r) std::memcpy(dst + r * dst_ld, src + r * src_ld, static_cast<size_t>(width) * sizeof(float));
   }
   void accumulate(const float* value, double* sum) override { *sum += static_cast<double>(*value); }
+  int64_t count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges) override {
+    int64_t bad = 0;
+    for (const auto& [x, n] : ranges) bad += kernels::count_nonfinite_cpu(x, n);
+    return bad;
+  }
 
   void spmm(const kernels::CsrView& a, int64_t d, const float* x, float* y) override {
     kernels::spmm_csr_cpu(a, d, x, y);

@@ -18,6 +18,7 @@
 #include "kernels/lightgcn.h"
 #include "kernels/linear.h"
 #include "kernels/modality_attention.h"
+#include "kernels/nonfinite.h"
 #include "kernels/negative_sampler.h"
 #include "kernels/row_gather.h"
 #include "kernels/sigmoid_gate.h"
@@ -52,12 +53,14 @@ class CudaDevice final : public Device {
     // FP32 GEMMs everywhere (no TF32), so that the GPU agrees with the CPU reference.
     MMGRAPH_CUDA_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
     loss_tmp_ = static_cast<float*>(allocate(2 * sizeof(float), "loss"));
+    nonfinite_ = static_cast<unsigned long long*>(allocate(sizeof(unsigned long long), "divergence guard"));
   }
   CudaDevice(const CudaDevice&) = delete;
   CudaDevice& operator=(const CudaDevice&) = delete;
   ~CudaDevice() override {
     cudaStreamSynchronize(stream_);
     release(loss_tmp_);
+    release(nonfinite_);
     release(scratch_);
     cublasDestroy(cublas_);
     cudaStreamDestroy(stream_);
@@ -100,6 +103,14 @@ class CudaDevice final : public Device {
   void axpy(int64_t n, float alpha, const float* x, float* y) override {
     activate();
     cuda::launch("axpy_elementwise", &axpy_elementwise, n, 256, stream_, n, alpha, x, y);
+  }
+  int64_t count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges) override {
+    activate();
+    MMGRAPH_CUDA_CHECK(cudaMemsetAsync(nonfinite_, 0, sizeof(unsigned long long), stream_));
+    for (const auto& [x, n] : ranges) kernels::count_nonfinite_cuda(x, n, nonfinite_, stream_);
+    unsigned long long bad = 0;
+    download(&bad, nonfinite_, sizeof bad);
+    return static_cast<int64_t>(bad);
   }
   void copy_rows(int64_t rows, int64_t width, const float* src, int64_t src_ld, float* dst, int64_t dst_ld) override {
     activate();
@@ -308,6 +319,7 @@ class CudaDevice final : public Device {
   cudaStream_t stream_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
   float* loss_tmp_ = nullptr;
+  unsigned long long* nonfinite_ = nullptr;
   void* scratch_ = nullptr;
   size_t scratch_bytes_ = 0;
 };

@@ -61,6 +61,8 @@ class Device {
                          int64_t dst_ld) = 0;
   // sum += value (value: one float in device memory, sum: one double).
   virtual void accumulate(const float* value, double* sum) = 0;
+  // The number of NaN / Inf values over the ranges (pointer, count); waits for the device.
+  virtual int64_t count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges) = 0;
 
   // Ops (kernels/*.h documents each; loss ops add their value into *loss_sum,
   // a double in device memory).

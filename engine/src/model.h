@@ -10,6 +10,7 @@
 
 #include "engine/src/device.h"
 #include "engine/src/params.h"
+#include "io/safetensors.h"
 #include "kernels/sampler.h"
 #include "kernels/spmm.h"
 #include "mmgraph/config.h"
@@ -43,8 +44,6 @@ class Model {
   virtual ~Model() = default;
   // Called before the steps of every epoch (0-based): edge pruning, graph re-learning.
   virtual void begin_epoch(uint64_t epoch) { (void)epoch; }
-  // One optimisation step: gradients of the batch's loss, then Adam on every parameter.
-  void train_step(const TripleBatch& batch, double* loss_sum, float learning_rate);
   // Forward, losses (added into loss_sum, a double in device memory) and backward:
   // every parameter's gradient is overwritten with d(loss)/d(parameter).
   void compute_gradients(const TripleBatch& batch, double* loss_sum);
@@ -55,6 +54,12 @@ class Model {
   virtual const float* item_rep() const = 0;
   virtual int64_t rep_dim() const = 0;
   ParamSet& params() { return params_; }
+  // State beyond the parameters that training carries from epoch to epoch
+  // (LATTICE's re-learnt item graph), saved in checkpoints under these names;
+  // the pointers stay valid until the next begin_epoch.
+  virtual std::vector<io::TensorToWrite> state() const { return {}; }
+  // Restores what state() saved, from a checkpoint written by this model's config.
+  virtual void restore_state(const io::Safetensors& checkpoint) { (void)checkpoint; }
 
  protected:
   // The model's forward pass, losses and backward pass; gradients are added

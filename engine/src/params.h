@@ -26,6 +26,7 @@ class ParamSet {
   // One Adam step (1-based step counter kept here) over every parameter.
   void adam_step(float lr, float weight_decay);
   int64_t step() const { return step_; }
+  void set_step(int64_t step) { step_ = step; }  // when restoring a checkpoint
   const std::vector<std::unique_ptr<Param>>& all() const { return params_; }
 
  private:

@@ -1,18 +1,23 @@
 // The training loop: a model on a device, epochs of steps over sampled BPR
-// triples, validation every eval_step epochs (all held-out items and the cold
-// ones), early stopping on valid_metric, test metrics of the best epoch,
-// progress on stderr and a JSONL log of every epoch.
+// triples, a divergence guard on every step, validation every eval_step epochs
+// (all held-out items and the cold ones), early stopping on valid_metric, test
+// metrics of the best epoch, checkpoints and resume, progress on stderr and a
+// JSONL log of every epoch.
 #include <omp.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/src/checkpoint.h"
 #include "engine/src/device.h"
 #include "engine/src/eval_blocks.h"
 #include "engine/src/model.h"
@@ -47,10 +52,69 @@ std::string short_metrics(const MetricTable& table, const std::vector<int>& topk
   return out;
 }
 
+// Opens the JSONL log. A resumed run keeps the lines of the epochs it restored
+// (a killed run may have logged epochs past its last checkpoint) and appends.
+std::ofstream open_log(const std::string& path, bool resumed, int restored_epochs) {
+  std::string kept;
+  if (resumed) {
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+      const auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.is_object() && j.contains("epoch") && j["epoch"].is_number_integer() &&
+          j["epoch"].get<int>() <= restored_epochs)
+        kept += line + '\n';
+    }
+  }
+  std::ofstream log(path, std::ios::trunc);
+  if (!log) throw InputError(path, "", "cannot open the log file for writing");
+  log << kept << std::flush;
+  return log;
+}
+
+// The divergence guard: after each step's backward pass, the loss so far and
+// every gradient must be finite (else Adam would write NaN into the
+// parameters); after each epoch, every parameter.
+class DivergenceGuard {
+ public:
+  DivergenceGuard(Device& dev, detail::Model& model, std::string checkpoint_hint)
+      : dev_(dev), model_(model), hint_(std::move(checkpoint_hint)) {}
+  void set_hint(std::string hint) { hint_ = std::move(hint); }
+
+  void after_backward(int epoch, int64_t step, int64_t steps, const Buffer<double>& loss_sum) const {
+    const double loss = loss_sum.to_host()[0];
+    if (!std::isfinite(loss)) fail(epoch, step, steps, fmt::format("the loss became {} in the forward pass", loss));
+    std::vector<std::pair<const float*, int64_t>> grads;
+    for (const auto& p : model_.params().all()) grads.emplace_back(p->grad.data(), p->numel());
+    if (dev_.count_nonfinite(grads) == 0) return;
+    for (const auto& p : model_.params().all())
+      if (const int64_t bad = dev_.count_nonfinite({{p->grad.data(), p->numel()}}))
+        fail(epoch, step, steps,
+             fmt::format("the backward pass gave {} NaN/Inf values in the gradient of {}", bad, p->name));
+  }
+
+  void after_epoch(int epoch, int64_t steps) const {
+    for (const auto& p : model_.params().all())
+      if (const int64_t bad = dev_.count_nonfinite({{p->value.data(), p->numel()}}))
+        fail(epoch, steps, steps, fmt::format("the Adam update left {} NaN/Inf values in {}", bad, p->name));
+  }
+
+ private:
+  [[noreturn]] void fail(int epoch, int64_t step, int64_t steps, const std::string& what) const {
+    throw DivergedError(fmt::format("training diverged at epoch {}, step {} of {}: {}; {} (a lower learning_rate may help)",
+                                    epoch, step, steps, what,
+                                    hint_.empty() ? "no checkpoint was written" : "the last good checkpoint is " + hint_));
+  }
+  Device& dev_;
+  detail::Model& model_;
+  std::string hint_;
+};
+
 }  // namespace
 
 TrainResult train(const Dataset& source_data, const TrainConfig& config, const TrainOptions& options) {
   validate_config(config);
+  if (options.resume && options.checkpoint_dir.empty())
+    throw InputError("--resume", "", "needs a checkpoint directory (--checkpoint-dir)");
   // Modalities named in the config join (or replace) the data set's own features.
   Dataset with_modalities;
   if (!config.modalities.empty()) {
@@ -63,36 +127,49 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   if (config.threads > 0) omp_set_num_threads(config.threads);
   const auto t_start = Clock::now();
 
+  std::optional<detail::CheckpointDir> checkpoints;
+  if (!options.checkpoint_dir.empty())
+    checkpoints.emplace(options.checkpoint_dir, options.keep_checkpoints, options.resume, data, config);
   std::unique_ptr<Device> dev = detail::select_device(config.device, config.deterministic);
   const detail::TrainingInputs inputs(data, config, *dev);
   const kernels::SamplerInputs& sampler = inputs.sampler();
   std::unique_ptr<detail::Model> model = detail::make_model(config.model, inputs.context());
 
+  TrainResult result;
+  result.device = dev->describe();
+  result.dim = static_cast<int>(model->rep_dim());
+  detail::TrainProgress progress;
+  if (options.resume) {
+    if (std::optional<io::Safetensors> newest = checkpoints->newest()) {
+      checkpoints->restore(*newest, *model, progress);
+      result.resumed_from_epoch = progress.epoch;
+      result.last_checkpoint = newest->source;
+      if (options.progress)
+        std::fprintf(stderr, "resuming from %s (after epoch %d)\n", newest->source.c_str(), progress.epoch);
+    } else if (options.progress) {
+      std::fprintf(stderr, "no checkpoint in %s yet: starting from the beginning\n", options.checkpoint_dir.c_str());
+    }
+  }
+  DivergenceGuard guard(*dev, *model, result.last_checkpoint);
+
   const int64_t batch = config.train_batch_size;
   Buffer<int32_t> users(*dev, static_cast<size_t>(batch), "batch"), pos(*dev, static_cast<size_t>(batch), "batch"),
       neg(*dev, static_cast<size_t>(batch), "batch");
   Buffer<double> loss_sum = Buffer<double>::zeros(*dev, 1, "loss");
-
-  TrainResult result;
-  result.device = dev->describe();
-  result.dim = static_cast<int>(model->rep_dim());
   std::ofstream log;
-  if (!options.log_path.empty()) {
-    log.open(options.log_path);
-    if (!log) throw InputError(options.log_path, "", "cannot open the log file for writing");
-  }
+  if (!options.log_path.empty()) log = open_log(options.log_path, result.resumed_from_epoch > 0, progress.epoch);
 
   const int64_t n_pairs = data.train.nnz();
   const int64_t steps = (n_pairs + batch - 1) / batch;
   const int64_t dim = model->rep_dim();
-  std::vector<float> best_user_rep, best_item_rep;
-  double best_score = -std::numeric_limits<double>::infinity();
-  int evals_without_gain = 0;
+  const double earlier_seconds = progress.seconds;
+  auto elapsed = [&] { return earlier_seconds + seconds_since(t_start); };
 
   auto evaluate = [&](Split split) {
     return dev->evaluate(inputs.eval(split), data.n_users, data.n_items, model->user_rep(), model->item_rep(), dim,
                          config.topk, config.eval_batch_size);
   };
+  // Validation; on a new best, test metrics and the representations. Returns whether it improved.
   auto evaluate_now = [&](EpochRecord& rec) {
     const auto t_eval = Clock::now();
     model->propagate();
@@ -101,23 +178,23 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
     rec.valid_cold = valid.cold;
     rec.evaluated = true;
     const double score = rec.valid.get(config.valid_metric);
-    const bool improved = score > best_score;
+    const bool improved = score > progress.best_score;
     if (improved) {
-      best_score = score;
-      result.best_epoch = rec.epoch;
-      result.best_valid = rec.valid;
-      result.best_valid_cold = rec.valid_cold;
+      progress.best_score = score;
+      progress.best_epoch = rec.epoch;
+      progress.best_valid = rec.valid;
+      progress.best_valid_cold = rec.valid_cold;
       detail::EvalResult test = evaluate(Split::kTest);
-      result.test = test.all;
-      result.test_cold = test.cold;
-      best_user_rep.resize(static_cast<size_t>(data.n_users * dim));
-      best_item_rep.resize(static_cast<size_t>(data.n_items * dim));
-      dev->download(best_user_rep.data(), model->user_rep(), best_user_rep.size() * sizeof(float));
-      dev->download(best_item_rep.data(), model->item_rep(), best_item_rep.size() * sizeof(float));
-      result.seconds_to_best = seconds_since(t_start);
-      evals_without_gain = 0;
+      progress.test = test.all;
+      progress.test_cold = test.cold;
+      progress.best_user_rep.resize(static_cast<size_t>(data.n_users * dim));
+      progress.best_item_rep.resize(static_cast<size_t>(data.n_items * dim));
+      dev->download(progress.best_user_rep.data(), model->user_rep(), progress.best_user_rep.size() * sizeof(float));
+      dev->download(progress.best_item_rep.data(), model->item_rep(), progress.best_item_rep.size() * sizeof(float));
+      progress.seconds_to_best = elapsed();
+      progress.evals_without_gain = 0;
     } else {
-      ++evals_without_gain;
+      ++progress.evals_without_gain;
     }
     rec.eval_seconds = seconds_since(t_eval);
     if (options.progress) {
@@ -125,9 +202,11 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
       if (!rec.valid_cold.empty())
         std::fprintf(stderr, "  cold  %s\n", short_metrics(rec.valid_cold, config.topk).c_str());
     }
+    return improved;
   };
 
-  for (int epoch = 1; epoch <= config.epochs; ++epoch) {
+  bool stopped = progress.evals_without_gain >= config.stopping_step;  // a resumed run that had stopped early
+  for (int epoch = progress.epoch + 1; epoch <= config.epochs && !stopped; ++epoch) {
     EpochRecord rec;
     rec.epoch = epoch;
     const auto t_epoch = Clock::now();
@@ -137,44 +216,61 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
     for (int64_t t = 0; t < steps; ++t) {
       const int64_t first = t * batch, count = std::min(batch, n_pairs - t * batch);
       dev->sample_triples(sampler, config.seed, e, first, count, users.data(), pos.data(), neg.data());
-      model->train_step(detail::TripleBatch{e, first, count, users.data(), pos.data(), neg.data()}, loss_sum.data(),
-                        static_cast<float>(config.learning_rate));
+      model->compute_gradients(detail::TripleBatch{e, first, count, users.data(), pos.data(), neg.data()},
+                               loss_sum.data());
+      guard.after_backward(epoch, t + 1, steps, loss_sum);
+      model->params().adam_step(static_cast<float>(config.learning_rate), 0.0f);
       bar.update(t + 1);
     }
+    guard.after_epoch(epoch, steps);
     rec.loss = loss_sum.to_host()[0] / static_cast<double>(steps);
     loss_sum.set_zero();
     rec.train_seconds = seconds_since(t_epoch);
-    if (!std::isfinite(rec.loss))
-      throw Error(fmt::format("training diverged: loss is {} at epoch {} (lower learning_rate?)", rec.loss, epoch));
     bar.finish(fmt::format(" loss {:.4f}", rec.loss));
-    if (epoch % config.eval_step == 0 || epoch == config.epochs) evaluate_now(rec);
-    result.history.push_back(rec);
-    result.epochs_run = epoch;
+    const bool improved = (epoch % config.eval_step == 0 || epoch == config.epochs) && evaluate_now(rec);
+    progress.history.push_back(rec);
+    progress.epoch = epoch;
+    stopped = progress.evals_without_gain >= config.stopping_step;
     if (log) {
       nlohmann::json j{{"epoch", epoch}, {"loss", rec.loss}, {"train_seconds", rec.train_seconds},
                        {"eval_seconds", rec.eval_seconds}};
       if (rec.evaluated) j["valid"] = metrics_json(rec.valid);
       if (!rec.valid_cold.empty()) j["valid_cold"] = metrics_json(rec.valid_cold);
-      if (rec.evaluated && result.best_epoch == epoch) {
-        j["test"] = metrics_json(result.test);
-        if (!result.test_cold.empty()) j["test_cold"] = metrics_json(result.test_cold);
+      if (improved) {
+        j["test"] = metrics_json(progress.test);
+        if (!progress.test_cold.empty()) j["test_cold"] = metrics_json(progress.test_cold);
       }
       log << j.dump() << '\n' << std::flush;
     }
-    if (options.on_epoch) options.on_epoch(rec);
-    if (evals_without_gain >= config.stopping_step) {
-      if (options.progress)
-        std::fprintf(stderr, "early stop: no %s gain in %d evaluations\n", config.valid_metric.c_str(), config.stopping_step);
-      break;
+    if (checkpoints) {
+      const bool last = stopped || epoch == config.epochs;
+      const bool periodic = last || (config.checkpoint_every > 0 && epoch % config.checkpoint_every == 0);
+      progress.seconds = elapsed();
+      checkpoints->save(periodic, improved, *model, *dev, progress);
+      result.last_checkpoint = (std::filesystem::path(checkpoints->dir()) /
+                                (periodic ? fmt::format("epoch-{:06d}.safetensors", epoch) : "best.safetensors"))
+                                   .string();
+      guard.set_hint(result.last_checkpoint);
     }
+    if (options.on_epoch) options.on_epoch(rec);
+    if (stopped && options.progress)
+      std::fprintf(stderr, "early stop: no %s gain in %d evaluations\n", config.valid_metric.c_str(), config.stopping_step);
   }
-  if (result.best_epoch == 0) {  // epochs = 0: evaluate the initial parameters
+  if (progress.best_epoch == 0) {  // epochs = 0: evaluate the initial parameters
     EpochRecord rec;
     evaluate_now(rec);
   }
-  result.user_rep = std::move(best_user_rep);
-  result.item_rep = std::move(best_item_rep);
-  result.seconds = seconds_since(t_start);
+  result.epochs_run = progress.epoch;
+  result.best_epoch = progress.best_epoch;
+  result.best_valid = progress.best_valid;
+  result.best_valid_cold = progress.best_valid_cold;
+  result.test = progress.test;
+  result.test_cold = progress.test_cold;
+  result.history = std::move(progress.history);
+  result.user_rep = std::move(progress.best_user_rep);
+  result.item_rep = std::move(progress.best_item_rep);
+  result.seconds_to_best = progress.seconds_to_best;
+  result.seconds = elapsed();
   if (log) {
     nlohmann::json j{{"best_epoch", result.best_epoch}, {"best_valid", metrics_json(result.best_valid)},
                      {"test", metrics_json(result.test)}, {"seconds", result.seconds},

@@ -44,6 +44,10 @@ struct TrainConfig {
   std::string loss = "bpr";         // main objective: bpr | mse | bce | warp
   int warp_candidates = 16;         // WARP: negatives tried per positive
   double warp_margin = 1.0;         // WARP: margin
+
+  // With a checkpoint directory (TrainOptions / --checkpoint-dir): save every this
+  // many epochs (0 = only at the best validation epoch and at the end).
+  int checkpoint_every = 1;
 };
 
 // Reads a YAML mapping of the keys above. Unknown keys and wrongly typed values

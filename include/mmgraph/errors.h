@@ -1,6 +1,6 @@
 #pragma once
 // Exceptions thrown by the library. The library never exits; the CLI maps
-// InputError to exit code 2 and every other Error to exit code 1.
+// InputError to exit code 2, DivergedError to 3 and every other Error to 1.
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -11,6 +11,13 @@ namespace mmgraph {
 class Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// Training produced a NaN or an Inf (in the loss, a gradient or a parameter);
+// what() names the stage, the epoch and the step. The CLI exits with code 3.
+class DivergedError : public Error {
+ public:
+  using Error::Error;
 };
 
 // Bad input from the user: a file, a config key, a command-line value.

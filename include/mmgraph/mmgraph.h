@@ -1,6 +1,7 @@
 #pragma once
 // Umbrella header of the mmgraph library.
 #include "mmgraph/build_info.h"
+#include "mmgraph/checkpoint.h"
 #include "mmgraph/config.h"
 #include "mmgraph/dataset.h"
 #include "mmgraph/errors.h"

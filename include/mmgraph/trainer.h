@@ -13,7 +13,7 @@ namespace mmgraph {
 
 struct EpochRecord {
   int epoch = 0;             // 1-based
-  double loss = 0;           // mean BPR + L2 over the epoch's batches
+  double loss = 0;           // mean loss over the epoch's batches
   double train_seconds = 0;
   double eval_seconds = 0;
   bool evaluated = false;
@@ -30,18 +30,30 @@ struct TrainResult {
   // The same over held-out items that never occur in training (cold start);
   // empty when the split has none.
   MetricTable best_valid_cold, test_cold;
-  double seconds = 0;        // whole run, evaluation included
+  double seconds = 0;        // whole run, evaluation included (earlier runs too, when resumed)
   double seconds_to_best = 0;
   std::vector<EpochRecord> history;
   // Propagated representations of the best epoch: users [n_users x dim], items [n_items x dim].
   std::vector<float> user_rep, item_rep;
   int dim = 0;
+  int resumed_from_epoch = 0;  // epochs restored from a checkpoint (0 = a fresh run)
+  std::string last_checkpoint;  // the newest checkpoint written or resumed from ("" = none)
 };
 
 struct TrainOptions {
   bool progress = true;      // progress bar and metric lines on stderr
   std::string log_path;      // JSONL log of every epoch ("" = none)
   std::function<void(const EpochRecord&)> on_epoch;  // called after every epoch
+  // Checkpoints (mmgraph/checkpoint.h) go to this directory ("" = none): every
+  // config.checkpoint_every epochs (epoch-<N>.safetensors, the newest
+  // keep_checkpoints kept), at each new best validation epoch (best.safetensors)
+  // and after the last epoch. Without `resume` the directory must hold none.
+  std::string checkpoint_dir;
+  int keep_checkpoints = 3;
+  // Continue from the newest valid checkpoint in checkpoint_dir (from scratch
+  // when there is none): the result is bit-identical to an uninterrupted run.
+  // The JSONL log is cut back to that epoch and appended to.
+  bool resume = false;
 };
 
 TrainResult train(const Dataset& data, const TrainConfig& config, const TrainOptions& options = {});

@@ -103,4 +103,20 @@ DeviceCsr pruned_adjacency(const ModelContext& ctx, uint64_t epoch) {
                     "pruned adjacency");
 }
 
+kernels::CsrHost restore_csr(const io::Safetensors& checkpoint, const std::string& prefix, int64_t n) {
+  kernels::CsrHost g;
+  g.n_rows = g.n_cols = n;
+  g.row_ptr = checkpoint.i64(prefix + ".row_ptr", {n + 1});
+  const int64_t nnz = g.row_ptr.back();
+  bool ok = g.row_ptr.front() == 0;
+  for (int64_t r = 0; ok && r < n; ++r) ok = g.row_ptr[static_cast<size_t>(r)] <= g.row_ptr[static_cast<size_t>(r + 1)];
+  if (!ok) throw InputError(checkpoint.source, "tensor \"" + prefix + ".row_ptr\"", "row offsets are not non-decreasing from 0");
+  g.col = checkpoint.i32(prefix + ".col", {nnz});
+  g.val = checkpoint.f32(prefix + ".val", {nnz});
+  for (int32_t c : g.col)
+    if (c < 0 || c >= n)
+      throw InputError(checkpoint.source, "tensor \"" + prefix + ".col\"", fmt::format("column {} is outside [0, {})", c, n));
+  return g;
+}
+
 }  // namespace mmgraph::detail

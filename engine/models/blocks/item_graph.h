@@ -48,6 +48,10 @@ kernels::CsrHost combined_knn_graph(Device& dev, const Modalities& mods, const T
 // FREEDOM's frozen graph: combined_knn_graph with edge weight 1, on the device.
 ItemGraph frozen_item_graph(Device& dev, const Modalities& mods, const TrainConfig& config, int64_t n_items);
 
+// An [n x n] graph saved by a model's state() as <prefix>.row_ptr / .col / .val,
+// checked (InputError naming the checkpoint when inconsistent).
+kernels::CsrHost restore_csr(const io::Safetensors& checkpoint, const std::string& prefix, int64_t n);
+
 // FREEDOM's degree-sensitive pruning for `epoch`: the normalised adjacency of
 // the kept (1 - dropout) of the training edges, on the device.
 DeviceCsr pruned_adjacency(const ModelContext& ctx, uint64_t epoch);

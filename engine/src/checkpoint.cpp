@@ -1,0 +1,428 @@
+// Checkpoints: the trainer's checkpoint directory (save, retention, resume)
+// and the public reader / exporter of trained models (mmgraph/checkpoint.h).
+#include "engine/src/checkpoint.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <limits>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "io/atomic_file.h"
+#include "mmgraph/build_info.h"
+#include "mmgraph/checkpoint.h"
+#include "mmgraph/errors.h"
+
+namespace mmgraph {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kFormat = "mmgraph-checkpoint";
+constexpr int kFormatVersion = 1;
+constexpr const char* kBestName = "best.safetensors";
+// Config keys a resumed run may change: they do not change the model or its training.
+const std::set<std::string> kResumableKeys = {"epochs",  "stopping_step", "eval_step",     "eval_batch_size",
+                                              "device",  "threads",       "deterministic", "checkpoint_every",
+                                              "modalities"};  // paths: the features' contents are in the fingerprint
+
+template <typename T>
+uint64_t hash_of(const std::vector<T>& v, uint64_t h = 0xcbf29ce484222325ull) {
+  return io::fnv1a64(v.data(), v.size() * sizeof(T), h);
+}
+
+std::string hex(uint64_t h) { return fmt::format("{:016x}", h); }
+
+uint64_t hash_of_ids(const std::vector<std::string>& ids) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const auto& id : ids) h = io::fnv1a64(id.data(), id.size() + 1, h);  // with the terminating NUL
+  return h;
+}
+
+// Part of the data set -> a description with its hash; compared on resume.
+json fingerprint_of(const Dataset& d) {
+  json j = json::object();
+  j["users"] = std::to_string(d.n_users);
+  j["items"] = std::to_string(d.n_items);
+  const std::pair<const char*, const InteractionCsr*> splits[] = {
+      {"train interactions", &d.train}, {"valid interactions", &d.valid}, {"test interactions", &d.test}};
+  for (const auto& [name, csr] : splits)
+    j[name] = fmt::format("{} pairs, hash {}", csr->nnz(), hex(hash_of(csr->col, hash_of(csr->row_ptr))));
+  for (const auto& f : d.features)
+    j["feature " + f.name] = fmt::format("{} x {}, hash {}", f.rows, f.cols, hex(hash_of(f.values)));
+  j["user ids"] = hex(hash_of_ids(d.user_ids));
+  j["item ids"] = hex(hash_of_ids(d.item_ids));
+  return j;
+}
+
+json metrics_to_json(const MetricTable& t) {
+  json j = json::array();
+  for (const auto& [name, value] : t.items()) j.push_back({name, value});
+  return j;
+}
+
+MetricTable metrics_from_json(const json& j) {
+  MetricTable t;
+  for (const auto& item : j) t.set(item.at(0).get<std::string>(), item.at(1).get<double>());
+  return t;
+}
+
+json history_to_json(const std::vector<EpochRecord>& history) {
+  json j = json::array();
+  for (const auto& r : history)
+    j.push_back({{"epoch", r.epoch}, {"loss", r.loss}, {"train_seconds", r.train_seconds},
+                 {"eval_seconds", r.eval_seconds}, {"evaluated", r.evaluated}, {"valid", metrics_to_json(r.valid)},
+                 {"valid_cold", metrics_to_json(r.valid_cold)}});
+  return j;
+}
+
+std::vector<EpochRecord> history_from_json(const json& j) {
+  std::vector<EpochRecord> out;
+  for (const auto& r : j) {
+    EpochRecord rec;
+    rec.epoch = r.at("epoch").get<int>();
+    rec.loss = r.at("loss").get<double>();
+    rec.train_seconds = r.at("train_seconds").get<double>();
+    rec.eval_seconds = r.at("eval_seconds").get<double>();
+    rec.evaluated = r.at("evaluated").get<bool>();
+    rec.valid = metrics_from_json(r.at("valid"));
+    rec.valid_cold = metrics_from_json(r.at("valid_cold"));
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+json config_to_json(const TrainConfig& c) {
+  json j = json::object();
+  for (const auto& [key, value] : config_items(c)) j[key] = value;
+  return j;
+}
+
+// A metadata value parsed as JSON, or an InputError naming the checkpoint and the key.
+json meta_json(const io::Safetensors& f, const std::string& key) {
+  try {
+    return json::parse(f.meta(key));
+  } catch (const json::exception& e) {
+    throw InputError(f.source, "metadata \"" + key + "\"", fmt::format("not valid JSON: {}", e.what()));
+  }
+}
+
+template <typename T>
+T meta_number(const io::Safetensors& f, const std::string& key) {
+  const json j = meta_json(f, key);
+  if (!j.is_number()) throw InputError(f.source, "metadata \"" + key + "\"", "not a number");
+  return j.get<T>();
+}
+
+// Refuses files that are not mmgraph checkpoints of this format version.
+void check_format(const io::Safetensors& f) {
+  const auto it = f.metadata.find("format");
+  if (it == f.metadata.end() || it->second != kFormat)
+    throw InputError(f.source, "metadata", "not an mmgraph checkpoint (no \"format\": \"mmgraph-checkpoint\")");
+  const int version = meta_number<int>(f, "format_version");
+  if (version != kFormatVersion)
+    throw InputError(f.source, "metadata",
+                     fmt::format("checkpoint format version {}; this mmgraph reads version {}", version, kFormatVersion));
+}
+
+std::string joined_ids(const std::vector<std::string>& ids, int32_t n) {
+  std::string out;
+  for (int32_t i = 0; i < n; ++i) {
+    if (i) out += '\n';
+    out += ids.empty() ? std::to_string(i) : ids[static_cast<size_t>(i)];
+  }
+  return out;
+}
+
+std::vector<std::string> split_ids(const io::Safetensors& f, const std::string& name, int32_t n) {
+  const std::vector<uint8_t> bytes = f.u8(name);
+  std::vector<std::string> ids;
+  if (n == 0) return ids;
+  std::string current;
+  for (uint8_t b : bytes) {
+    if (b == '\n') {
+      ids.push_back(std::move(current));
+      current.clear();
+    } else {
+      current.push_back(static_cast<char>(b));
+    }
+  }
+  ids.push_back(std::move(current));
+  if (ids.size() != static_cast<size_t>(n))
+    throw InputError(f.source, "tensor \"" + name + "\"", fmt::format("{} ids for {} entries", ids.size(), n));
+  return ids;
+}
+
+// Periodic checkpoint names: epoch-000012.safetensors; -1 for other names.
+int epoch_of_name(const std::string& name) {
+  int epoch = -1;
+  char tail[32] = {};
+  if (std::sscanf(name.c_str(), "epoch-%d.%31s", &epoch, tail) != 2 || std::string(tail) != "safetensors") return -1;
+  return epoch;
+}
+
+}  // namespace
+
+namespace detail {
+
+CheckpointDir::CheckpointDir(std::string dir, int keep, bool resume, const Dataset& data, const TrainConfig& config)
+    : dir_(std::move(dir)), keep_(keep), data_(data), config_(config), fingerprint_(fingerprint_of(data).dump()) {
+  if (keep_ < 1) throw InputError("--keep-checkpoints", "", "must be >= 1");
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec || !fs::is_directory(dir_)) throw InputError(dir_, "", "cannot create the checkpoint directory");
+  bool has_checkpoints = false;
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    const std::string name = e.path().filename().string();
+    if (name.find(".safetensors.tmp-") != std::string::npos) fs::remove(e.path(), ec);  // left by a crash
+    if (epoch_of_name(name) >= 0 || name == kBestName) has_checkpoints = true;
+  }
+  if (has_checkpoints && !resume)
+    throw InputError(dir_, "",
+                     "already holds checkpoints of an earlier run: pass --resume to continue it, or use another "
+                     "--checkpoint-dir");
+}
+
+void CheckpointDir::save(bool periodic, bool best, Model& model, Device& dev, const TrainProgress& p) {
+  if (!periodic && !best) return;
+  std::deque<std::vector<float>> host;  // keeps the downloaded tensors alive until written
+  std::vector<io::TensorToWrite> tensors;
+  auto add_f32 = [&](const std::string& name, const std::vector<int64_t>& shape, const std::vector<float>& v) {
+    tensors.push_back({name, "F32", shape, v.data(), v.size() * sizeof(float)});
+  };
+  for (const auto& param : model.params().all()) {
+    for (const auto& [prefix, buffer] : {std::pair<const char*, const Buffer<float>*>{"param.", &param->value},
+                                         {"adam_m.", &param->m},
+                                         {"adam_v.", &param->v}}) {
+      host.emplace_back(buffer->size());
+      if (!host.back().empty()) dev.download(host.back().data(), buffer->data(), host.back().size() * sizeof(float));
+      add_f32(prefix + param->name, param->shape, host.back());
+    }
+  }
+  for (io::TensorToWrite t : model.state()) {
+    t.name = "state." + t.name;
+    tensors.push_back(t);
+  }
+  const int64_t dim = model.rep_dim();
+  const int64_t user_rows = p.best_user_rep.empty() ? 0 : data_.n_users;
+  const int64_t item_rows = p.best_item_rep.empty() ? 0 : data_.n_items;
+  add_f32("best.user_rep", {user_rows, dim}, p.best_user_rep);
+  add_f32("best.item_rep", {item_rows, dim}, p.best_item_rep);
+  const auto& train = data_.train;
+  tensors.push_back({"data.train.row_ptr", "I64", {static_cast<int64_t>(train.row_ptr.size())}, train.row_ptr.data(),
+                     train.row_ptr.size() * sizeof(int64_t)});
+  tensors.push_back({"data.train.col", "I32", {train.nnz()}, train.col.data(), train.col.size() * sizeof(int32_t)});
+  const std::string user_ids = joined_ids(data_.user_ids, data_.n_users);
+  const std::string item_ids = joined_ids(data_.item_ids, data_.n_items);
+  tensors.push_back({"data.user_ids", "U8", {static_cast<int64_t>(user_ids.size())}, user_ids.data(), user_ids.size()});
+  tensors.push_back({"data.item_ids", "U8", {static_cast<int64_t>(item_ids.size())}, item_ids.data(), item_ids.size()});
+
+  const std::map<std::string, std::string> meta = {
+      {"format", kFormat},
+      {"format_version", std::to_string(kFormatVersion)},
+      {"mmgraph_version", MMGRAPH_VERSION_STRING},
+      {"model", config_.model},
+      {"config", config_to_json(config_).dump()},
+      {"data", fingerprint_},
+      {"n_users", std::to_string(data_.n_users)},
+      {"n_items", std::to_string(data_.n_items)},
+      {"dim", std::to_string(dim)},
+      {"epoch", std::to_string(p.epoch)},
+      {"adam_step", std::to_string(model.params().step())},
+      {"best_epoch", std::to_string(p.best_epoch)},
+      {"best_score", std::isfinite(p.best_score) ? json(p.best_score).dump() : "null"},
+      {"evals_without_gain", std::to_string(p.evals_without_gain)},
+      {"best_valid", metrics_to_json(p.best_valid).dump()},
+      {"best_valid_cold", metrics_to_json(p.best_valid_cold).dump()},
+      {"test", metrics_to_json(p.test).dump()},
+      {"test_cold", metrics_to_json(p.test_cold).dump()},
+      {"history", history_to_json(p.history).dump()},
+      {"seconds", json(p.seconds).dump()},
+      {"seconds_to_best", json(p.seconds_to_best).dump()},
+  };
+  if (periodic) {
+    io::write_safetensors((fs::path(dir_) / fmt::format("epoch-{:06d}.safetensors", p.epoch)).string(), tensors, meta);
+    std::vector<std::pair<int, fs::path>> periodic_files;
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      const int epoch = epoch_of_name(e.path().filename().string());
+      if (epoch >= 0) periodic_files.emplace_back(epoch, e.path());
+    }
+    std::sort(periodic_files.begin(), periodic_files.end());
+    for (size_t i = 0; i + static_cast<size_t>(keep_) < periodic_files.size(); ++i) fs::remove(periodic_files[i].second);
+  }
+  if (best) io::write_safetensors((fs::path(dir_) / kBestName).string(), tensors, meta);
+}
+
+std::optional<io::Safetensors> CheckpointDir::newest() const {
+  std::vector<std::pair<int, fs::path>> candidates;
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    const std::string name = e.path().filename().string();
+    const int epoch = name == kBestName ? std::numeric_limits<int>::max() : epoch_of_name(name);
+    if (epoch >= 0) candidates.emplace_back(epoch, e.path());
+  }
+  // Newest first by file name; best.safetensors is read first and compared by its epoch.
+  std::sort(candidates.rbegin(), candidates.rend());
+  std::optional<io::Safetensors> best_file, newest_periodic;
+  for (const auto& [epoch, path] : candidates) {
+    try {
+      io::Safetensors f = io::read_safetensors(path.string());
+      check_format(f);
+      meta_number<int>(f, "epoch");
+      if (epoch == std::numeric_limits<int>::max()) {
+        best_file = std::move(f);
+        continue;
+      }
+      newest_periodic = std::move(f);
+      break;
+    } catch (const InputError& e) {
+      std::fprintf(stderr, "mmgraph: warning: skipping damaged checkpoint: %s\n", e.what());
+    }
+  }
+  if (!best_file) return newest_periodic;
+  if (!newest_periodic) return best_file;
+  return meta_number<int>(*best_file, "epoch") > meta_number<int>(*newest_periodic, "epoch") ? best_file
+                                                                                               : newest_periodic;
+}
+
+void CheckpointDir::restore(const io::Safetensors& f, Model& model, TrainProgress& p) const {
+  check_format(f);
+  // The data set.
+  const json mine = json::parse(fingerprint_), theirs = meta_json(f, "data");
+  std::vector<std::string> differences;
+  for (const auto& [key, value] : mine.items())
+    if (!theirs.contains(key) || theirs[key] != value)
+      differences.push_back(fmt::format("{}: {} in the checkpoint, {} now", key,
+                                        theirs.contains(key) ? theirs[key].get<std::string>() : "absent",
+                                        value.get<std::string>()));
+  for (const auto& [key, value] : theirs.items())
+    if (!mine.contains(key)) differences.push_back(fmt::format("{}: {} in the checkpoint, absent now", key, value.get<std::string>()));
+  if (!differences.empty())
+    throw InputError(f.source, "",
+                     fmt::format("written for another data set ({})", fmt::join(differences, "; ")));
+  // The config.
+  const json config = config_to_json(config_), saved = meta_json(f, "config");
+  for (const auto& [key, value] : config.items()) {
+    if (kResumableKeys.count(key)) continue;
+    const std::string before = saved.contains(key) ? saved[key].get<std::string>() : "absent";
+    if (before != value.get<std::string>())
+      differences.push_back(fmt::format("{}: {} in the checkpoint, {} now", key, before, value.get<std::string>()));
+  }
+  if (!differences.empty())
+    throw InputError(f.source, "",
+                     fmt::format("incompatible config ({}); only {} may change on resume", fmt::join(differences, "; "),
+                                 fmt::join(kResumableKeys, ", ")));
+  // The parameters, their Adam moments and the model's own state.
+  size_t saved_params = 0;
+  for (const auto& [name, t] : f.tensors) saved_params += name.rfind("param.", 0) == 0;
+  if (saved_params != model.params().all().size())
+    throw InputError(f.source, "", fmt::format("holds {} parameters, the model has {}", saved_params,
+                                               model.params().all().size()));
+  for (const auto& param : model.params().all()) {
+    param->value.upload(f.f32("param." + param->name, param->shape));
+    param->m.upload(f.f32("adam_m." + param->name, param->shape));
+    param->v.upload(f.f32("adam_v." + param->name, param->shape));
+  }
+  model.params().set_step(meta_number<int64_t>(f, "adam_step"));
+  model.restore_state(f);
+  // The trainer's progress.
+  p.epoch = meta_number<int>(f, "epoch");
+  p.best_epoch = meta_number<int>(f, "best_epoch");
+  const json best_score = meta_json(f, "best_score");
+  p.best_score = best_score.is_number() ? best_score.get<double>() : -std::numeric_limits<double>::infinity();
+  p.evals_without_gain = meta_number<int>(f, "evals_without_gain");
+  try {
+    p.best_valid = metrics_from_json(meta_json(f, "best_valid"));
+    p.best_valid_cold = metrics_from_json(meta_json(f, "best_valid_cold"));
+    p.test = metrics_from_json(meta_json(f, "test"));
+    p.test_cold = metrics_from_json(meta_json(f, "test_cold"));
+    p.history = history_from_json(meta_json(f, "history"));
+  } catch (const json::exception& e) {
+    throw InputError(f.source, "metadata", fmt::format("malformed metrics or history: {}", e.what()));
+  }
+  const int64_t dim = model.rep_dim();
+  const auto& user_shape = f.shape("best.user_rep");
+  const int64_t rows = user_shape.empty() ? -1 : user_shape[0];
+  p.best_user_rep = f.f32("best.user_rep", {rows == 0 ? 0 : data_.n_users, dim});
+  p.best_item_rep = f.f32("best.item_rep", {rows == 0 ? 0 : data_.n_items, dim});
+  p.seconds = meta_number<double>(f, "seconds");
+  p.seconds_to_best = meta_number<double>(f, "seconds_to_best");
+}
+
+}  // namespace detail
+
+TrainedModel load_trained_model(const std::string& path) {
+  const io::Safetensors f = io::read_safetensors(path);
+  check_format(f);
+  TrainedModel m;
+  m.source = path;
+  m.model = f.meta("model");
+  m.epoch = meta_number<int>(f, "epoch");
+  m.best_epoch = meta_number<int>(f, "best_epoch");
+  const json config = meta_json(f, "config");
+  for (const auto& [key, value] : config.items()) m.config.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
+  Dataset& d = m.data;
+  d.name = path;
+  d.n_users = meta_number<int32_t>(f, "n_users");
+  d.n_items = meta_number<int32_t>(f, "n_items");
+  if (d.n_users < 0 || d.n_items < 0) throw InputError(path, "metadata", "negative user or item count");
+  m.dim = meta_number<int>(f, "dim");
+  d.train.row_ptr = f.i64("data.train.row_ptr", {int64_t{d.n_users} + 1});
+  const int64_t nnz = d.train.row_ptr.back();
+  if (nnz < 0) throw InputError(path, "tensor \"data.train.row_ptr\"", "negative size");
+  d.train.col = f.i32("data.train.col", {nnz});
+  d.valid.row_ptr.assign(static_cast<size_t>(d.n_users) + 1, 0);
+  d.test.row_ptr = d.valid.row_ptr;
+  d.user_ids = split_ids(f, "data.user_ids", d.n_users);
+  d.item_ids = split_ids(f, "data.item_ids", d.n_items);
+  try {
+    validate_dataset(d);
+  } catch (const Error& e) {
+    throw InputError(path, "training split", e.what());
+  }
+  const int64_t rows = f.shape("best.user_rep").empty() ? -1 : f.shape("best.user_rep")[0];
+  m.user_rep = f.f32("best.user_rep", {rows == 0 ? 0 : d.n_users, m.dim});
+  m.item_rep = f.f32("best.item_rep", {rows == 0 ? 0 : d.n_items, m.dim});
+  try {
+    m.best_valid = metrics_from_json(meta_json(f, "best_valid"));
+    m.test = metrics_from_json(meta_json(f, "test"));
+  } catch (const json::exception& e) {
+    throw InputError(path, "metadata", fmt::format("malformed metrics: {}", e.what()));
+  }
+  return m;
+}
+
+void export_representations(const TrainedModel& m, const std::string& out_path) {
+  if (m.user_rep.empty())
+    throw InputError(m.source, "",
+                     "holds no representations yet (written before the first validation): use best.safetensors or a "
+                     "later checkpoint");
+  const std::string user_ids = joined_ids(m.data.user_ids, m.data.n_users);
+  const std::string item_ids = joined_ids(m.data.item_ids, m.data.n_items);
+  const int64_t dim = m.dim;
+  const std::vector<io::TensorToWrite> tensors = {
+      {"user_embedding", "F32", {m.data.n_users, dim}, m.user_rep.data(), m.user_rep.size() * sizeof(float)},
+      {"item_embedding", "F32", {m.data.n_items, dim}, m.item_rep.data(), m.item_rep.size() * sizeof(float)},
+      {"user_ids", "U8", {static_cast<int64_t>(user_ids.size())}, user_ids.data(), user_ids.size()},
+      {"item_ids", "U8", {static_cast<int64_t>(item_ids.size())}, item_ids.data(), item_ids.size()},
+  };
+  json test = json::object();
+  for (const auto& [name, value] : m.test.items()) test[name] = value;
+  io::write_safetensors(out_path, tensors,
+                        {{"model", m.model},
+                         {"epochs", std::to_string(m.epoch)},
+                         {"best_epoch", std::to_string(m.best_epoch)},
+                         {"dim", std::to_string(m.dim)},
+                         {"score", "dot product of user_embedding and item_embedding rows"},
+                         {"ids", "utf-8, one per line, in row order"},
+                         {"test", test.dump()},
+                         {"source", m.source}});
+}
+
+}  // namespace mmgraph

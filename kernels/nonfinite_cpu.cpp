@@ -1,0 +1,15 @@
+// CPU reference of the non-finite count (see nonfinite.h).
+#include <cmath>
+
+#include "kernels/nonfinite.h"
+
+namespace mmgraph::kernels {
+
+int64_t count_nonfinite_cpu(const float* x, int64_t n) {
+  int64_t bad = 0;
+#pragma omp parallel for schedule(static) reduction(+ : bad)
+  for (int64_t e = 0; e < n; ++e) bad += std::isfinite(x[e]) ? 0 : 1;
+  return bad;
+}
+
+}  // namespace mmgraph::kernels
