@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -36,6 +38,22 @@ class Fd {
 };
 
 void write_all(int fd, std::string_view bytes, const std::string& name) {
+  // MMGRAPH_TEST_KILL_AFTER_BYTES (see atomic_file.h): bytes left before the kill, or -1.
+  static int64_t budget = [] {
+    const char* v = std::getenv("MMGRAPH_TEST_KILL_AFTER_BYTES");
+    return v ? static_cast<int64_t>(std::strtoll(v, nullptr, 10)) : int64_t{-1};
+  }();
+  if (budget >= 0 && static_cast<int64_t>(bytes.size()) > budget) {
+    bytes = bytes.substr(0, static_cast<size_t>(budget));
+    budget = 0;
+    for (size_t done = 0; done < bytes.size();) {
+      const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    std::raise(SIGKILL);
+  }
+  if (budget >= 0) budget -= static_cast<int64_t>(bytes.size());
   const char* p = bytes.data();
   size_t left = bytes.size();
   while (left > 0) {

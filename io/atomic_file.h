@@ -13,6 +13,9 @@ namespace mmgraph::io {
 // to "<path>.tmp-<pid>", are fsync'ed, renamed over `path`, and the directory
 // is fsync'ed. Throws InputError naming the path on any failure (the temporary
 // file is removed).
+// Crash testing: with the environment variable MMGRAPH_TEST_KILL_AFTER_BYTES=N
+// the process kills itself (SIGKILL) once N bytes in all have gone through
+// this function, mid-file, as a power cut or an OOM kill would.
 void write_file_atomic(const std::string& path, const std::vector<std::string_view>& parts);
 
 // FNV-1a, 64-bit, of a byte range; `h` continues an earlier checksum.

@@ -91,6 +91,7 @@ int run_train(const DataArgs& data_args, const std::vector<std::string>& configs
   std::printf("best valid: %s\n", r.best_valid.to_string().c_str());
   std::printf("test:       %s\n", r.test.to_string().c_str());
   if (!r.test_cold.empty()) std::printf("test cold:  %s\n", r.test_cold.to_string().c_str());
+  if (r.resumed_from_epoch > 0) std::printf("resumed from epoch %d\n", r.resumed_from_epoch);
   if (!r.last_checkpoint.empty()) std::printf("checkpoint: %s\n", r.last_checkpoint.c_str());
   return 0;
 }

@@ -64,7 +64,7 @@ class Lattice final : public Model {
             {"graph.val", "F32", {static_cast<int64_t>(g.val.size())}, g.val.data(), g.val.size() * 4}};
   }
   void restore_state(const io::Safetensors& checkpoint) override {
-    graph_host_ = restore_csr(checkpoint, "graph", n_items_);
+    graph_host_ = restore_csr(checkpoint, "state.graph", n_items_);
     graph_ = ItemGraph(dev_, graph_host_);
   }
 
