@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cli/recommend_command.h"
 #include "mmgraph/mmgraph.h"
 
 namespace {
@@ -159,6 +160,20 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   export_cmd->add_option("-o,--out", out_dir, "Output .safetensors file")->required();
 
+  mmgraph::cli::RecommendArgs recommend_args;
+  CLI::App* recommend = app.add_subcommand("recommend", "Top-K items per user from a checkpoint, in original ids");
+  recommend->add_option("--checkpoint", recommend_args.checkpoint, "A checkpoint written by train --checkpoint-dir")
+      ->required()
+      ->check(CLI::ExistingFile);
+  recommend->add_option("--users", recommend_args.users, "all, or a file of original user ids (one per line)")
+      ->capture_default_str();
+  recommend->add_option("-k,--k", recommend_args.k, "Items per user")->capture_default_str();
+  recommend->add_option("-o,--out", recommend_args.out, "Output file, .csv or .jsonl (default: CSV on stdout)");
+  recommend->add_option("--format", recommend_args.format, "csv or jsonl (default: from --out's extension)")
+      ->check(CLI::IsMember({"csv", "jsonl"}));
+  recommend->add_flag("--include-train", recommend_args.include_train,
+                      "Also recommend items the user interacted with in training");
+
   CLI::App* prepare = app.add_subcommand("prepare", "Convert a data set to the binary format that train loads fast");
   prepare_data.add_to(*prepare);
   prepare->add_option("-o,--out", out_dir, "Output directory")->required();
@@ -174,6 +189,7 @@ int main(int argc, char** argv) {
   try {
     if (*train) return run_train(train_data, configs, sets, device, log_path, quiet, checkpoint_args);
     if (*export_cmd) return run_export(checkpoint_path, out_dir);
+    if (*recommend) return mmgraph::cli::run_recommend(recommend_args);
     if (*prepare) return run_prepare(prepare_data, out_dir);
     if (*info) {
       load_timed(info_data);
