@@ -15,7 +15,7 @@ whose row i belongs to item id i, the layout `mmgraph train` reads
 
 Item ids: with --item-map, the id column holds original ids that the data set's
 item2id.json (a JSON object: original id -> dense id), or the item_ids.txt that
-`mmgraph prepare` writes (line i: the original id of item i), maps to rows; with
+`mmgraph prepare` writes (the original ids, one a line, in item order), maps to rows; with
 --dense-ids, the id column holds the dense ids themselves. An item of the id
 range with no row in the table, or whose text columns are all empty, gets a zero
 row; they are counted in one warning on stderr.
@@ -200,7 +200,7 @@ def read_table(path, fmt, id_column, text_columns, separator):
 def load_item_map(path):
     """({original id: dense id}, n_items) from the data set's item2id.json (a JSON object
     original id -> dense id; n_items = largest dense id + 1) or from the item_ids.txt of
-    `mmgraph prepare` (line i holds the original id of dense id i; n_items = its lines)."""
+    `mmgraph prepare` (the original ids, one a line, in item order; n_items = its lines)."""
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -391,8 +391,8 @@ def parse_args(argv):
     ids = parser.add_mutually_exclusive_group(required=True)
     ids.add_argument("--item-map", metavar="PATH",
                      help="the data set's item2id.json (JSON object: original id -> dense id; the output has "
-                          "largest id + 1 rows), or the item_ids.txt of `mmgraph prepare` (line i: the original "
-                          "id of item i)")
+                          "largest id + 1 rows), or the item_ids.txt of `mmgraph prepare` (the original ids, one "
+                          "a line, in item order)")
     ids.add_argument("--dense-ids", action="store_true", help="the id column holds dense ids 0..n-1")
     parser.add_argument("--n-items", type=int, metavar="N",
                         help="with --dense-ids: rows of the output (default: largest id + 1)")
