@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite: the default build (CUDA backend when the toolkit is
-# present; GPU tests skip without a device) and a CPU-only build with
-# AddressSanitizer and UndefinedBehaviorSanitizer.
+# present; GPU tests skip without a device), the Python tests, and a CPU-only
+# build with AddressSanitizer and UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .ci/setup.sh
 cmake --build build -j"$(nproc)"
 ctest --test-dir build --output-on-failure -j2
+
+# Python (tests/python): the text encoder and the export read back by safetensors,
+# in the venv of tools/setup_python_env.sh (Debian's torch + pinned PyPI packages).
+py=$(tools/setup_python_env.sh)
+MMGRAPH_BIN=build/mmgraph "$py" -m pytest -q tests/python
 
 cmake -S . -B build-cpu-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMMGRAPH_CUDA=OFF \
   -DMMGRAPH_SANITIZE=ON -DMMGRAPH_BUILD_BENCH=OFF
