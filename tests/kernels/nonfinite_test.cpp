@@ -1,0 +1,27 @@
+// The divergence guard's count of NaN / Inf values.
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <vector>
+
+#include "kernels/nonfinite.h"
+
+namespace mmgraph {
+namespace {
+
+TEST(Nonfinite, CountsNanAndBothInfinitiesButNotLargeOrSubnormalValues) {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  std::vector<float> x(1001, 1.0f);
+  x[0] = nan;
+  x[500] = inf;
+  x[1000] = -inf;
+  x[3] = std::numeric_limits<float>::max();
+  x[4] = std::numeric_limits<float>::denorm_min();
+  x[5] = -0.0f;
+  EXPECT_EQ(kernels::count_nonfinite_cpu(x.data(), 1001), 3);
+  EXPECT_EQ(kernels::count_nonfinite_cpu(x.data() + 1, 499), 0);
+  EXPECT_EQ(kernels::count_nonfinite_cpu(x.data(), 0), 0);
+}
+
+}  // namespace
+}  // namespace mmgraph
