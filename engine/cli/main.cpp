@@ -1,6 +1,7 @@
 // The mmgraph command line: prepare, train, info, bench.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cli/summary_table.h"
 #include "mmgraph/mmgraph.h"
 
 namespace {
@@ -50,7 +52,7 @@ mmgraph::Dataset load_timed(const DataArgs& args) {
 
 int run_train(const DataArgs& data_args, const std::vector<std::string>& configs,
               const std::vector<std::string>& sets, const std::string& device, const std::string& log_path,
-              bool quiet) {
+              bool quiet, bool table) {
   mmgraph::TrainConfig config;
   for (const auto& path : configs) config = mmgraph::load_config(path, config);
   for (const auto& assignment : sets) mmgraph::apply_override(config, assignment);
@@ -72,6 +74,12 @@ int run_train(const DataArgs& data_args, const std::vector<std::string>& configs
   std::printf("device: %s\n", r.device.c_str());
   std::printf("epochs: %d, best epoch: %d, %.3f s/epoch (training), %.1f s total, %.1f s to best\n", r.epochs_run,
               r.best_epoch, r.epochs_run > 0 ? train_seconds / r.epochs_run : 0.0, r.seconds, r.seconds_to_best);
+  if (table) {
+    std::vector<mmgraph::cli::SummarySection> sections{{"best valid", &r.best_valid}, {"test", &r.test}};
+    if (!r.test_cold.empty()) sections.push_back({"test cold", &r.test_cold});
+    std::fputs(mmgraph::cli::summary_table(sections, config.topk).c_str(), stdout);
+    return 0;
+  }
   std::printf("best valid: %s\n", r.best_valid.to_string().c_str());
   std::printf("test:       %s\n", r.test.to_string().c_str());
   if (!r.test_cold.empty()) std::printf("test cold:  %s\n", r.test_cold.to_string().c_str());
@@ -112,7 +120,7 @@ int main(int argc, char** argv) {
   DataArgs train_data, prepare_data, info_data;
   std::vector<std::string> configs, sets, bench_args;
   std::string device, log_path, out_dir;
-  bool quiet = false;
+  bool quiet = false, table = false;
 
   CLI::App* train = app.add_subcommand("train", "Train and evaluate a model");
   train_data.add_to(*train);
@@ -122,6 +130,8 @@ int main(int argc, char** argv) {
   train->add_option("--device", device, "auto | cpu | cuda | cuda:N (overrides the config)");
   train->add_option("--log", log_path, "Write a JSONL log of every epoch to this file");
   train->add_flag("-q,--quiet", quiet, "No progress bar or per-evaluation lines");
+  CLI::Option* table_flag = train->add_flag("--table,!--no-table", table,
+                                            "Final metrics as a table (default: only when stdout is a terminal)");
 
   CLI::App* prepare = app.add_subcommand("prepare", "Convert a data set to the binary format that train loads fast");
   prepare_data.add_to(*prepare);
@@ -136,7 +146,9 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*train) return run_train(train_data, configs, sets, device, log_path, quiet);
+    if (*train)
+      return run_train(train_data, configs, sets, device, log_path, quiet,
+                       table_flag->count() > 0 ? table : isatty(fileno(stdout)) != 0);
     if (*prepare) return run_prepare(prepare_data, out_dir);
     if (*info) {
       load_timed(info_data);
