@@ -217,7 +217,7 @@ def bars(args):
     fig, axes = plt.subplots(2, 1, figsize=BARS_SIZE, sharex=True)
     colors = {s: c for s, c in zip(sources, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4)}
     present = [[s for s in sources if model.lower() in value[s]] for model in models]
-    width = 0.8 / max(len(p) for p in present)
+    width = 0.8 / max(3, max(len(p) for p in present))
     for panel, (ax, metric) in enumerate(zip(axes, ("Recall@20", "NDCG@20"))):
         for m_index, (model, here) in enumerate(zip(models, present)):
             for s_index, source in enumerate(here):  # the bars present, centred on the model's tick
