@@ -1,6 +1,7 @@
 // The mmgraph command line: prepare, train, export, recommend, info, bench.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "engine/cli/recommend_command.h"
+#include "engine/cli/summary_table.h"
 #include "mmgraph/mmgraph.h"
 
 namespace {
@@ -64,7 +66,7 @@ struct CheckpointArgs {
 
 int run_train(const DataArgs& data_args, const std::vector<std::string>& configs,
               const std::vector<std::string>& sets, const std::string& device, const std::string& log_path,
-              bool quiet, const CheckpointArgs& checkpoint) {
+              bool quiet, const CheckpointArgs& checkpoint, bool table) {
   mmgraph::TrainConfig config;
   for (const auto& path : configs) config = mmgraph::load_config(path, config);
   for (const auto& assignment : sets) mmgraph::apply_override(config, assignment);
@@ -89,9 +91,15 @@ int run_train(const DataArgs& data_args, const std::vector<std::string>& configs
   std::printf("device: %s\n", r.device.c_str());
   std::printf("epochs: %d, best epoch: %d, %.3f s/epoch (training), %.1f s total, %.1f s to best\n", r.epochs_run,
               r.best_epoch, r.epochs_run > 0 ? train_seconds / r.epochs_run : 0.0, r.seconds, r.seconds_to_best);
-  std::printf("best valid: %s\n", r.best_valid.to_string().c_str());
-  std::printf("test:       %s\n", r.test.to_string().c_str());
-  if (!r.test_cold.empty()) std::printf("test cold:  %s\n", r.test_cold.to_string().c_str());
+  if (table) {
+    std::vector<mmgraph::cli::SummarySection> sections{{"best valid", &r.best_valid}, {"test", &r.test}};
+    if (!r.test_cold.empty()) sections.push_back({"test cold", &r.test_cold});
+    std::fputs(mmgraph::cli::summary_table(sections, config.topk).c_str(), stdout);
+  } else {
+    std::printf("best valid: %s\n", r.best_valid.to_string().c_str());
+    std::printf("test:       %s\n", r.test.to_string().c_str());
+    if (!r.test_cold.empty()) std::printf("test cold:  %s\n", r.test_cold.to_string().c_str());
+  }
   if (r.resumed_from_epoch > 0) std::printf("resumed from epoch %d\n", r.resumed_from_epoch);
   if (!r.last_checkpoint.empty()) std::printf("checkpoint: %s\n", r.last_checkpoint.c_str());
   return 0;
@@ -139,7 +147,7 @@ int main(int argc, char** argv) {
   DataArgs train_data, prepare_data, info_data;
   std::vector<std::string> configs, sets, bench_args;
   std::string device, log_path, out_dir;
-  bool quiet = false;
+  bool quiet = false, table = false;
 
   CLI::App* train = app.add_subcommand("train", "Train and evaluate a model");
   train_data.add_to(*train);
@@ -149,6 +157,8 @@ int main(int argc, char** argv) {
   train->add_option("--device", device, "auto | cpu | cuda | cuda:N (overrides the config)");
   train->add_option("--log", log_path, "Write a JSONL log of every epoch to this file");
   train->add_flag("-q,--quiet", quiet, "No progress bar or per-evaluation lines");
+  CLI::Option* table_flag = train->add_flag("--table,!--no-table", table,
+                                            "Final metrics as a table (default: only when stdout is a terminal)");
   CheckpointArgs checkpoint_args;
   checkpoint_args.add_to(*train);
 
@@ -187,7 +197,9 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*train) return run_train(train_data, configs, sets, device, log_path, quiet, checkpoint_args);
+    if (*train)
+      return run_train(train_data, configs, sets, device, log_path, quiet, checkpoint_args,
+                       table_flag->count() > 0 ? table : isatty(fileno(stdout)) != 0);
     if (*export_cmd) return run_export(checkpoint_path, out_dir);
     if (*recommend) return mmgraph::cli::run_recommend(recommend_args);
     if (*prepare) return run_prepare(prepare_data, out_dir);

@@ -35,6 +35,18 @@ TEST(Cli, TrainsOnSyntheticDataAndPrintsMetrics) {
   EXPECT_NE(r.output.find("Recall@20="), std::string::npos) << r.output;
 }
 
+TEST(Cli, TableFlagChoosesTheSummaryForm) {
+  const std::string train = "train --data synthetic:users=200,items=120,interactions=3000 --set epochs=1 "
+                            "--set embedding_size=8 --set topk=[10,20] --device cpu -q";
+  CliRun r = run_cli(train + " --table");  // stdout is a pipe here: the flag forces the table
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("best valid      @10     @20\n  Recall     0."), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("Recall@20="), std::string::npos) << r.output;
+  r = run_cli(train + " --no-table");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("\ntest:       Recall@10="), std::string::npos) << r.output;
+}
+
 TEST(Cli, InputErrorsExitWithCode2AndNameTheProblem) {
   testing::TempDir dir;
   const auto config = dir.write("c.yaml", "n_layers: 2\nbogus_key: 1\n");
