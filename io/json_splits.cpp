@@ -58,7 +58,11 @@ class SplitSax : public nlohmann::json_sax<nlohmann::json> {
   bool number_unsigned(number_unsigned_t v) override {
     return item(v > static_cast<number_unsigned_t>(std::numeric_limits<int64_t>::max()) ? -1 : static_cast<int64_t>(v));
   }
-  bool number_float(number_float_t, const string_t& s) override { return fail("item id " + excerpt(s) + " is not an integer"); }
+  bool number_float(number_float_t, const string_t& s) override {
+    // An integer past uint64 arrives here as a float.
+    if (s.find_first_not_of("-0123456789") == string_t::npos) return out_of_range(excerpt(s));
+    return fail("item id " + excerpt(s) + " is not an integer");
+  }
   bool string(string_t& s) override { return fail("item id \"" + excerpt(s) + "\" is a string, expected an integer"); }
   bool boolean(bool) override { return fail("expected an item id, found a boolean"); }
   bool null() override { return fail("expected an item id, found null"); }
@@ -79,9 +83,7 @@ class SplitSax : public nlohmann::json_sax<nlohmann::json> {
  private:
   bool item(int64_t v) {
     if (depth_ != 2) return fail("expected an array of item ids");
-    if (v < 0 || v >= kMaxId)
-      return fail("item id " + std::to_string(v) + " of user " + current_key_ + " is out of range [0, " +
-                  std::to_string(kMaxId) + ")");
+    if (v < 0 || v >= kMaxId) return out_of_range(std::to_string(v));
     const auto i = static_cast<int32_t>(v);
     if (!items_of_user_.insert(i).second)
       return fail("item " + std::to_string(i) + " is listed twice for user " + current_key_);
@@ -91,6 +93,9 @@ class SplitSax : public nlohmann::json_sax<nlohmann::json> {
       max_item_user_ = current_key_;
     }
     return true;
+  }
+  bool out_of_range(const std::string& id) {
+    return fail("item id " + id + " of user " + excerpt(current_key_) + " is out of range [0, " + std::to_string(kMaxId) + ")");
   }
   bool fail(std::string p) {
     problem = std::move(p);
