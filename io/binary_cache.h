@@ -1,12 +1,41 @@
 #pragma once
-// Loading the binary dataset cache written by mmgraph::save_dataset_binary.
+// The binary dataset cache written by mmgraph::save_dataset_binary: a
+// manifest.json describing raw little-endian arrays in the same directory.
+#include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "mmgraph/dataset.h"
 
 namespace mmgraph::io {
 
-// dir/manifest.json and its arrays; sizes and checksums verified.
+// One array as the manifest describes it.
+struct ManifestArray {
+  std::string dtype;           // "int64", "int32", "float32", or "text" (one id a line)
+  std::vector<int64_t> shape;  // text: {number of lines}
+  std::string file;            // a plain file name inside the cache directory
+  uint64_t bytes = 0;          // = product(shape) * element size for numbers
+  uint64_t checksum = 0;       // FNV-1a 64 of the file's bytes
+};
+
+struct Manifest {
+  std::string name;
+  int32_t n_users = 0, n_items = 0;
+  std::vector<std::string> features;            // modality names, each with an array "feature_<name>"
+  std::map<std::string, ManifestArray> arrays;  // "train_row_ptr", "train_col", ..., "user_ids", "item_ids"
+};
+
+// Parses and checks manifest.json without touching the array files: format
+// and version, n_users and n_items in [0, 2^31 - 1), every array of a data set
+// present once with its dtype, a shape that fits n_users / n_items and its
+// byte count, a plain file name, a 16-digit checksum, and no other array.
+// Every defect is an InputError naming `source` (and the array).
+Manifest parse_manifest(std::string_view text, const std::string& source);
+
+// dir/manifest.json and its arrays: each file's size checked against the
+// manifest before it is read, then its checksum, then the data set's invariants.
 Dataset load_dataset_binary(const std::string& dir);
 
 }  // namespace mmgraph::io

@@ -71,11 +71,11 @@ struct Reader {
     if (i.empty()) throw InputError(source, where, "empty item id");
     Interaction r{users.add(u), items.add(i), 0.0, -1};
     if (c.timestamp >= 0 && !parse_double(fields[c.timestamp], r.timestamp))
-      throw InputError(source, where, "timestamp '" + std::string(fields[c.timestamp]) + "' is not a number");
+      throw InputError(source, where, "timestamp '" + excerpt(fields[c.timestamp]) + "' is not a finite number");
     if (c.label >= 0) {
       int64_t label = 0;
       if (!parse_int64(fields[c.label], label) || label < 0 || label > 2)
-        throw InputError(source, where, "x_label '" + std::string(fields[c.label]) + "' must be 0, 1 or 2");
+        throw InputError(source, where, "x_label '" + excerpt(fields[c.label]) + "' must be 0, 1 or 2");
       r.label = static_cast<int>(label);
     }
     rows.push_back(r);
@@ -98,6 +98,15 @@ struct Reader {
   }
 };
 
+// The text without its byte order mark; InputError when it is empty or not UTF-8
+// (ids go back out in recommendations and JSON, which must be UTF-8).
+std::string_view checked_text(std::string_view text, const std::string& source) {
+  require_utf8(text, source);
+  text = strip_utf8_bom(text);
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) throw InputError(source, "", "the file is empty");
+  return text;
+}
+
 int find_column(const std::vector<std::string_view>& header, std::initializer_list<std::string_view> names) {
   for (size_t c = 0; c < header.size(); ++c) {
     const std::string h = lower(header[c]);
@@ -110,7 +119,7 @@ int find_column(const std::vector<std::string_view>& header, std::initializer_li
 }  // namespace
 
 Dataset parse_inter(std::string_view text, const std::string& source, const LoadOptions& options) {
-  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) throw InputError(source, "", "the file is empty");
+  text = checked_text(text, source);
   Reader reader{source, '\t', {}, {}, {}, {}};
   Columns c;
   bool header_done = false;
@@ -137,7 +146,7 @@ Dataset parse_inter(std::string_view text, const std::string& source, const Load
 }
 
 Dataset parse_delimited(std::string_view text, char delimiter, const std::string& source, const LoadOptions& options) {
-  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) throw InputError(source, "", "the file is empty");
+  text = checked_text(text, source);
   Reader reader{source, delimiter, {}, {}, {}, {}};
   Columns c;
   bool first = true;

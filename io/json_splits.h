@@ -13,12 +13,15 @@ struct JsonSplit {
   std::vector<std::pair<int32_t, int32_t>> pairs;
   int32_t max_user = -1;
   int32_t max_item = -1;
+  // "line:column" of the key of max_user, and of the key of the user whose
+  // list holds max_item (for messages about them); empty when there are none.
+  std::string max_user_at, max_item_at;
 };
 
 // Parses one split from memory; `source` names it in errors. Throws InputError
-// for malformed JSON (with line:column), a non-integer or negative user key or
-// item, a value that is not an array, a user listed twice, or an item listed
-// twice for the same user.
+// for malformed JSON (with line:column), a user key or item that is not an
+// integer in [0, 2^31 - 1), a value that is not an array, a user listed twice,
+// or an item listed twice for the same user.
 JsonSplit parse_json_split(std::string_view text, const std::string& source);
 
 }  // namespace mmgraph::io

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,7 @@
 #include "io/delimited_reader.h"
 #include "io/json_splits.h"
 #include "io/interactions.h"
+#include "io/json_document.h"
 #include "io/npy.h"
 #include "io/text_input.h"
 #include "mmgraph/dataset.h"
@@ -23,8 +25,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Features feed sums and norms: a NaN or Inf would poison every item it touches.
-void check_finite(const io::NpyArray& a, const std::string& source) {
+// Features feed sums and norms: a NaN or Inf would poison every item it
+// touches; a row count must be a valid item count and a row must have a column.
+void check_feature(const io::NpyArray& a, const std::string& source) {
+  if (a.cols == 0) throw InputError(source, "", fmt::format("shape ({}, 0): a feature needs at least one column", a.rows));
+  if (a.rows >= std::numeric_limits<int32_t>::max())
+    throw InputError(source, "", fmt::format("{} rows: more items than an int32 id can name", a.rows));
   for (int64_t r = 0; r < a.rows; ++r)
     for (int64_t c = 0; c < a.cols; ++c) {
       const float v = a.values[static_cast<size_t>(r * a.cols + c)];
@@ -34,16 +40,70 @@ void check_finite(const io::NpyArray& a, const std::string& source) {
     }
 }
 
+// Dense ids may leave gaps, but not an id space far larger than the ids listed:
+// every id up to the largest costs index and embedding memory.
+void check_dense(int32_t n, size_t listed, const char* what, const std::string& source, const std::string& position) {
+  if (n > 16 * static_cast<int64_t>(listed) + (int64_t{1} << 20))
+    throw InputError(source, position,
+                     fmt::format("{} id {} is far beyond the {} distinct {}s listed: ids must be dense (0 .. n-1)", what,
+                                 n - 1, listed, what));
+}
+
+template <typename Key>
+size_t count_distinct(const io::JsonSplit (&parts)[3], Key key) {
+  std::vector<int32_t> ids;
+  for (const auto& part : parts)
+    for (const auto& pair : part.pairs) ids.push_back(key(pair));
+  std::sort(ids.begin(), ids.end());
+  return static_cast<size_t>(std::unique(ids.begin(), ids.end()) - ids.begin());
+}
+
+// user2id.json / item2id.json: {original id: dense id} naming each of the n dense ids once.
+std::vector<std::string> read_id_map(const std::string& path, int32_t n) {
+  const nlohmann::json j = io::parse_json_document(io::read_file(path), path);
+  if (!j.is_object()) throw InputError(path, "", "expected a JSON object {original id: dense id}");
+  std::vector<std::string> ids(static_cast<size_t>(n));
+  std::vector<char> named(static_cast<size_t>(n), 0);
+  size_t count = 0;
+  for (const auto& [original, dense] : j.items()) {
+    ++count;
+    if (!dense.is_number_integer() || dense.get<int64_t>() < 0 || dense.get<int64_t>() >= n)
+      throw InputError(path, "", "id of '" + io::excerpt(original) + "' is not an integer in [0, " + std::to_string(n) + ")");
+    if (original.find_first_of("\r\n") != std::string::npos)
+      throw InputError(path, "", "id '" + io::excerpt(original) + "' contains a line break");
+    const auto d = dense.get<size_t>();
+    if (named[d]) throw InputError(path, "", fmt::format("dense id {} is given to both '{}' and '{}'", d, io::excerpt(ids[d]), io::excerpt(original)));
+    named[d] = 1;
+    ids[d] = original;
+  }
+  if (count < static_cast<size_t>(n)) {
+    const auto missing = std::find(named.begin(), named.end(), 0) - named.begin();
+    throw InputError(path, "", fmt::format("names {} ids, the data set has {} (dense id {} has no original id)", count, n, missing));
+  }
+  return ids;
+}
+
 Dataset load_json_splits(const fs::path& dir, const LoadOptions& options) {
   io::JsonSplit parts[3];
   const char* files[3] = {"train.json", "val.json", "test.json"};
   int32_t n_users = 0, n_items = 0;
+  int widest_user = 0, widest_item = 0;  // the split holding the largest id
   for (int s = 0; s < 3; ++s) {
     const std::string path = (dir / files[s]).string();
     parts[s] = io::parse_json_split(io::read_file(path), path);
-    n_users = std::max(n_users, parts[s].max_user + 1);
-    n_items = std::max(n_items, parts[s].max_item + 1);
+    if (parts[s].max_user + 1 > n_users) {
+      n_users = parts[s].max_user + 1;
+      widest_user = s;
+    }
+    if (parts[s].max_item + 1 > n_items) {
+      n_items = parts[s].max_item + 1;
+      widest_item = s;
+    }
   }
+  check_dense(n_users, count_distinct(parts, [](const auto& p) { return p.first; }), "user",
+              (dir / files[widest_user]).string(), parts[widest_user].max_user_at);
+  check_dense(n_items, count_distinct(parts, [](const auto& p) { return p.second; }), "item",
+              (dir / files[widest_item]).string(), parts[widest_item].max_item_at);
   Dataset d;
   d.name = dir.filename().string();
   if (d.name.empty()) d.name = dir.parent_path().filename().string();
@@ -56,7 +116,7 @@ Dataset load_json_splits(const fs::path& dir, const LoadOptions& options) {
     std::sort(npys.begin(), npys.end());
     for (const auto& p : npys) {
       io::NpyArray a = io::read_npy(p.string());
-      check_finite(a, p.string());
+      check_feature(a, p.string());
       if (a.rows < n_items)
         throw InputError(p.string(), "", fmt::format("{} rows, but the splits use {} items", a.rows, n_items));
       n_items = static_cast<int32_t>(a.rows);  // items absent from every split are cold-start items
@@ -71,20 +131,8 @@ Dataset load_json_splits(const fs::path& dir, const LoadOptions& options) {
   d.n_items = n_items;
   InteractionCsr* dst[3] = {&d.train, &d.valid, &d.test};
   for (int s = 0; s < 3; ++s) *dst[s] = io::build_csr(n_users, std::move(parts[s].pairs));
-  for (const auto& [file, ids] : {std::pair<const char*, std::vector<std::string>*>{"user2id.json", &d.user_ids}, {"item2id.json", &d.item_ids}}) {
-    const fs::path p = dir / file;
-    if (!fs::exists(p)) continue;
-    const std::string text = io::read_file(p.string());
-    const auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw InputError(p.string(), "", "expected a JSON object {original id: dense id}");
-    const int32_t n = ids == &d.user_ids ? n_users : n_items;
-    ids->assign(static_cast<size_t>(n), "");
-    for (const auto& [original, dense] : j.items()) {
-      if (!dense.is_number_integer() || dense.get<int64_t>() < 0 || dense.get<int64_t>() >= n)
-        throw InputError(p.string(), "", "id of '" + original + "' is not an integer in [0, " + std::to_string(n) + ")");
-      (*ids)[dense.get<size_t>()] = original;
-    }
-  }
+  if (fs::exists(dir / "user2id.json")) d.user_ids = read_id_map((dir / "user2id.json").string(), n_users);
+  if (fs::exists(dir / "item2id.json")) d.item_ids = read_id_map((dir / "item2id.json").string(), n_items);
   return d;
 }
 
@@ -104,11 +152,11 @@ Dataset load_dataset(const std::string& spec, const LoadOptions& options) {
       else throw InputError(spec, "", "directory has neither manifest.json (mmgraph prepare) nor train.json/val.json/test.json");
     } else {
       const std::string ext = p.extension().string();
+      if (ext != ".inter" && ext != ".csv" && ext != ".tsv" && ext != ".txt")
+        throw InputError(spec, "", "unknown file type '" + io::excerpt(ext) + "' (.inter, .csv, .tsv, .txt)");
       const std::string text = io::read_file(spec);
       if (ext == ".inter") d = io::parse_inter(text, spec, options);
-      else if (ext == ".csv") d = io::parse_delimited(text, ',', spec, options);
-      else if (ext == ".tsv" || ext == ".txt") d = io::parse_delimited(text, '\t', spec, options);
-      else throw InputError(spec, "", "unknown file type '" + ext + "' (.inter, .csv, .tsv, .txt)");
+      else d = io::parse_delimited(text, ext == ".csv" ? ',' : '\t', spec, options);
       d.name = p.stem().string();
     }
   }
@@ -119,7 +167,7 @@ Dataset load_dataset(const std::string& spec, const LoadOptions& options) {
 void add_modality(Dataset& data, const std::string& name, const std::string& npy_path) {
   if (name.empty()) throw InputError(npy_path, "", "a modality needs a name");
   io::NpyArray a = io::read_npy(npy_path);
-  check_finite(a, npy_path);
+  check_feature(a, npy_path);
   if (a.rows != data.n_items)
     throw InputError(npy_path, "", fmt::format("{} rows, but the data set has {} items (row i must be item i)", a.rows,
                                                data.n_items));

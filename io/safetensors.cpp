@@ -65,6 +65,8 @@ nlohmann::json parse_header(const std::string& text, const std::string& source) 
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(source, fmt::format("byte {}", 8 + e.byte - (e.byte > 0 ? 1 : 0)),
                      fmt::format("malformed safetensors header: {}", e.what()));
+  } catch (const nlohmann::json::exception& e) {  // out_of_range: a number too large for a double
+    throw InputError(source, "header", fmt::format("malformed safetensors header: {}", e.what()));
   }
   if (!duplicate.empty()) throw InputError(source, "header", fmt::format("duplicate key \"{}\"", duplicate));
   if (!header.is_object()) throw InputError(source, "header", "the header is not a JSON object");

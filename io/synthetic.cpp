@@ -8,6 +8,10 @@
 #include <random>
 #include <set>
 
+#include <unistd.h>
+
+#include <fmt/format.h>
+
 #include "io/interactions.h"
 #include "io/text_input.h"
 #include "mmgraph/errors.h"
@@ -15,6 +19,8 @@
 namespace mmgraph {
 
 namespace {
+
+constexpr const char* kSpecSource = "--data synthetic";
 
 // Weights rank^-alpha assigned to a seeded random order of n entities.
 std::vector<double> power_law_weights(int32_t n, double alpha, std::mt19937_64& rng) {
@@ -49,6 +55,42 @@ FeatureMatrix modality(const std::string& name, const std::vector<float>& item_l
   return f;
 }
 
+// Degrees are clamped to [3, max(3, items / 2)] (see make_synthetic_dataset).
+int32_t max_degree(int32_t items) { return std::max(3, items / 2); }
+
+// Refuses what the generator could not honour: sizes out of range, more
+// interactions than the degree clamp allows, or more memory than the machine has.
+void check_satisfiable(const SyntheticOptions& o) {
+  if (o.users < 1) throw InputError(kSpecSource, "users", fmt::format("{} users: at least 1 is needed", o.users));
+  if (o.items < 4) throw InputError(kSpecSource, "items", fmt::format("{} items: at least 4 are needed", o.items));
+  if (o.latent_dim < 1) throw InputError(kSpecSource, "dim", fmt::format("dim={}: at least 1 is needed", o.latent_dim));
+  const int64_t most = int64_t{o.users} * max_degree(o.items);
+  if (o.interactions > most)
+    throw InputError(kSpecSource, "interactions",
+                     fmt::format("{} interactions cannot be drawn: each user takes at most max(3, items / 2) = {} "
+                                 "distinct items, so at most users x {} = {}",
+                                 o.interactions, max_degree(o.items), max_degree(o.items), most));
+  // Bytes per user (latents, degree weights, at least 3 interactions through
+  // the split), per item (latents, features) and per interaction (row, split, CSR).
+  constexpr double kPerInteraction = 96;
+  const std::pair<const char*, double> needs[] = {
+      {"users", static_cast<double>(o.users) * (4.0 * o.latent_dim + 16 + 3 * kPerInteraction)},
+      {"items", static_cast<double>(o.items) * (4.0 * (o.latent_dim + o.image_dim + o.text_dim) + 16)},
+      {"interactions", static_cast<double>(o.interactions) * kPerInteraction}};
+  double total = 0;
+  const auto* largest = &needs[0];
+  for (const auto& n : needs) {
+    total += n.second;
+    if (n.second > largest->second) largest = &n;
+  }
+  const double physical = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  if (physical > 0 && total > physical)
+    throw InputError(kSpecSource, largest->first,
+                     fmt::format("users={}, items={}, interactions={} need about {:.1f} GiB, more than this machine's "
+                                 "{:.1f} GiB of memory",
+                                 o.users, o.items, o.interactions, total / (1 << 30), physical / (1 << 30)));
+}
+
 }  // namespace
 
 SyntheticOptions parse_synthetic_spec(const std::string& spec) {
@@ -62,18 +104,18 @@ SyntheticOptions parse_synthetic_spec(const std::string& spec) {
     if (item.empty()) continue;
     const size_t eq = item.find('=');
     const std::string key = item.substr(0, eq);
-    if (eq == std::string::npos) throw InputError("--data synthetic", key, "expected key=value");
+    if (eq == std::string::npos) throw InputError(kSpecSource, io::excerpt(key), "expected key=value");
     const std::string value = item.substr(eq + 1);
     int64_t iv = 0;
     double dv = 0;
     auto need_int = [&](int64_t lo, int64_t hi) {
       if (!io::parse_int64(value, iv) || iv < lo || iv > hi)
-        throw InputError("--data synthetic", key, "'" + value + "' must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
+        throw InputError(kSpecSource, key, "'" + io::excerpt(value) + "' must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
       return iv;
     };
     auto need_double = [&](double lo, double hi) {
       if (!io::parse_double(value, dv) || !(dv >= lo && dv <= hi))
-        throw InputError("--data synthetic", key, "'" + value + "' must be a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+        throw InputError(kSpecSource, key, "'" + io::excerpt(value) + "' must be a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
       return dv;
     };
     if (key == "users") o.users = static_cast<int32_t>(need_int(1, 2'000'000'000));
@@ -87,7 +129,7 @@ SyntheticOptions parse_synthetic_spec(const std::string& spec) {
     else if (key == "noise") o.feature_noise = need_double(0.0, 1e3);
     else if (key == "seed") o.seed = static_cast<uint64_t>(need_int(0, INT64_MAX));
     else
-      throw InputError("--data synthetic", key,
+      throw InputError(kSpecSource, io::excerpt(key),
                        "unknown key (users, items, interactions, dim, alpha, temperature, image, text, noise, seed)");
   }
   return o;
@@ -101,6 +143,7 @@ SyntheticOptions parse_synthetic_spec(const std::string& spec) {
 // popularity x softmax(preference / T). Latent entries have std k^-1/4, so
 // <z_u, z_i> has unit variance. Cost O(interactions x k), no O(users x items) term.
 Dataset make_synthetic_dataset(const SyntheticOptions& o) {
+  check_satisfiable(o);
   std::mt19937_64 rng(o.seed);
   const int32_t k = o.latent_dim;
   const double entry_std = std::pow(static_cast<double>(k), -0.25);
@@ -111,11 +154,11 @@ Dataset make_synthetic_dataset(const SyntheticOptions& o) {
   std::discrete_distribution<int32_t> pick_item(popularity.begin(), popularity.end());
   double activity_sum = 0;
   for (double a : activity) activity_sum += a;
-  const int32_t max_degree = std::max(3, o.items / 2);
+  const int32_t most_items = max_degree(o.items);
   // Degrees clamp(round(c a_u), 3, max_degree) with c found by bisection so that
   // they add up to the requested number of interactions despite the clamping.
   auto degree_of = [&](double c, int32_t u) {
-    return static_cast<int32_t>(std::clamp<double>(std::round(c * activity[u]), 3.0, max_degree));
+    return static_cast<int32_t>(std::clamp<double>(std::round(c * activity[u]), 3.0, most_items));
   };
   double lo = 0, hi = static_cast<double>(o.interactions) / activity_sum;
   auto total = [&](double c) {
@@ -131,6 +174,7 @@ Dataset make_synthetic_dataset(const SyntheticOptions& o) {
   std::uniform_real_distribution<double> unit(std::numeric_limits<double>::min(), 1.0);
   std::vector<std::pair<double, int32_t>> keyed;
   std::set<int32_t> chosen;
+  int64_t drawn_total = 0;  // sum of the intended degrees
   for (int32_t u = 0; u < o.users; ++u) {
     const float* zu = &user_latent[static_cast<size_t>(u) * k];
     const int32_t degree = degree_of(degree_scale, u);
@@ -151,10 +195,23 @@ Dataset make_synthetic_dataset(const SyntheticOptions& o) {
     }
     for (int32_t fill = 0; static_cast<int32_t>(chosen.size()) < 3; ++fill) chosen.insert(fill);  // tiny catalogues
     for (int32_t i : chosen) rows.push_back({u, i, 0.0, -1});
+    drawn_total += degree;
   }
+  // The largest degrees always lose some to repeated candidates (about 10% of
+  // the README's 2M); under half distinct means the law cannot give the request.
+  if (2 * static_cast<int64_t>(rows.size()) < drawn_total)
+    throw InputError(kSpecSource, "alpha",
+                     fmt::format("alpha={} concentrates the item draws on so few items that only {} of the {} "
+                                 "interactions are distinct: lower alpha or interactions",
+                                 o.alpha, rows.size(), drawn_total));
   LoadOptions split;
   split.seed = o.seed;
   Dataset d = io::split_per_user(rows, o.users, o.items, split, "synthetic");
+  if (d.valid.nnz() == 0 || d.test.nnz() == 0)
+    throw InputError(kSpecSource, "interactions",
+                     fmt::format("{} interactions over {} users leave no user the 6 items it needs for a validation "
+                                 "and a test item (8:1:1 split): raise interactions or lower users",
+                                 o.interactions, o.users));
   d.name = "synthetic";
   if (o.image_dim > 0) d.features.push_back(modality("image", item_latent, o.items, k, o.image_dim, o.feature_noise, rng));
   if (o.text_dim > 0) d.features.push_back(modality("text", item_latent, o.items, k, o.text_dim, o.feature_noise, rng));

@@ -9,11 +9,28 @@ namespace mmgraph::io {
 // The file's bytes; InputError naming the path when it cannot be read.
 std::string read_file(const std::string& path);
 
-// "line L, column C" (1-based) of a byte offset into text.
+// "L:C" (1-based line and column) of a byte offset into text.
 std::string line_column(std::string_view text, size_t offset);
+
+// A field as a message may quote it: at most `max_bytes` bytes, every byte
+// outside printable ASCII written as \xNN, and "... (N bytes)" when cut, so
+// that a 10 MB line or binary garbage cannot flood or garble stderr.
+std::string excerpt(std::string_view field, size_t max_bytes = 40);
+
+// Byte offset of the first byte that does not belong to well-formed UTF-8
+// (overlong forms, surrogates and code points past U+10FFFF included), or npos.
+size_t invalid_utf8_offset(std::string_view text);
+
+// InputError at "L:C" when text is not UTF-8: names the byte, and UTF-16 when
+// the text starts with its byte order mark.
+void require_utf8(std::string_view text, const std::string& source);
+
+// text without a leading UTF-8 byte order mark (EF BB BF).
+std::string_view strip_utf8_bom(std::string_view text);
 
 // Parses a whole field as a base-10 integer; false if it is not one.
 bool parse_int64(std::string_view field, int64_t& out);
+// Parses a whole field as a finite number; false for anything else (nan and inf included).
 bool parse_double(std::string_view field, double& out);
 
 }  // namespace mmgraph::io

@@ -1,42 +1,45 @@
-// TrainConfig from YAML files and key=value overrides; every key is checked.
+// TrainConfig from YAML files and key=value overrides; every key is checked
+// and the origin of its value recorded (config_validate.cpp checks the values).
 #include "mmgraph/config.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <map>
 
-#include "engine/src/model.h"
+#include "io/text_input.h"
 #include "mmgraph/errors.h"
-#include "mmgraph/metrics.h"
 
 namespace mmgraph {
 
 namespace {
 
 struct KeyContext {
-  const std::string& source;  // file name or "--set"
+  const std::string& source;  // the file, or the command-line option
+  bool in_file;               // relative paths: to the file's folder, else to the working directory
   const std::string& key;
   const YAML::Node& node;
-  std::string position() const {
-    const YAML::Mark mark = node.Mark();
-    if (mark.is_null() || source == "--set") return key;
-    return "line " + std::to_string(mark.line + 1);
-  }
+  std::string position;       // "line N" in a file; the assignment on the command line
+
   [[noreturn]] void fail(const std::string& problem) const {
-    throw InputError(source, position(), "key '" + key + "': " + problem);
+    throw InputError(source, position, "key '" + io::excerpt(key) + "': " + problem);
   }
+  // The context of a node inside this one (an entry of a mapping or a list).
+  KeyContext at(const YAML::Node& inner) const {
+    return {source, in_file, key, inner, in_file && !inner.Mark().is_null() ? line_of(inner) : position};
+  }
+  static std::string line_of(const YAML::Node& n) { return "line " + std::to_string(n.Mark().line + 1); }
   template <typename T>
   T as(const char* type_name) const {
     if (!node.IsScalar()) fail(std::string("expected ") + type_name);
     try {
       return node.as<T>();
     } catch (const YAML::Exception&) {
-      fail(std::string("expected ") + type_name + ", got '" + node.Scalar() + "'");
+      fail(std::string("expected ") + type_name + ", got '" + io::excerpt(node.Scalar()) + "'");
     }
   }
 };
@@ -45,9 +48,9 @@ using Setter = std::function<void(TrainConfig&, const KeyContext&)>;
 
 // A relative path in a config file is relative to that file's folder; on the
 // command line (--set), to the working directory.
-std::string relative_to_source(const std::string& source, const std::string& path) {
-  if (source == "--set" || path.empty() || std::filesystem::path(path).is_absolute()) return path;
-  return (std::filesystem::path(source).parent_path() / path).string();
+std::string relative_to_source(const KeyContext& ctx, const std::string& path) {
+  if (!ctx.in_file || path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(ctx.source).parent_path() / path).string();
 }
 
 // The entries of a YAML mapping in file order (keys checked to be unique).
@@ -55,9 +58,10 @@ std::vector<std::pair<std::string, YAML::Node>> read_map(const KeyContext& ctx, 
   if (!ctx.node.IsMap()) ctx.fail(std::string("expected ") + what);
   std::vector<std::pair<std::string, YAML::Node>> out;
   for (const auto& entry : ctx.node) {
-    const std::string name = KeyContext{ctx.source, ctx.key, entry.first}.as<std::string>("a name");
+    const KeyContext name_ctx = ctx.at(entry.first);
+    const std::string name = name_ctx.as<std::string>("a name");
     for (const auto& seen : out)
-      if (seen.first == name) KeyContext{ctx.source, ctx.key, entry.first}.fail("'" + name + "' given twice");
+      if (seen.first == name) name_ctx.fail("'" + io::excerpt(name) + "' given twice");
     out.emplace_back(name, entry.second);
   }
   return out;
@@ -89,13 +93,13 @@ const std::map<std::string, Setter>& setters() {
        [](TrainConfig& c, const KeyContext& ctx) {
          c.modalities.clear();
          for (const auto& [name, value] : read_map(ctx, "a mapping of modality name to .npy path"))
-           c.modalities.emplace_back(name, relative_to_source(ctx.source, KeyContext{ctx.source, ctx.key, value}.as<std::string>("a path")));
+           c.modalities.emplace_back(name, relative_to_source(ctx, ctx.at(value).as<std::string>("a path")));
        }},
       {"modality_weights",
        [](TrainConfig& c, const KeyContext& ctx) {
          c.modality_weights.clear();
          for (const auto& [name, value] : read_map(ctx, "a mapping of modality name to weight"))
-           c.modality_weights.emplace_back(name, KeyContext{ctx.source, ctx.key, value}.as<double>("a number"));
+           c.modality_weights.emplace_back(name, ctx.at(value).as<double>("a number"));
        }},
       {"knn_k", set_number(&TrainConfig::knn_k, "an integer")},
       {"n_mm_layers", set_number(&TrainConfig::n_mm_layers, "an integer")},
@@ -116,10 +120,7 @@ const std::map<std::string, Setter>& setters() {
          if (ctx.node.IsScalar()) {
            ks.push_back(ctx.as<int>("an integer or a list of integers"));
          } else if (ctx.node.IsSequence()) {
-           for (const auto& item : ctx.node) {
-             const KeyContext inner{ctx.source, ctx.key, item};
-             ks.push_back(inner.as<int>("a list of integers"));
-           }
+           for (const auto& item : ctx.node) ks.push_back(ctx.at(item).as<int>("a list of integers"));
          } else {
            ctx.fail("expected an integer or a list of integers");
          }
@@ -129,99 +130,64 @@ const std::map<std::string, Setter>& setters() {
   return table;
 }
 
-void apply_key(TrainConfig& config, const std::string& source, const std::string& key,
-               const YAML::Node& value) {
-  const auto it = setters().find(key);
+// Sets the key and records where its value came from.
+void apply_key(TrainConfig& config, const KeyContext& ctx) {
+  const auto it = setters().find(ctx.key);
   if (it == setters().end()) {
     std::string known;
     for (const auto& entry : setters()) known += (known.empty() ? "" : ", ") + entry.first;
-    const KeyContext ctx{source, key, value};
     ctx.fail("unknown key (known keys: " + known + ")");
   }
-  it->second(config, KeyContext{source, key, value});
+  it->second(config, ctx);
+  for (auto& [key, value] : config_items(config))
+    if (key == ctx.key) config.origins[key] = {ctx.source, ctx.position, std::move(value)};
 }
 
 }  // namespace
 
 TrainConfig load_config(const std::string& yaml_path, TrainConfig base) {
+  return parse_config(io::read_file(yaml_path), yaml_path, std::move(base));
+}
+
+TrainConfig parse_config(std::string_view yaml_text, const std::string& source, TrainConfig base) {
+  io::require_utf8(yaml_text, source);
+  if (const size_t nul = yaml_text.find('\0'); nul != std::string_view::npos)
+    throw InputError(source, io::line_column(yaml_text, nul), "NUL byte: a config is a text file");
   YAML::Node root;
   try {
-    root = YAML::LoadFile(yaml_path);
-  } catch (const YAML::BadFile&) {
-    throw InputError(yaml_path, "", "cannot open the config file");
-  } catch (const YAML::ParserException& e) {
-    throw InputError(yaml_path, "line " + std::to_string(e.mark.line + 1), e.msg);
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    const auto* deep = dynamic_cast<const YAML::DeepRecursion*>(&e);
+    throw InputError(source, e.mark.is_null() ? "" : "line " + std::to_string(e.mark.line + 1),
+                     deep ? fmt::format("nested deeper than {} levels", deep->depth()) : io::excerpt(e.msg, 200));
   }
   if (root.IsNull()) return base;
-  if (!root.IsMap()) throw InputError(yaml_path, "line 1", "expected a mapping of config keys");
+  if (!root.IsMap()) throw InputError(source, "line 1", "expected a mapping of config keys");
+  std::map<std::string, int> first_line;  // of each key, to refuse a key given twice
   for (const auto& entry : root) {
-    const std::string key = entry.first.as<std::string>();
-    apply_key(base, yaml_path, key, entry.second);
+    const std::string line = KeyContext::line_of(entry.first);
+    if (!entry.first.IsScalar()) throw InputError(source, line, "a config key must be a plain name");
+    const std::string key = entry.first.Scalar();
+    const auto [seen, fresh] = first_line.emplace(key, entry.first.Mark().line + 1);
+    if (!fresh)
+      throw InputError(source, line, fmt::format("key '{}' given twice (first on line {})", io::excerpt(key), seen->second));
+    apply_key(base, KeyContext{source, true, key, entry.second, line});
   }
   return base;
 }
 
-void apply_override(TrainConfig& config, const std::string& assignment) {
+void apply_override(TrainConfig& config, const std::string& assignment, const std::string& source) {
   const auto eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw InputError("--set", assignment, "expected key=value");
+  const std::string position = io::excerpt(assignment, 80);
+  if (eq == std::string::npos || eq == 0) throw InputError(source, position, "expected key=value");
   const std::string key = assignment.substr(0, eq);
   YAML::Node value;
   try {
     value = YAML::Load(assignment.substr(eq + 1));
-  } catch (const YAML::ParserException& e) {
-    throw InputError("--set", key, "cannot parse the value: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    throw InputError(source, position, "cannot parse the value: " + io::excerpt(e.msg, 200));
   }
-  apply_key(config, "--set", key, value);
-}
-
-void validate_config(const TrainConfig& c) {
-  auto fail = [](const std::string& key, const std::string& problem) {
-    throw InputError("config", key, problem);
-  };
-  const std::vector<std::string> models = detail::model_names();
-  if (std::find(models.begin(), models.end(), c.model) == models.end()) {
-    std::string known;
-    for (const std::string& m : models) known += (known.empty() ? "" : ", ") + m;
-    fail("model", "unknown model '" + c.model + "' (known: " + known + ")");
-  }
-  if (c.embedding_size <= 0 || c.embedding_size > 4096) fail("embedding_size", "must be in 1..4096");
-  if (c.n_layers < 0 || c.n_layers > 16) fail("n_layers", "must be in 0..16");
-  if (c.reg_weight < 0) fail("reg_weight", "must be >= 0");
-  if (!(c.learning_rate > 0)) fail("learning_rate", "must be > 0");
-  if (c.train_batch_size <= 0) fail("train_batch_size", "must be > 0");
-  if (c.epochs < 0) fail("epochs", "must be >= 0");
-  if (c.stopping_step <= 0) fail("stopping_step", "must be > 0");
-  if (c.eval_step <= 0) fail("eval_step", "must be > 0");
-  if (c.eval_batch_size <= 0) fail("eval_batch_size", "must be > 0");
-  if (c.threads < 0) fail("threads", "must be >= 0");
-  if (c.topk.empty()) fail("topk", "needs at least one K");
-  for (int k : c.topk)
-    if (k <= 0 || k > 100) fail("topk", "every K must be in 1..100, got " + std::to_string(k));
-  bool metric_ok = false;
-  for (const char* m : kMetricNames)
-    for (int k : c.topk) metric_ok |= c.valid_metric == std::string(m) + "@" + std::to_string(k);
-  if (!metric_ok)
-    fail("valid_metric", "'" + c.valid_metric + "' is not computed; use <Recall|NDCG|Precision|Hit|MAP>@K with K in topk");
-  const bool device_ok = c.device == "auto" || c.device == "cpu" || c.device == "cuda" ||
-                         (c.device.rfind("cuda:", 0) == 0 && c.device.size() > 5 &&
-                          std::all_of(c.device.begin() + 5, c.device.end(), ::isdigit));
-  if (!device_ok) fail("device", "must be auto, cpu, cuda or cuda:N, got '" + c.device + "'");
-  if (c.knn_k <= 0 || c.knn_k > 128) fail("knn_k", "must be in 1..128");
-  if (c.n_mm_layers < 0 || c.n_mm_layers > 16) fail("n_mm_layers", "must be in 0..16");
-  if (!(c.dropout >= 0 && c.dropout < 1)) fail("dropout", "must be in [0, 1)");
-  if (c.mm_bpr_weight < 0) fail("mm_bpr_weight", "must be >= 0");
-  if (c.cl_weight < 0) fail("cl_weight", "must be >= 0");
-  if (!(c.cl_temperature > 0)) fail("cl_temperature", "must be > 0");
-  if (!(c.lambda_coeff >= 0 && c.lambda_coeff <= 1)) fail("lambda_coeff", "must be in [0, 1]");
-  if (c.graph_update_every <= 0) fail("graph_update_every", "must be > 0");
-  if (c.loss != "bpr" && c.loss != "mse" && c.loss != "bce" && c.loss != "warp")
-    fail("loss", "must be bpr, mse, bce or warp, got '" + c.loss + "'");
-  if (c.warp_candidates <= 0 || c.warp_candidates > 1024) fail("warp_candidates", "must be in 1..1024");
-  if (!(c.warp_margin > 0)) fail("warp_margin", "must be > 0");
-  if (c.checkpoint_every < 0) fail("checkpoint_every", "must be >= 0");
-  for (const auto& [name, w] : c.modality_weights)
-    if (!(w >= 0)) fail("modality_weights", "weight of '" + name + "' must be >= 0");
+  apply_key(config, KeyContext{source, false, key, value, position});
 }
 
 std::vector<std::pair<std::string, std::string>> config_items(const TrainConfig& c) {

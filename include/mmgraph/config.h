@@ -1,11 +1,22 @@
 #pragma once
 // Training configuration. Keys follow MMRec where the meaning is the same.
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "mmgraph/errors.h"
+
 namespace mmgraph {
+
+// Where a key's value came from, so that a message about the value can say.
+struct ConfigOrigin {
+  std::string source;    // the config file, or "--set" (the command-line option that set it)
+  std::string position;  // "line 7" in a file; the assignment "key=value" on the command line
+  std::string value;     // the value then, as config_items prints it: a later direct change is not attributed
+};
 
 struct TrainConfig {
   std::string model = "lightgcn";   // a model of engine/models/: bprmf, lightgcn, freedom, ...
@@ -48,18 +59,34 @@ struct TrainConfig {
   // With a checkpoint directory (TrainOptions / --checkpoint-dir): save every this
   // many epochs (0 = only at the best validation epoch and at the end).
   int checkpoint_every = 1;
+
+  // Key -> origin of its last assignment by load_config, parse_config or
+  // apply_override (absent for defaults); read by config_error.
+  std::map<std::string, ConfigOrigin> origins;
 };
 
-// Reads a YAML mapping of the keys above. Unknown keys and wrongly typed values
-// are InputErrors naming the file, the line and the key.
+// Reads a YAML mapping of the keys above. The file must be UTF-8; unknown
+// keys, keys given twice and wrongly typed values are InputErrors naming the
+// file, the line and the key.
 TrainConfig load_config(const std::string& yaml_path, TrainConfig base = {});
 
-// Applies one "key=value" override (value parsed as YAML). Throws InputError
-// ("--set", key, problem) for unknown keys or bad values.
-void apply_override(TrainConfig& config, const std::string& assignment);
+// load_config on YAML text: `source` names it in errors and origins, and
+// relative paths in it (modalities) are relative to its folder.
+TrainConfig parse_config(std::string_view yaml_text, const std::string& source, TrainConfig base = {});
 
-// Checks ranges (sizes > 0, valid_metric among the computed metrics, ...).
+// Applies one "key=value" override (value parsed as YAML). Throws InputError
+// (source, the assignment, problem) for unknown keys or bad values. `source`
+// names the option that gave it; relative paths are relative to the working directory.
+void apply_override(TrainConfig& config, const std::string& assignment, const std::string& source = "--set");
+
+// Checks ranges (sizes > 0, valid_metric among the computed metrics, ...); a
+// value out of range is a config_error naming where it came from.
 void validate_config(const TrainConfig& config);
+
+// An InputError about the value of `key`: "<file>:line N: key 'k': problem",
+// "--set:k=v: key 'k': problem", or "config: key 'k': problem" when the value
+// is a default or was changed after it was read.
+InputError config_error(const TrainConfig& config, const std::string& key, const std::string& problem);
 
 // All keys with their current values, as a YAML/JSON-compatible flat list.
 std::vector<std::pair<std::string, std::string>> config_items(const TrainConfig& config);

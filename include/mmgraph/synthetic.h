@@ -12,7 +12,7 @@ namespace mmgraph {
 struct SyntheticOptions {
   int32_t users = 2000;
   int32_t items = 1000;
-  int64_t interactions = 40000;  // before de-duplication; the split is per user 8:1:1
+  int64_t interactions = 40000;  // drawn; a few repeats collapse, see below; the split is per user 8:1:1
   int32_t latent_dim = 16;       // rank of the user/item preference factors
   double alpha = 1.2;            // power-law exponent of the degree weights (Zipf-like)
   double temperature = 0.35;     // softmax temperature of item choice given a user
@@ -26,6 +26,12 @@ struct SyntheticOptions {
 // text=X,noise=S,seed=S" (any subset, any order); unknown keys are an InputError.
 SyntheticOptions parse_synthetic_spec(const std::string& spec);
 
+// Every user draws between 3 and max(3, items / 2) distinct items. A
+// specification the generator cannot honour is an InputError naming its key:
+// users < 1, items < 4, more interactions than users x max(3, items / 2), more
+// memory than the machine has, an alpha so large that under half of the drawn
+// interactions are distinct, or so few interactions per user that the split
+// leaves the validation or the test set empty.
 Dataset make_synthetic_dataset(const SyntheticOptions& options);
 
 }  // namespace mmgraph

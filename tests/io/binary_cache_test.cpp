@@ -71,5 +71,30 @@ TEST(BinaryCache, CorruptionIsNamed) {
   EXPECT_THROW(load_dataset(out), InputError);
 }
 
+// A save that fails half-way (here: a feature name that is not a file name)
+// removes the arrays it wrote and the directory it created; over an older
+// cache, that cache's manifest is gone first, so a mix of old and new arrays
+// is never taken for a cache.
+TEST(BinaryCache, FailedSaveLeavesNoPartialCache) {
+  SyntheticOptions s;
+  s.users = 50;
+  s.items = 40;
+  s.interactions = 600;
+  Dataset d = make_synthetic_dataset(s);
+  testing::TempDir dir;
+  const std::string fresh = (dir.path() / "fresh").string();
+  Dataset bad = d;
+  bad.features[0].name = "no/such/dir";
+  EXPECT_THROW(save_dataset_binary(bad, fresh), InputError);
+  EXPECT_FALSE(std::filesystem::exists(fresh));
+
+  const std::string old = (dir.path() / "old").string();
+  save_dataset_binary(d, old);
+  EXPECT_THROW(save_dataset_binary(bad, old), InputError);
+  EXPECT_FALSE(std::filesystem::exists(old + "/manifest.json"));
+  EXPECT_FALSE(std::filesystem::exists(old + "/train_col.bin"));
+  EXPECT_THROW(load_dataset(old), InputError);
+}
+
 }  // namespace
 }  // namespace mmgraph

@@ -18,7 +18,7 @@ Dataset small_data() {
   SyntheticOptions o;
   o.users = 30;
   o.items = 12;
-  o.interactions = 200;
+  o.interactions = 150;  // at most users x items / 2 = 180
   return make_synthetic_dataset(o);
 }
 

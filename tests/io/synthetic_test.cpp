@@ -30,6 +30,34 @@ TEST(Synthetic, SpecParsing) {
   EXPECT_THROW(parse_synthetic_spec("users"), InputError);
 }
 
+// A specification the generator cannot honour is an InputError naming the
+// key to change, not a data set with fewer interactions or empty splits.
+TEST(Synthetic, UnsatisfiableSpecsNameTheirKey) {
+  auto expect_key = [](const std::string& spec, const std::string& key, const std::string& fragment) {
+    try {
+      make_synthetic_dataset(parse_synthetic_spec(spec));
+      ADD_FAILURE() << "no error for " << spec;
+    } catch (const InputError& e) {
+      EXPECT_EQ(e.source(), "--data synthetic") << e.what();
+      EXPECT_EQ(e.position(), key) << e.what();
+      EXPECT_NE(e.problem().find(fragment), std::string::npos) << e.what();
+    }
+  };
+  // 10 users x max(3, 10 / 2) = 50 distinct pairs at most.
+  expect_key("users=10,items=10,interactions=1000", "interactions", "at most users x 5 = 50");
+  // Every user at the minimum degree 3: the 8:1:1 split holds nothing out.
+  expect_key("users=1000,items=100,interactions=3000", "interactions", "validation");
+  // Zipf exponent 5: nearly every draw is one of the first few items.
+  expect_key("users=100,items=1000,interactions=40000,alpha=5", "alpha", "distinct");
+  // 2e9 users x 16 latents alone are 128 GB.
+  expect_key("users=2000000000", "users", "GiB");
+  SyntheticOptions o;
+  o.items = 3;
+  EXPECT_THROW(make_synthetic_dataset(o), InputError);
+  // A small specification that can be honoured.
+  EXPECT_NO_THROW(make_synthetic_dataset(parse_synthetic_spec("users=200,items=120,interactions=3000")));
+}
+
 TEST(Synthetic, DeterministicBySeed) {
   SyntheticOptions o;
   const Dataset a = make_synthetic_dataset(o), b = make_synthetic_dataset(o);

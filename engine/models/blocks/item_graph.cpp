@@ -38,8 +38,8 @@ std::vector<float> modality_weights(const TrainConfig& config, const std::vector
     if (!found) {
       std::string known;
       for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-      throw InputError("config", "modality_weights",
-                       fmt::format("no modality '{}' in the data set (it has: {})", name, known));
+      throw config_error(config, "modality_weights",
+                         fmt::format("no modality '{}' in the data set (it has: {})", name, known));
     }
   }
   size_t rest = 0;
