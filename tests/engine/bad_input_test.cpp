@@ -1,7 +1,6 @@
 // Every bad input answered: one table of malformed inputs across every reader.
 // A row writes its files into a scratch directory, then either runs the real
-// mmgraph binary with its arguments or, for formats the CLI does not read yet
-// (safetensors checkpoints), calls the reader in process. It expects exit
+// mmgraph binary with its arguments (or calls a reader in process). It expects exit
 // code 2 (or the row's code), each message fragment on stderr (naming the file
 // and the line or offset), a short message, no crash (signal, "internal
 // error", sanitizer report) and none of the row's output paths left behind.
@@ -188,8 +187,10 @@ nlohmann::json& array_named(nlohmann::json& m, const std::string& name) {
   throw std::runtime_error("no array " + name);
 }
 
-// An in-process reader call: io::read_safetensors of dir/x.safetensors.
-void read_checkpoint(const fs::path& dir) { io::read_safetensors((dir / "x.safetensors").string()); }
+// `mmgraph recommend` of dir/x.safetensors into dir/rec.csv.
+std::vector<std::string> recommend_cmd() {
+  return {"recommend", "--checkpoint", "{dir}/x.safetensors", "--out", "{dir}/rec.csv"};
+}
 
 std::vector<Row> rows() {
   const std::string ten_mb(10 << 20, 'y');
@@ -375,48 +376,63 @@ std::vector<Row> rows() {
       {"synthetic_no_held_out_items", {}, info("synthetic:users=1000,items=100,interactions=3000"),
        {"--data synthetic:interactions: 3000 interactions over 1000 users leave no user the 6 items"}},
       {"synthetic_too_large_for_memory", {}, info("synthetic:users=2000000000"), {"--data synthetic:users:", "GiB"}},
-      // ---- safetensors checkpoints (in process until the CLI reads them)
-      {"safetensors_empty", {{"x.safetensors", ""}}, {}, {"{dir}/x.safetensors:byte 0: file of 0 bytes is too short"},
-       {}, 2, nullptr, read_checkpoint},
-      {"safetensors_truncated", {}, {}, {"{dir}/x.safetensors:tensor \"w\": data_offsets [0, 24] lie outside the 20 data bytes"},
-       {}, 2,
+      // ---- safetensors checkpoints, through `recommend --checkpoint` (no output file may be left)
+      {"safetensors_empty", {{"x.safetensors", ""}}, recommend_cmd(), {"{dir}/x.safetensors:byte 0: file of 0 bytes is too short"},
+       {"{dir}/rec.csv"}, 2, nullptr, nullptr},
+      {"safetensors_truncated", {}, recommend_cmd(), {"{dir}/x.safetensors:tensor \"w\": data_offsets [0, 24] lie outside the 20 data bytes"},
+       {"{dir}/rec.csv"}, 2,
        [](const fs::path& dir) {
          const std::string b = valid_safetensors(dir);
          write_file(dir / "x.safetensors", b.substr(0, b.size() - 4));
        },
-       read_checkpoint},
-      {"safetensors_damaged_data", {}, {}, {"{dir}/x.safetensors:data: checksum mismatch"}, {}, 2,
+       nullptr},
+      {"safetensors_damaged_data", {}, recommend_cmd(), {"{dir}/x.safetensors:data: checksum mismatch"}, {"{dir}/rec.csv"}, 2,
        [](const fs::path& dir) {
          std::string b = valid_safetensors(dir);
          b[b.size() - 1] ^= 1;
          write_file(dir / "x.safetensors", b);
        },
-       read_checkpoint},
-      {"safetensors_header_length_over_limit", {{"x.safetensors", le64(uint64_t{1} << 40) + "{}"}}, {},
-       {"{dir}/x.safetensors:byte 0: header length 1099511627776 is over the 100 MB limit"}, {}, 2, nullptr,
-       read_checkpoint},
-      {"safetensors_header_length_past_the_end", {{"x.safetensors", le64(1000) + "{}"}}, {},
-       {"{dir}/x.safetensors:byte 0: header length 1000 runs past the end of the file (10 bytes)"}, {}, 2, nullptr,
-       read_checkpoint},
+       nullptr},
+      {"safetensors_header_length_over_limit", {{"x.safetensors", le64(uint64_t{1} << 40) + "{}"}}, recommend_cmd(),
+       {"{dir}/x.safetensors:byte 0: header length 1099511627776 is over the 100 MB limit"}, {"{dir}/rec.csv"}, 2, nullptr,
+       nullptr},
+      {"safetensors_header_length_past_the_end", {{"x.safetensors", le64(1000) + "{}"}}, recommend_cmd(),
+       {"{dir}/x.safetensors:byte 0: header length 1000 runs past the end of the file (10 bytes)"}, {"{dir}/rec.csv"}, 2, nullptr,
+       nullptr},
       {"safetensors_unknown_dtype",
        {{"x.safetensors", safetensors("{\"w\":{\"dtype\":\"F128\",\"shape\":[1],\"data_offsets\":[0,16]}}", std::string(16, '\0'))}},
-       {}, {"{dir}/x.safetensors:tensor \"w\": unknown dtype \"F128\""}, {}, 2, nullptr, read_checkpoint},
+       recommend_cmd(), {"{dir}/x.safetensors:tensor \"w\": unknown dtype \"F128\""}, {"{dir}/rec.csv"}, 2, nullptr, nullptr},
       {"safetensors_duplicate_key",
        {{"x.safetensors", safetensors("{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]},"
                                       "\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}", "a")}},
-       {}, {"{dir}/x.safetensors:header: duplicate key \"w\""}, {}, 2, nullptr, read_checkpoint},
+       recommend_cmd(), {"{dir}/x.safetensors:header: duplicate key \"w\""}, {"{dir}/rec.csv"}, 2, nullptr, nullptr},
       {"safetensors_shape_overflow",
        {{"x.safetensors", safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,4611686018427387904],"
                                       "\"data_offsets\":[0,4]}}", "abcd")}},
-       {}, {"{dir}/x.safetensors:tensor \"w\": shape [4611686018427387904, 4611686018427387904] of F32 needs"}, {}, 2,
-       nullptr, read_checkpoint},
+       recommend_cmd(), {"{dir}/x.safetensors:tensor \"w\": shape [4611686018427387904, 4611686018427387904] of F32 needs"}, {"{dir}/rec.csv"}, 2,
+       nullptr, nullptr},
       {"safetensors_number_overflow",
        {{"x.safetensors", safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[1e999],\"data_offsets\":[0,4]}}", "abcd")}},
-       {}, {"{dir}/x.safetensors:header: malformed safetensors header", "number overflow"}, {}, 2, nullptr,
-       read_checkpoint},
+       recommend_cmd(), {"{dir}/x.safetensors:header: malformed safetensors header", "number overflow"}, {"{dir}/rec.csv"}, 2, nullptr,
+       nullptr},
       {"safetensors_non_utf8_header",
        {{"x.safetensors", safetensors("{\"w\xff\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}", "a")}},
-       {}, {"{dir}/x.safetensors:byte", "malformed safetensors header"}, {}, 2, nullptr, read_checkpoint},
+       recommend_cmd(), {"{dir}/x.safetensors:byte", "malformed safetensors header"}, {"{dir}/rec.csv"}, 2, nullptr, nullptr},
+      {"safetensors_not_a_checkpoint", {}, recommend_cmd(),
+       {"{dir}/x.safetensors:metadata: not an mmgraph checkpoint"}, {"{dir}/rec.csv"}, 2,
+       [](const fs::path& dir) { write_file(dir / "x.safetensors", valid_safetensors(dir)); }},
+      {"checkpoint_damaged_for_export", {}, {"export", "--checkpoint", "{dir}/x.safetensors", "--out", "{dir}/e.safetensors"},
+       {"{dir}/x.safetensors:data: checksum mismatch"}, {"{dir}/e.safetensors"}, 2,
+       [](const fs::path& dir) {
+         std::string b = valid_safetensors(dir);
+         b[b.size() - 2] ^= 1;
+         write_file(dir / "x.safetensors", b);
+       }},
+      {"resume_without_checkpoint_dir", {}, {"train", "-q", "--device", "cpu", "--data", kSmall, "--resume"},
+       {"--resume: needs a checkpoint directory (--checkpoint-dir)"}},
+      {"checkpoint_dir_is_a_file", {{"ck", "not a directory"}},
+       {"train", "-q", "--device", "cpu", "--data", kSmall, "--checkpoint-dir", "{dir}/ck"},
+       {"{dir}/ck: cannot create the checkpoint directory"}},
   };
   return t;
 }
