@@ -16,6 +16,27 @@
 namespace mmgraph {
 namespace detail {
 
+void topk_of_users_cpu(const int32_t* users, int64_t nb, const float* user_rep, const float* item_rep, int64_t d,
+                       int64_t n_items, const kernels::CsrView* masks, int n_masks, int k,
+                       std::vector<float>& block_rep, std::vector<float>& scores, int32_t* top, float* top_scores) {
+  if (nb == 0) return;
+  block_rep.resize(std::max(block_rep.size(), static_cast<size_t>(nb * d)));
+  scores.resize(std::max(scores.size(), static_cast<size_t>(nb * n_items)));
+  for (int64_t r = 0; r < nb; ++r)
+    std::copy_n(user_rep + static_cast<int64_t>(users[r]) * d, d, block_rep.data() + r * d);
+  // scores [nb x I] = block_rep [nb x d] * item_rep^T (BLAS rejects ldc = 0: no GEMM without items)
+  if (n_items > 0)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nb), static_cast<int>(n_items),
+                static_cast<int>(d), 1.0f, block_rep.data(), static_cast<int>(d), item_rep, static_cast<int>(d), 0.0f,
+                scores.data(), static_cast<int>(n_items));
+
+  std::vector<kernels::CsrHost> mask_rows;
+  kernels::RowMasks row_masks;
+  for (int m = 0; m < n_masks; ++m) mask_rows.push_back(gather_rows(masks[m], users, nb));
+  for (const auto& m : mask_rows) row_masks.mask[row_masks.count++] = m.view();
+  kernels::topk_masked_rows_cpu(nb, n_items, scores.data(), n_items, 0, row_masks, k, top, top_scores);
+}
+
 EvalResult evaluate_views_cpu(const EvalSplit& split, int64_t n_items, const float* user_rep,
                               const float* item_rep, int64_t d, const std::vector<int>& topk, int64_t user_block) {
   const int k = max_k(topk);
@@ -23,8 +44,7 @@ EvalResult evaluate_views_cpu(const EvalSplit& split, int64_t n_items, const flo
   const int64_t block = std::max<int64_t>(1, std::min<int64_t>(user_block, static_cast<int64_t>(users.size())));
   const bool has_cold = split.cold.n_rows > 0;
 
-  std::vector<float> block_rep(static_cast<size_t>(block * d));
-  std::vector<float> scores(static_cast<size_t>(block * n_items));
+  std::vector<float> block_rep, scores;
   std::vector<int32_t> top(static_cast<size_t>(block * k));
   const size_t n_sums = static_cast<size_t>(kernels::kRankingMetrics) * topk.size();
   std::vector<double> sums(n_sums, 0.0), cold_sums(n_sums, 0.0);
@@ -33,18 +53,8 @@ EvalResult evaluate_views_cpu(const EvalSplit& split, int64_t n_items, const flo
   for (size_t first = 0; first < users.size(); first += static_cast<size_t>(block)) {
     const int64_t nb = std::min<int64_t>(block, static_cast<int64_t>(users.size() - first));
     const int32_t* block_users = users.data() + first;
-    for (int64_t r = 0; r < nb; ++r)
-      std::copy_n(user_rep + static_cast<int64_t>(block_users[r]) * d, d, block_rep.data() + r * d);
-    // scores [nb x I] = block_rep [nb x d] * item_rep^T
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nb), static_cast<int>(n_items),
-                static_cast<int>(d), 1.0f, block_rep.data(), static_cast<int>(d), item_rep, static_cast<int>(d), 0.0f,
-                scores.data(), static_cast<int>(n_items));
-
-    std::vector<kernels::CsrHost> mask_rows;
-    kernels::RowMasks row_masks;
-    for (int m = 0; m < split.n_masks; ++m) mask_rows.push_back(gather_rows(split.masks[m], block_users, nb));
-    for (const auto& m : mask_rows) row_masks.mask[row_masks.count++] = m.view();
-    kernels::topk_masked_rows_cpu(nb, n_items, scores.data(), n_items, 0, row_masks, k, top.data(), nullptr);
+    topk_of_users_cpu(block_users, nb, user_rep, item_rep, d, n_items, split.masks, split.n_masks, k, block_rep,
+                      scores, top.data(), nullptr);
 
     const kernels::CsrHost truth_rows = gather_rows(split.truth, block_users, nb);
     kernels::ranking_metrics_cpu(nb, k, top.data(), 0, truth_rows.view(), topk.data(), static_cast<int>(topk.size()),

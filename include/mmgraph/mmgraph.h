@@ -5,5 +5,6 @@
 #include "mmgraph/dataset.h"
 #include "mmgraph/errors.h"
 #include "mmgraph/metrics.h"
+#include "mmgraph/recommend.h"
 #include "mmgraph/synthetic.h"
 #include "mmgraph/trainer.h"
