@@ -21,6 +21,8 @@ import numpy as np
 from . import _mmgraph
 from ._mmgraph import InputError, __version__, built_with_cuda
 
+InputError.__module__ = __name__
+
 __all__ = ["Config", "Dataset", "InputError", "TrainResult", "load_dataset", "recommend", "train",
            "built_with_cuda", "__version__"]
 
