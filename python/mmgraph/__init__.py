@@ -15,6 +15,7 @@ Training releases the GIL, so other Python threads run meanwhile.
 """
 import json
 import os
+import re
 
 import numpy as np
 
@@ -149,7 +150,16 @@ def load_dataset(spec, **load_options):
     return Dataset(_mmgraph.load_dataset(os.fspath(spec), load_options))
 
 
+# Strings that YAML reads back as the same plain string go unquoted, so that
+# messages quote them exactly as the CLI's --set key=value does.
+_PLAIN_STRING = re.compile(r"[A-Za-z_][A-Za-z0-9_@.:/+-]*\Z")
+_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
+
+
 def _yaml_value(value):
+    if isinstance(value, str) and _PLAIN_STRING.match(value) and value.lower() not in _YAML_WORDS:
+        return value
+
     def default(v):
         if isinstance(v, os.PathLike):
             return os.fspath(v)
