@@ -210,13 +210,14 @@ def test_the_gil_is_released_while_training(small):
         t0 = time.perf_counter()
         # No callback: the training thread takes the GIL only at the end of each
         # epoch, so a counter can advance only if it is released meanwhile.
-        mmgraph.train(small, mmgraph.Config(epochs=6, embedding_size=32))
+        # Trained again until half a second has passed, whatever the machine's speed.
+        while time.perf_counter() - t0 < 0.5:
+            mmgraph.train(small, mmgraph.Config(epochs=6, embedding_size=32))
         t1 = time.perf_counter()
     finally:
         stop.set()
         thread.join()
     during = [t for t in ticks if t0 < t < t1]
-    assert t1 - t0 > 0.2
     # Ticks spread over the run, not only at epoch boundaries: every tenth of it has some.
     buckets = {int((t - t0) / (t1 - t0) * 10) for t in during}
     assert len(during) > 100 and len(buckets) >= 8, (len(during), sorted(buckets))
