@@ -12,12 +12,16 @@
 namespace mmgraph {
 namespace {
 
-TEST(BinaryCache, RoundTripIsExact) {
+Dataset synthetic(int32_t users, int32_t items, int64_t interactions) {
   SyntheticOptions s;
-  s.users = 120;
-  s.items = 90;
-  s.interactions = 2000;
-  Dataset d = make_synthetic_dataset(s);
+  s.users = users;
+  s.items = items;
+  s.interactions = interactions;
+  return make_synthetic_dataset(s);
+}
+
+TEST(BinaryCache, RoundTripIsExact) {
+  Dataset d = synthetic(120, 90, 2000);
   d.user_ids.resize(120);
   for (int u = 0; u < 120; ++u) d.user_ids[u] = "user-" + std::to_string(u);
   testing::TempDir dir;
@@ -43,11 +47,7 @@ TEST(BinaryCache, RoundTripIsExact) {
 }
 
 TEST(BinaryCache, CorruptionIsNamed) {
-  SyntheticOptions s;
-  s.users = 50;
-  s.items = 40;
-  s.interactions = 600;
-  const Dataset d = make_synthetic_dataset(s);
+  const Dataset d = synthetic(50, 40, 600);
   testing::TempDir dir;
   const std::string out = (dir.path() / "cache").string();
   save_dataset_binary(d, out);
@@ -76,11 +76,7 @@ TEST(BinaryCache, CorruptionIsNamed) {
 // cache, that cache's manifest is gone first, so a mix of old and new arrays
 // is never taken for a cache.
 TEST(BinaryCache, FailedSaveLeavesNoPartialCache) {
-  SyntheticOptions s;
-  s.users = 50;
-  s.items = 40;
-  s.interactions = 600;
-  Dataset d = make_synthetic_dataset(s);
+  Dataset d = synthetic(50, 40, 600);
   testing::TempDir dir;
   const std::string fresh = (dir.path() / "fresh").string();
   Dataset bad = d;
