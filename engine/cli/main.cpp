@@ -70,7 +70,7 @@ int run_train(const DataArgs& data_args, const std::vector<std::string>& configs
   mmgraph::TrainConfig config;
   for (const auto& path : configs) config = mmgraph::load_config(path, config);
   for (const auto& assignment : sets) mmgraph::apply_override(config, assignment);
-  if (!device.empty()) config.device = device;
+  if (!device.empty()) mmgraph::apply_override(config, "device=" + device, "--device");
   mmgraph::validate_config(config);
   const mmgraph::Dataset data = load_timed(data_args);
 
