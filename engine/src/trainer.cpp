@@ -247,10 +247,12 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
       const bool periodic = last || (config.checkpoint_every > 0 && epoch % config.checkpoint_every == 0);
       progress.seconds = elapsed();
       checkpoints->save(periodic, improved, *model, *dev, progress);
-      result.last_checkpoint = (std::filesystem::path(checkpoints->dir()) /
-                                (periodic ? fmt::format("epoch-{:06d}.safetensors", epoch) : "best.safetensors"))
-                                   .string();
-      guard.set_hint(result.last_checkpoint);
+      if (periodic || improved) {
+        result.last_checkpoint = (std::filesystem::path(checkpoints->dir()) /
+                                  (periodic ? fmt::format("epoch-{:06d}.safetensors", epoch) : "best.safetensors"))
+                                     .string();
+        guard.set_hint(result.last_checkpoint);
+      }
     }
     if (options.on_epoch) options.on_epoch(rec);
     if (stopped && options.progress)
