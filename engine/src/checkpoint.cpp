@@ -236,6 +236,9 @@ void CheckpointDir::save(bool periodic, bool best, Model& model, Device& dev, co
       {"dim", std::to_string(dim)},
       {"epoch", std::to_string(p.epoch)},
       {"adam_step", std::to_string(model.params().step())},
+      // The sampler is a pure function of (seed, epoch, pair index): training resumes
+      // at the first pair of this 0-based epoch.
+      {"sampler_position", json{{"epoch", p.epoch}, {"pair", 0}, {"seed", config_.seed}}.dump()},
       {"best_epoch", std::to_string(p.best_epoch)},
       {"best_score", std::isfinite(p.best_score) ? json(p.best_score).dump() : "null"},
       {"evals_without_gain", std::to_string(p.evals_without_gain)},
