@@ -195,7 +195,8 @@ def test_an_exception_in_the_callback_stops_training(small):
     assert seen == [1, 2]
 
 
-def test_the_gil_is_released_while_training(small):
+def test_the_gil_is_released_while_training():
+    data = mmgraph.load_dataset("synthetic:")
     ticks = []
     stop = threading.Event()
 
@@ -207,19 +208,20 @@ def test_the_gil_is_released_while_training(small):
     thread = threading.Thread(target=count)
     thread.start()
     try:
-        t0 = time.perf_counter()
         # No callback: the training thread takes the GIL only at the end of each
-        # epoch, so a counter can advance only if it is released meanwhile.
-        mmgraph.train(small, mmgraph.Config(epochs=6, embedding_size=32))
+        # epoch, so the counter can advance only if it is released meanwhile.
+        # Trains again until the run lasts long enough to be measured.
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < 0.5:
+            mmgraph.train(data, mmgraph.Config(epochs=2, eval_step=2))
         t1 = time.perf_counter()
     finally:
         stop.set()
         thread.join()
     during = [t for t in ticks if t0 < t < t1]
-    assert t1 - t0 > 0.2
-    # Ticks spread over the run, not only at epoch boundaries: every tenth of it has some.
+    # Ticks spread over the run, not only between epochs: every tenth of it has some.
     buckets = {int((t - t0) / (t1 - t0) * 10) for t in during}
-    assert len(during) > 100 and len(buckets) >= 8, (len(during), sorted(buckets))
+    assert len(during) > 50 and len(buckets) >= 8, (t1 - t0, len(during), sorted(buckets))
 
 
 # --- arrays out -----------------------------------------------------------------------
