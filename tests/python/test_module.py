@@ -124,7 +124,8 @@ def test_from_arrays_accepts_any_integer_dtype_and_float_features():
     assert data.features["image"].dtype == np.float32
     np.testing.assert_array_equal(data.features["image"], image.astype(np.float32))
     assert data.features["text"].shape == (5, 3)
-    assert not data.features["text"].flags.writeable
+    data.add_feature("text", np.zeros((5, 4), np.float32))  # replaces
+    assert sorted(data.features) == ["image", "text"] and data.features["text"].shape == (5, 4)
 
 
 BAD_ARRAYS = [
