@@ -89,8 +89,8 @@ class Dataset:
 
     @property
     def features(self):
-        """``{name: [n_items x d] float32 array}``: read-only views of the data set's
-        own memory (no copy)."""
+        """``{name: [n_items x d] float32 array}`` (copies: the data set's own
+        features change only through add_feature / add_modality)."""
         return {name: self._d.feature(name) for name in self._d.feature_names()}
 
     def interactions(self, split="train"):
@@ -273,7 +273,8 @@ def train(data, config=None, *, on_epoch=None, progress=False, log_path=None):
     end of the epoch. ``progress=True`` draws the CLI's progress bar on stderr;
     ``log_path`` writes the CLI's JSONL log.
 
-    The GIL is released while training: other Python threads keep running.
+    The GIL is released while training: other Python threads keep running (but
+    must not change ``data`` with add_feature / add_modality meanwhile).
     """
     if config is None:
         config = Config()

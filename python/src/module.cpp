@@ -179,10 +179,10 @@ py::tuple interactions(const Dataset& data, const std::string& split) {
   return py::make_tuple(array_owning(std::move(users), n, 0), array_owning(std::move(items), n, 0));
 }
 
-py::array feature_view(py::object self, const std::string& name) {
-  const Dataset& data = self.cast<const Dataset&>();
+// A copy: add_feature / add_modality may replace the feature's memory later.
+py::array feature_copy(const Dataset& data, const std::string& name) {
   for (const FeatureMatrix& f : data.features)
-    if (f.name == name) return view_of(f.values.data(), f.rows, f.cols, self);
+    if (f.name == name) return array_owning(std::vector<float>(f.values), f.rows, f.cols);
   std::string known;
   for (const FeatureMatrix& f : data.features) known += (known.empty() ? "" : ", ") + f.name;
   throw py::key_error("no feature '" + name + "' (the data set has: " + (known.empty() ? "none" : known) + ")");
@@ -293,7 +293,7 @@ PYBIND11_MODULE(_mmgraph, m) {
              for (const auto& f : d.features) names.push_back(f.name);
              return names;
            })
-      .def("feature", &feature_view)
+      .def("feature", &feature_copy)
       .def("add_feature", &add_feature)
       .def("add_modality", &add_modality)
       .def("interactions", &interactions)

@@ -11,19 +11,12 @@
 
 #include "mmgraph/trainer.h"
 #include "support/random_inputs.h"
+#include "support/splits.h"
 
 namespace mmgraph {
 namespace {
 
-InteractionCsr csr_from(const std::vector<std::set<int32_t>>& rows) {
-  InteractionCsr c;
-  c.row_ptr.push_back(0);
-  for (const auto& r : rows) {
-    c.col.insert(c.col.end(), r.begin(), r.end());
-    c.row_ptr.push_back(static_cast<int64_t>(c.col.size()));
-  }
-  return c;
-}
+using testing::csr_from;
 
 TEST(Evaluate, HandWorkedCaseMasksTrainAndValid) {
   // 1-d representations: score(u, i) = u * i. Items 0..4 with values 5,4,3,2,1.
@@ -56,26 +49,13 @@ TEST(Evaluate, MatchesBruteForceOnRandomData) {
   std::mt19937_64 rng(seed);
   const int32_t n_users = 53, n_items = 71;
   const int d = 6;
-  std::vector<std::set<int32_t>> train(n_users), valid(n_users), test(n_users);
-  for (int32_t u = 0; u < n_users; ++u) {
-    const int n = static_cast<int>(rng() % 12);
-    for (int k = 0; k < n; ++k) {
-      const int32_t i = static_cast<int32_t>(rng() % n_items);
-      const int which = static_cast<int>(rng() % 10);
-      if (train[u].count(i) || valid[u].count(i) || test[u].count(i)) continue;
-      (which < 6 ? train : which < 8 ? valid : test)[u].insert(i);
-    }
-  }
-  Dataset data;
-  data.n_users = n_users;
-  data.n_items = n_items;
-  data.train = csr_from(train);
-  data.valid = csr_from(valid);
-  data.test = csr_from(test);
+  testing::SplitSets sets(n_users);
+  for (int32_t u = 0; u < n_users; ++u) sets.draw(u, static_cast<int>(rng() % 12), n_items, rng);
+  const Dataset data = sets.dataset(n_items);
+  const auto &train = sets.train, &valid = sets.valid, &test = sets.test;
   // Coarse values produce ties in the scores.
-  std::vector<float> users(n_users * d), items(n_items * d);
-  for (auto& x : users) x = static_cast<float>(static_cast<int>(rng() % 5) - 2);
-  for (auto& x : items) x = static_cast<float>(static_cast<int>(rng() % 5) - 2);
+  const std::vector<float> users = testing::coarse_values(n_users * d, rng);
+  const std::vector<float> items = testing::coarse_values(n_items * d, rng);
   const std::vector<int> ks = {1, 5, 20, 100};
 
   for (Split split : {Split::kValid, Split::kTest}) {

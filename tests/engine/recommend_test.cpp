@@ -13,19 +13,12 @@
 #include "mmgraph/errors.h"
 #include "mmgraph/recommend.h"
 #include "support/random_inputs.h"
+#include "support/splits.h"
 
 namespace mmgraph {
 namespace {
 
-InteractionCsr csr_from(const std::vector<std::set<int32_t>>& rows) {
-  InteractionCsr c;
-  c.row_ptr.push_back(0);
-  for (const auto& r : rows) {
-    c.col.insert(c.col.end(), r.begin(), r.end());
-    c.row_ptr.push_back(static_cast<int64_t>(c.col.size()));
-  }
-  return c;
-}
+using testing::csr_from;
 
 struct Expected {
   std::vector<int32_t> items;
@@ -95,31 +88,20 @@ TEST(Recommend, MatchesBruteForceOnRandomData) {
   std::mt19937_64 rng(seed);
   const int32_t n_users = 45, n_items = 67;
   const int d = 5;
-  std::vector<std::set<int32_t>> train(n_users), valid(n_users), test(n_users);
+  testing::SplitSets sets(n_users);
   for (int32_t u = 0; u < n_users; ++u) {
     if (u % 9 == 4) continue;  // cold: no interaction at all
     if (u % 11 == 7) {         // every item in training
-      for (int32_t i = 0; i < n_items; ++i) train[u].insert(i);
+      for (int32_t i = 0; i < n_items; ++i) sets.train[u].insert(i);
       continue;
     }
-    const int n = static_cast<int>(rng() % 20);
-    for (int k = 0; k < n; ++k) {
-      const int32_t i = static_cast<int32_t>(rng() % n_items);
-      if (train[u].count(i) || valid[u].count(i) || test[u].count(i)) continue;
-      const int which = static_cast<int>(rng() % 10);
-      (which < 6 ? train : which < 8 ? valid : test)[u].insert(i);
-    }
-    if (u % 13 == 2) train[u].clear();  // cold, with validation and test items
+    sets.draw(u, static_cast<int>(rng() % 20), n_items, rng);
+    if (u % 13 == 2) sets.train[u].clear();  // cold, with validation and test items
   }
-  Dataset data;
-  data.n_users = n_users;
-  data.n_items = n_items;
-  data.train = csr_from(train);
-  data.valid = csr_from(valid);
-  data.test = csr_from(test);
-  std::vector<float> user_rep(n_users * d), item_rep(n_items * d);
-  for (auto& x : user_rep) x = static_cast<float>(static_cast<int>(rng() % 5) - 2);
-  for (auto& x : item_rep) x = static_cast<float>(static_cast<int>(rng() % 5) - 2);
+  const Dataset data = sets.dataset(n_items);
+  const auto &train = sets.train, &valid = sets.valid;
+  const std::vector<float> user_rep = testing::coarse_values(n_users * d, rng);
+  const std::vector<float> item_rep = testing::coarse_values(n_items * d, rng);
 
   // Every user once in shuffled order, then a few repeats.
   std::vector<int32_t> users(n_users);

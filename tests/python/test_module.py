@@ -124,7 +124,8 @@ def test_from_arrays_accepts_any_integer_dtype_and_float_features():
     assert data.features["image"].dtype == np.float32
     np.testing.assert_array_equal(data.features["image"], image.astype(np.float32))
     assert data.features["text"].shape == (5, 3)
-    assert not data.features["text"].flags.writeable
+    data.add_feature("text", np.zeros((5, 4), np.float32))  # replaces
+    assert sorted(data.features) == ["image", "text"] and data.features["text"].shape == (5, 4)
 
 
 BAD_ARRAYS = [
@@ -195,7 +196,8 @@ def test_an_exception_in_the_callback_stops_training(small):
     assert seen == [1, 2]
 
 
-def test_the_gil_is_released_while_training(small):
+def test_the_gil_is_released_while_training():
+    data = mmgraph.load_dataset("synthetic:")
     ticks = []
     stop = threading.Event()
 
@@ -207,20 +209,20 @@ def test_the_gil_is_released_while_training(small):
     thread = threading.Thread(target=count)
     thread.start()
     try:
-        t0 = time.perf_counter()
         # No callback: the training thread takes the GIL only at the end of each
-        # epoch, so a counter can advance only if it is released meanwhile.
-        # Trained again until half a second has passed, whatever the machine's speed.
+        # epoch, so the counter can advance only if it is released meanwhile.
+        # Trains again until the run lasts long enough to be measured.
+        t0 = time.perf_counter()
         while time.perf_counter() - t0 < 0.5:
-            mmgraph.train(small, mmgraph.Config(epochs=6, embedding_size=32))
+            mmgraph.train(data, mmgraph.Config(epochs=2, eval_step=2))
         t1 = time.perf_counter()
     finally:
         stop.set()
         thread.join()
     during = [t for t in ticks if t0 < t < t1]
-    # Ticks spread over the run, not only at epoch boundaries: every tenth of it has some.
+    # Ticks spread over the run, not only between epochs: every tenth of it has some.
     buckets = {int((t - t0) / (t1 - t0) * 10) for t in during}
-    assert len(during) > 100 and len(buckets) >= 8, (len(during), sorted(buckets))
+    assert len(during) > 50 and len(buckets) >= 8, (t1 - t0, len(during), sorted(buckets))
 
 
 # --- arrays out -----------------------------------------------------------------------
