@@ -132,6 +132,24 @@ void check_format(const io::Safetensors& f) {
                      fmt::format("checkpoint format version {}; this mmgraph reads version {}", version, kFormatVersion));
 }
 
+// A metrics table saved in the metadata; InputError naming the key when malformed.
+MetricTable meta_metrics(const io::Safetensors& f, const std::string& key) {
+  try {
+    return metrics_from_json(meta_json(f, key));
+  } catch (const json::exception& e) {
+    throw InputError(f.source, "metadata \"" + key + "\"", fmt::format("malformed metrics: {}", e.what()));
+  }
+}
+
+// The best epoch's representations: [n x dim] each, or [0 x dim] before the first validation.
+void read_best_reps(const io::Safetensors& f, int64_t n_users, int64_t n_items, int64_t dim,
+                    std::vector<float>& user_rep, std::vector<float>& item_rep) {
+  const auto& shape = f.shape("best.user_rep");
+  const bool none = !shape.empty() && shape[0] == 0;
+  user_rep = f.f32("best.user_rep", {none ? 0 : n_users, dim});
+  item_rep = f.f32("best.item_rep", {none ? 0 : n_items, dim});
+}
+
 std::string joined_ids(const std::vector<std::string>& ids, int32_t n) {
   std::string out;
   for (int32_t i = 0; i < n; ++i) {
@@ -340,20 +358,16 @@ void CheckpointDir::restore(const io::Safetensors& f, Model& model, TrainProgres
   const json best_score = meta_json(f, "best_score");
   p.best_score = best_score.is_number() ? best_score.get<double>() : -std::numeric_limits<double>::infinity();
   p.evals_without_gain = meta_number<int>(f, "evals_without_gain");
+  p.best_valid = meta_metrics(f, "best_valid");
+  p.best_valid_cold = meta_metrics(f, "best_valid_cold");
+  p.test = meta_metrics(f, "test");
+  p.test_cold = meta_metrics(f, "test_cold");
   try {
-    p.best_valid = metrics_from_json(meta_json(f, "best_valid"));
-    p.best_valid_cold = metrics_from_json(meta_json(f, "best_valid_cold"));
-    p.test = metrics_from_json(meta_json(f, "test"));
-    p.test_cold = metrics_from_json(meta_json(f, "test_cold"));
     p.history = history_from_json(meta_json(f, "history"));
   } catch (const json::exception& e) {
-    throw InputError(f.source, "metadata", fmt::format("malformed metrics or history: {}", e.what()));
+    throw InputError(f.source, "metadata \"history\"", fmt::format("malformed: {}", e.what()));
   }
-  const int64_t dim = model.rep_dim();
-  const auto& user_shape = f.shape("best.user_rep");
-  const int64_t rows = user_shape.empty() ? -1 : user_shape[0];
-  p.best_user_rep = f.f32("best.user_rep", {rows == 0 ? 0 : data_.n_users, dim});
-  p.best_item_rep = f.f32("best.item_rep", {rows == 0 ? 0 : data_.n_items, dim});
+  read_best_reps(f, data_.n_users, data_.n_items, model.rep_dim(), p.best_user_rep, p.best_item_rep);
   p.seconds = meta_number<double>(f, "seconds");
   p.seconds_to_best = meta_number<double>(f, "seconds_to_best");
 }
@@ -389,15 +403,9 @@ TrainedModel load_trained_model(const std::string& path) {
   } catch (const Error& e) {
     throw InputError(path, "training split", e.what());
   }
-  const int64_t rows = f.shape("best.user_rep").empty() ? -1 : f.shape("best.user_rep")[0];
-  m.user_rep = f.f32("best.user_rep", {rows == 0 ? 0 : d.n_users, m.dim});
-  m.item_rep = f.f32("best.item_rep", {rows == 0 ? 0 : d.n_items, m.dim});
-  try {
-    m.best_valid = metrics_from_json(meta_json(f, "best_valid"));
-    m.test = metrics_from_json(meta_json(f, "test"));
-  } catch (const json::exception& e) {
-    throw InputError(path, "metadata", fmt::format("malformed metrics: {}", e.what()));
-  }
+  read_best_reps(f, d.n_users, d.n_items, m.dim, m.user_rep, m.item_rep);
+  m.best_valid = meta_metrics(f, "best_valid");
+  m.test = meta_metrics(f, "test");
   return m;
 }
 
