@@ -33,7 +33,7 @@ struct TrainConfig {
   std::string valid_metric = "Recall@20";
   uint64_t seed = 2024;
   std::string device = "auto";      // auto | cpu | cuda | cuda:N
-  int threads = 0;                  // OpenMP threads, 0 = runtime default
+  int threads = 0;                  // OpenMP and OpenBLAS threads, 0 = runtime default
   bool deterministic = false;       // GPU: sorted reductions instead of atomics
 
   // Multimodal models (see README "Models"). Each key is read by the models that use it.
