@@ -183,6 +183,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"csv", "jsonl"}));
   recommend->add_flag("--include-train", recommend_args.include_train,
                       "Also recommend items the user interacted with in training");
+  recommend->add_option("--device", recommend_args.device,
+                        "Where users are scored: auto (the first GPU if any), cpu, cuda or cuda:N; the GPU takes k <= 100")
+      ->capture_default_str();
 
   CLI::App* prepare = app.add_subcommand("prepare", "Convert a data set to the binary format that train loads fast");
   prepare_data.add_to(*prepare);

@@ -104,6 +104,7 @@ int run_recommend(const RecommendArgs& args) {
   RecommendOptions options;
   options.k = args.k;
   options.exclude_train = !args.include_train;
+  options.device = args.device;
   const TopK top = recommend_topk(model.data, model.user_rep.data(), model.item_rep.data(), model.dim, users, options);
 
   size_t cold = 0;

@@ -11,6 +11,7 @@ struct RecommendArgs {
   std::string out;            // "" = stdout; .csv or .jsonl (or --format)
   std::string format;         // csv | jsonl ("" = from --out's extension, csv on stdout)
   bool include_train = false;
+  std::string device = "auto";  // where users are scored (auto | cpu | cuda | cuda:N)
 };
 
 int run_recommend(const RecommendArgs& args);

@@ -147,10 +147,18 @@ class CpuDevice final : public Device {
                                               weight, grad_user_rep, grad_item_rep);
   }
 
+  void topk_of_rows(int64_t nb, const float* block_rep, const float* item_rep, int64_t d, int64_t n_items,
+                    const kernels::RowMasks& masks, int k, int32_t* top, float* top_scores) override {
+    topk_of_rows_cpu(nb, block_rep, item_rep, d, n_items, masks, k, scores_, top, top_scores);
+  }
+
   EvalResult evaluate(const EvalSplit& split, int64_t /*n_users*/, int64_t n_items, const float* user_rep,
                       const float* item_rep, int64_t d, const std::vector<int>& topk, int64_t user_block) override {
     return evaluate_views_cpu(split, n_items, user_rep, item_rep, d, topk, user_block);
   }
+
+ private:
+  std::vector<float> scores_;  // topk_of_rows' block of scores
 };
 
 }  // namespace

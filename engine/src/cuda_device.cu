@@ -246,6 +246,30 @@ class CudaDevice final : public Device {
     accumulate(loss_tmp_, loss_sum);
   }
 
+  void topk_of_rows(int64_t nb, const float* block_rep, const float* item_rep, int64_t d, int64_t n_items,
+                    const kernels::RowMasks& masks, int k, int32_t* top, float* top_scores) override {
+    if (k > kernels::kMaxTopK)
+      throw InputError("k", std::to_string(k),
+                       "the CUDA top-K supports k <= " + std::to_string(kernels::kMaxTopK) +
+                           " (the CPU device has no limit)");
+    activate();
+    // Rows in chunks whose scores fit the evaluator's bound; the masks' rows follow the chunk.
+    const int64_t chunk = std::max<int64_t>(1, kMaxScoreFloats / std::max<int64_t>(1, n_items));
+    const float alpha = 1.0f, beta = 0.0f;
+    for (int64_t first = 0; first < nb; first += chunk) {
+      const int64_t rows = std::min<int64_t>(chunk, nb - first);
+      float* scores = static_cast<float*>(scratch(static_cast<size_t>(rows * n_items) * sizeof(float)));
+      // Row-major scores [rows x I] = block_rep rows [rows x d] item_rep^T, as column-major [I x rows].
+      if (n_items > 0)
+        MMGRAPH_CUDA_CHECK(cublasSgemm(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(n_items),
+                                       static_cast<int>(rows), static_cast<int>(d), &alpha, item_rep,
+                                       static_cast<int>(d), block_rep + first * d, static_cast<int>(d), &beta, scores,
+                                       static_cast<int>(n_items)));
+      kernels::topk_masked_rows_cuda(rows, n_items, scores, n_items, first, masks, k, top + first * k,
+                                     top_scores ? top_scores + first * k : nullptr, stream_);
+    }
+  }
+
   EvalResult evaluate(const EvalSplit& split, int64_t n_users, int64_t n_items, const float* user_rep,
                       const float* item_rep, int64_t d, const std::vector<int>& topk, int64_t user_block) override {
     const int k = max_k(topk);

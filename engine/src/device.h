@@ -18,6 +18,7 @@
 #include "kernels/pointwise_loss.h"
 #include "kernels/sampler.h"
 #include "kernels/spmm.h"
+#include "kernels/topk.h"
 #include "mmgraph/metrics.h"
 
 namespace mmgraph::detail {
@@ -107,6 +108,13 @@ class Device {
                          const int32_t* pos, const int32_t* cand, float margin, const float* user_rep,
                          const float* item_rep, float weight, float* grad_user_rep, float* grad_item_rep,
                          double* loss_sum) = 0;
+
+  // The k best items of each of nb rows of block_rep [nb x d] against item_rep [n_items x d] by dot
+  // product (kernels/topk.h: ties by the lower id, -1 past the unmasked items), skipping the items
+  // that row r of each mask lists (masks' rows = block rows, first_user 0). top [nb x k] and
+  // top_scores [nb x k] are device memory; the scores of the block are scratch of the device.
+  virtual void topk_of_rows(int64_t nb, const float* block_rep, const float* item_rep, int64_t d, int64_t n_items,
+                            const kernels::RowMasks& masks, int k, int32_t* top, float* top_scores) = 0;
 
   // Full-ranking metrics of user_rep [U x d] against item_rep [I x d].
   virtual EvalResult evaluate(const EvalSplit& split, int64_t n_users, int64_t n_items, const float* user_rep,

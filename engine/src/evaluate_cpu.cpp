@@ -16,25 +16,31 @@
 namespace mmgraph {
 namespace detail {
 
+void topk_of_rows_cpu(int64_t nb, const float* block_rep, const float* item_rep, int64_t d, int64_t n_items,
+                      const kernels::RowMasks& masks, int k, std::vector<float>& scores, int32_t* top,
+                      float* top_scores) {
+  if (nb == 0) return;
+  scores.resize(std::max(scores.size(), static_cast<size_t>(nb * n_items)));
+  // scores [nb x I] = block_rep [nb x d] * item_rep^T (BLAS rejects ldc = 0: no GEMM without items)
+  if (n_items > 0)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nb), static_cast<int>(n_items),
+                static_cast<int>(d), 1.0f, block_rep, static_cast<int>(d), item_rep, static_cast<int>(d), 0.0f,
+                scores.data(), static_cast<int>(n_items));
+  kernels::topk_masked_rows_cpu(nb, n_items, scores.data(), n_items, 0, masks, k, top, top_scores);
+}
+
 void topk_of_users_cpu(const int32_t* users, int64_t nb, const float* user_rep, const float* item_rep, int64_t d,
                        int64_t n_items, const kernels::CsrView* masks, int n_masks, int k,
                        std::vector<float>& block_rep, std::vector<float>& scores, int32_t* top, float* top_scores) {
   if (nb == 0) return;
   block_rep.resize(std::max(block_rep.size(), static_cast<size_t>(nb * d)));
-  scores.resize(std::max(scores.size(), static_cast<size_t>(nb * n_items)));
   for (int64_t r = 0; r < nb; ++r)
     std::copy_n(user_rep + static_cast<int64_t>(users[r]) * d, d, block_rep.data() + r * d);
-  // scores [nb x I] = block_rep [nb x d] * item_rep^T (BLAS rejects ldc = 0: no GEMM without items)
-  if (n_items > 0)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nb), static_cast<int>(n_items),
-                static_cast<int>(d), 1.0f, block_rep.data(), static_cast<int>(d), item_rep, static_cast<int>(d), 0.0f,
-                scores.data(), static_cast<int>(n_items));
-
   std::vector<kernels::CsrHost> mask_rows;
   kernels::RowMasks row_masks;
   for (int m = 0; m < n_masks; ++m) mask_rows.push_back(gather_rows(masks[m], users, nb));
   for (const auto& m : mask_rows) row_masks.mask[row_masks.count++] = m.view();
-  kernels::topk_masked_rows_cpu(nb, n_items, scores.data(), n_items, 0, row_masks, k, top, top_scores);
+  topk_of_rows_cpu(nb, block_rep.data(), item_rep, d, n_items, row_masks, k, scores, top, top_scores);
 }
 
 EvalResult evaluate_views_cpu(const EvalSplit& split, int64_t n_items, const float* user_rep,

@@ -6,11 +6,19 @@
 
 #include "engine/src/device.h"
 #include "kernels/common.h"
+#include "kernels/topk.h"
 
 namespace mmgraph::detail {
 
 EvalResult evaluate_views_cpu(const EvalSplit& split, int64_t n_items, const float* user_rep,
                               const float* item_rep, int64_t d, const std::vector<int>& topk, int64_t user_block);
+
+// The top-k items of the rows of block_rep [nb x d] against item_rep [n_items x d] (one CBLAS SGEMM
+// into scores, grown as needed, then the masked top-K; masks' rows = block rows): Device::topk_of_rows
+// of the CPU device.
+void topk_of_rows_cpu(int64_t nb, const float* block_rep, const float* item_rep, int64_t d, int64_t n_items,
+                      const kernels::RowMasks& masks, int k, std::vector<float>& scores, int32_t* top,
+                      float* top_scores);
 
 // The top-k items of users[0..nb) by dot product of user_rep [* x d] rows with every row of
 // item_rep [n_items x d] (one CBLAS SGEMM), skipping each user's items in masks[0..n_masks)

@@ -1,6 +1,7 @@
 #pragma once
 // Top-K recommendations from fixed representations (e.g. TrainResult::user_rep / item_rep).
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "mmgraph/dataset.h"
@@ -22,16 +23,18 @@ struct RecommendOptions {
   bool exclude_train = true;         // never recommend a user's training items
   bool exclude_valid = false;        // ... nor their validation items (as test evaluation does)
   int64_t user_block = 4096;         // users scored per GEMM block
+  std::string device = "auto";       // where users are scored: auto | cpu | cuda | cuda:N (auto: the first GPU if any)
 };
 
 // user_rep [n_users x dim], item_rep [n_items x dim] row-major (e.g. TrainResult::user_rep).
 // Users with training interactions get the k items of highest dot product (ties by lower
 // item id) among the items the exclusion flags leave; cold users get the most popular items
 // that occur in training (items never trained on are not popular, so they are not listed),
-// with the same exclusions. Users are scored in blocks of user_block by one SGEMM each; the
-// full users x items matrix never exists.
+// with the same exclusions. Users are scored in blocks of user_block by one SGEMM each (cuBLAS
+// and the evaluator's fused top-K on a GPU, OpenBLAS and a heap per row on the CPU); the full
+// users x items matrix never exists.
 // Throws InputError for a user id out of range ("recommend", "user <index in list>", ...),
-// k < 1, dim < 1 or user_block < 1.
+// k < 1 (k > 100 on a GPU), dim < 1, user_block < 1 or an unknown device.
 TopK recommend_topk(const Dataset& data, const float* user_rep, const float* item_rep, int dim,
                     const std::vector<int32_t>& users, const RecommendOptions& options = {});
 

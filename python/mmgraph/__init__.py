@@ -251,10 +251,10 @@ class TrainResult:
         return self._r.item_rep
 
     def recommend(self, users=None, k=20, *, exclude_train=True, exclude_valid=False, with_cold=False,
-                  user_block=4096):
+                  user_block=4096, device="auto"):
         """Top-``k`` items of each user by the model's scores; see :func:`recommend`."""
         return recommend(self._data, self.user_rep, self.item_rep, users, k, exclude_train=exclude_train,
-                         exclude_valid=exclude_valid, with_cold=with_cold, user_block=user_block)
+                         exclude_valid=exclude_valid, with_cold=with_cold, user_block=user_block, device=device)
 
     def __repr__(self):
         metric = next(iter(self.test), None)
@@ -288,7 +288,7 @@ def train(data, config=None, *, on_epoch=None, progress=False, log_path=None):
 
 
 def recommend(data, user_rep, item_rep, users=None, k=20, *, exclude_train=True, exclude_valid=False,
-              with_cold=False, user_block=4096):
+              with_cold=False, user_block=4096, device="auto"):
     """Top-``k`` items per user by the dot product of ``user_rep`` ``[n_users x d]``
     and ``item_rep`` ``[n_items x d]`` rows.
 
@@ -299,10 +299,12 @@ def recommend(data, user_rep, item_rep, users=None, k=20, *, exclude_train=True,
     a bool array marking the users with no training interaction, whose rows hold
     the most popular training items (scores: training counts) instead.
     ``exclude_train`` never recommends a user's training items, ``exclude_valid``
-    nor their validation items (as the test evaluation does).
+    nor their validation items (as the test evaluation does). ``device``: where
+    users are scored, ``"auto"`` (the first GPU if any, else the CPU), ``"cpu"``,
+    ``"cuda"`` or ``"cuda:N"``; the GPU's top-K takes ``k <= 100``.
     """
     if users is not None and np.ndim(users) == 0:
         users = np.asarray(users).reshape(1)
     items, scores, cold = _mmgraph.recommend(data._d, user_rep, item_rep, users, int(k), bool(exclude_train),
-                                             bool(exclude_valid), int(user_block))
+                                             bool(exclude_valid), int(user_block), str(device))
     return (items, scores, cold) if with_cold else (items, scores)

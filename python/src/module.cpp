@@ -230,7 +230,7 @@ py::array_t<float, py::array::c_style | py::array::forcecast> rep_matrix(py::han
 }
 
 py::tuple recommend_py(const Dataset& data, py::handle user_rep, py::handle item_rep, py::handle users, int k,
-                       bool exclude_train, bool exclude_valid, int64_t user_block) {
+                       bool exclude_train, bool exclude_valid, int64_t user_block, const std::string& device) {
   const auto ur = rep_matrix(user_rep, "user_rep", data.n_users, "user");
   const auto ir = rep_matrix(item_rep, "item_rep", data.n_items, "item");
   if (ur.shape(1) != ir.shape(1))
@@ -248,6 +248,7 @@ py::tuple recommend_py(const Dataset& data, py::handle user_rep, py::handle item
   options.exclude_train = exclude_train;
   options.exclude_valid = exclude_valid;
   options.user_block = user_block;
+  options.device = device;
   TopK top;
   {
     py::gil_scoped_release release;
@@ -330,5 +331,5 @@ PYBIND11_MODULE(_mmgraph, m) {
   m.def("train", &train_py, py::arg("data"), py::arg("config"), py::arg("on_epoch"), py::arg("progress"),
         py::arg("log_path"));
   m.def("recommend", &recommend_py, py::arg("data"), py::arg("user_rep"), py::arg("item_rep"), py::arg("users"),
-        py::arg("k"), py::arg("exclude_train"), py::arg("exclude_valid"), py::arg("user_block"));
+        py::arg("k"), py::arg("exclude_train"), py::arg("exclude_valid"), py::arg("user_block"), py::arg("device"));
 }

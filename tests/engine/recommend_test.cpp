@@ -118,6 +118,7 @@ TEST(Recommend, MatchesBruteForceOnRandomData) {
           o.user_block = block;
           o.exclude_train = exclude_train;
           o.exclude_valid = exclude_valid;
+          o.device = "cpu";  // the GPU's path is compared with this one in tests/gpu/recommend_gpu_test.cpp
           SCOPED_TRACE("k " + std::to_string(k) + ", block " + std::to_string(block) + ", exclude_train " +
                        std::to_string(exclude_train) + ", exclude_valid " + std::to_string(exclude_valid));
           const TopK got = recommend_topk(data, user_rep.data(), item_rep.data(), d, users, o);
@@ -201,6 +202,13 @@ TEST(Recommend, BadArgumentsAreInputErrors) {
   o.k = 1;
   o.user_block = 0;
   EXPECT_EQ(message({0}, o), "recommend:user_block: must be >= 1, got 0");
+  o.user_block = 1;
+  for (const char* device : {"gpu", "cuda:", "cuda:x", "cuda:99999999999", "CPU"}) {
+    o.device = device;
+    EXPECT_EQ(message({0}, o), "--device:" + std::string(device) + ": must be auto, cpu, cuda or cuda:N");
+  }
+  o.device = "cuda:7";  // well formed; no such device here (or no CUDA backend in this build)
+  EXPECT_NE(message({0}, o), "no error");
 }
 
 }  // namespace

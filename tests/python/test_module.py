@@ -286,6 +286,11 @@ def test_recommend_matches_numpy(small, small_result):
     assert all_items.shape == (small.n_users, 3)
     one, _ = r.recommend(users=17, k=25)
     np.testing.assert_array_equal(one[0], items[3])
+    # The CPU named explicitly (the default, auto, takes a GPU when there is one; the GPU's path is
+    # compared with the CPU's in tests/gpu/recommend_gpu_test.cpp).
+    cpu_items, cpu_scores = r.recommend(users=users, k=25, device="cpu")
+    np.testing.assert_allclose(cpu_scores, scores, rtol=1e-5, atol=1e-6)
+    assert (cpu_items == items).mean() > 0.95
 
 
 def test_recommend_exact_on_integer_representations():
@@ -322,6 +327,8 @@ def test_recommend_rejects_bad_arguments(small, small_result):
         r.recommend(users=[0, 300])
     with pytest.raises(mmgraph.InputError, match=r"recommend:k: must be >= 1, got 0"):
         r.recommend(users=[0], k=0)
+    with pytest.raises(mmgraph.InputError, match=r"--device:gpu: must be auto, cpu, cuda or cuda:N"):
+        r.recommend(users=[0], device="gpu")
     with pytest.raises(ValueError, match=r"recommend:users: expected integer ids"):
         r.recommend(users=[0.5])
     with pytest.raises(ValueError, match=r"recommend:item_rep: expected shape \(200, dim\)"):
