@@ -30,20 +30,21 @@ struct WarpLists {
   int32_t cand_idx[32];
 };
 
-// dst [rows x dim] = x [rows x dim] with each row times its 1 / |x|. One warp per row: the lanes
-// stride over the columns (coalesced) and reduce the sum of squares in float64 by shuffles.
-__global__ void __launch_bounds__(kBlock) knn_normalize_rowwarp(int64_t rows, int64_t dim, const float* x,
-                                                                float* dst) {
+// dst [rows x dim] = x [rows x dim] (float, or bf16 widened) with each row times its 1 / |x|. One
+// warp per row: the lanes stride over the columns (coalesced) and reduce the sum of squares in
+// float64 by shuffles.
+template <typename T>
+__global__ void __launch_bounds__(kBlock) knn_normalize_rowwarp(int64_t rows, int64_t dim, const T* x, float* dst) {
   const int64_t r = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
   const int lane = threadIdx.x % 32;
   if (r >= rows) return;
-  const float* row = x + r * dim;
+  const T* row = x + r * dim;
   double s = 0;
-  for (int64_t j = lane; j < dim; j += 32) s += static_cast<double>(row[j]) * row[j];
+  for (int64_t j = lane; j < dim; j += 32) s += static_cast<double>(knn_feature(row[j])) * knn_feature(row[j]);
   for (int offset = 16; offset > 0; offset >>= 1) s += __shfl_xor_sync(0xffffffffu, s, offset);
   const double inv = knn_inv_norm(s);
   float* out = dst + r * dim;
-  for (int64_t j = lane; j < dim; j += 32) out[j] = static_cast<float>(row[j] * inv);
+  for (int64_t j = lane; j < dim; j += 32) out[j] = static_cast<float>(knn_feature(row[j]) * inv);
 }
 
 // Merges the `count` buffered candidates into the warp's sorted list. Every entry's rank in the
@@ -197,16 +198,12 @@ TilePlan tile_plan(int64_t n, int64_t dim) {
   return plan(t);
 }
 
-}  // namespace
-
-size_t knn_cosine_topk_cuda_scratch_bytes(int64_t n, int64_t dim, int /*k*/) {
-  return n == 0 ? 0 : tile_plan(n, dim).total;
-}
-
-void knn_cosine_topk_cuda(int64_t n, int64_t dim, const float* features, int k, int32_t* out_idx, float* out_sim,
-                          void* scratch, cublasHandle_t cublas, cudaStream_t stream) {
+// The op on float (T = float) or bf16 (T = uint16_t) features: only the normalisation reads them.
+template <typename T>
+void knn_cosine_topk_any(const char* who, int64_t n, int64_t dim, const T* features, int k, int32_t* out_idx,
+                         float* out_sim, void* scratch, cublasHandle_t cublas, cudaStream_t stream) {
   if (n == 0) return;
-  knn_check_args("knn_cosine_topk_cuda", n, dim, k);
+  knn_check_args(who, n, dim, k);
   const TilePlan p = tile_plan(n, dim);
   char* base = static_cast<char*>(scratch);
   float* xr = reinterpret_cast<float*>(base + p.rows);
@@ -216,13 +213,13 @@ void knn_cosine_topk_cuda(int64_t n, int64_t dim, const float* features, int k, 
   const int d = static_cast<int>(dim), ld = static_cast<int>(p.t);
   for (int64_t row0 = 0; row0 < n; row0 += p.t) {
     const int64_t rows = std::min(p.t, n - row0);
-    cuda::launch("knn_normalize_rowwarp", &knn_normalize_rowwarp, rows * 32, kBlock, stream, rows, dim,
+    cuda::launch("knn_normalize_rowwarp", &knn_normalize_rowwarp<T>, rows * 32, kBlock, stream, rows, dim,
                  features + row0 * dim, xr);
     for (int64_t col0 = 0; col0 < n; col0 += p.t) {
       const int64_t cols = std::min(p.t, n - col0);
       const float* xcol = xr;  // the diagonal tile pairs the row tile with itself
       if (col0 != row0) {
-        cuda::launch("knn_normalize_rowwarp", &knn_normalize_rowwarp, cols * 32, kBlock, stream, cols, dim,
+        cuda::launch("knn_normalize_rowwarp", &knn_normalize_rowwarp<T>, cols * 32, kBlock, stream, cols, dim,
                      features + col0 * dim, xc);
         xcol = xc;
       }
@@ -235,6 +232,22 @@ void knn_cosine_topk_cuda(int64_t n, int64_t dim, const float* features, int k, 
                    p.t, row0, col0, k, out_idx, out_sim);
     }
   }
+}
+
+}  // namespace
+
+size_t knn_cosine_topk_cuda_scratch_bytes(int64_t n, int64_t dim, int /*k*/) {
+  return n == 0 ? 0 : tile_plan(n, dim).total;
+}
+
+void knn_cosine_topk_cuda(int64_t n, int64_t dim, const float* features, int k, int32_t* out_idx, float* out_sim,
+                          void* scratch, cublasHandle_t cublas, cudaStream_t stream) {
+  knn_cosine_topk_any("knn_cosine_topk_cuda", n, dim, features, k, out_idx, out_sim, scratch, cublas, stream);
+}
+
+void knn_cosine_topk_bf16_cuda(int64_t n, int64_t dim, const uint16_t* features, int k, int32_t* out_idx,
+                               float* out_sim, void* scratch, cublasHandle_t cublas, cudaStream_t stream) {
+  knn_cosine_topk_any("knn_cosine_topk_bf16_cuda", n, dim, features, k, out_idx, out_sim, scratch, cublas, stream);
 }
 
 }  // namespace mmgraph::kernels

@@ -28,4 +28,12 @@ size_t knn_cosine_topk_cuda_scratch_bytes(int64_t n, int64_t dim, int k);
 void knn_cosine_topk_cuda(int64_t n, int64_t dim, const float* features, int k, int32_t* out_idx,
                           float* out_sim, void* scratch, cublasHandle_t cublas, cudaStream_t stream);
 
+// The same op on features stored as bf16 (kernels/bf16.h bit patterns): each twin's output is, bit for
+// bit, its float op's on the widened values (only the normalisation reads the features; the CUDA
+// scratch is the same).
+void knn_cosine_topk_bf16_cpu(int64_t n, int64_t dim, const uint16_t* features, int k, int32_t* out_idx,
+                              float* out_sim);
+void knn_cosine_topk_bf16_cuda(int64_t n, int64_t dim, const uint16_t* features, int k, int32_t* out_idx,
+                               float* out_sim, void* scratch, cublasHandle_t cublas, cudaStream_t stream);
+
 }  // namespace mmgraph::kernels

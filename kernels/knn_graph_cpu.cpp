@@ -49,19 +49,20 @@ void merge_row(const float* s, int64_t cols, int64_t col0, int k, float* sim, in
   }
 }
 
-}  // namespace
-
-void knn_cosine_topk_cpu(int64_t n, int64_t dim, const float* features, int k, int32_t* out_idx, float* out_sim) {
+// The op on float (T = float) or bf16 (T = uint16_t) features: only the normalisation reads them.
+template <typename T>
+void knn_cosine_topk_any(const char* who, int64_t n, int64_t dim, const T* features, int k, int32_t* out_idx,
+                         float* out_sim) {
   if (n == 0) return;
-  knn_check_args("knn_cosine_topk_cpu", n, dim, k);
+  knn_check_args(who, n, dim, k);
   std::vector<float> xn(static_cast<size_t>(n * dim));
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < n; ++r) {
-    const float* x = features + r * dim;
+    const T* x = features + r * dim;
     double s = 0;
-    for (int64_t j = 0; j < dim; ++j) s += static_cast<double>(x[j]) * x[j];
+    for (int64_t j = 0; j < dim; ++j) s += static_cast<double>(knn_feature(x[j])) * knn_feature(x[j]);
     const double inv = knn_inv_norm(s);
-    for (int64_t j = 0; j < dim; ++j) xn[r * dim + j] = static_cast<float>(x[j] * inv);
+    for (int64_t j = 0; j < dim; ++j) xn[r * dim + j] = static_cast<float>(knn_feature(x[j]) * inv);
   }
   const OpenBlasSingleThreaded single_threaded_blas;
   const int64_t row_tile = std::min(kRowTile, n), col_tile = std::min(kColTile, n);
@@ -83,6 +84,17 @@ void knn_cosine_topk_cpu(int64_t n, int64_t dim, const float* features, int k, i
       }
     }
   }
+}
+
+}  // namespace
+
+void knn_cosine_topk_cpu(int64_t n, int64_t dim, const float* features, int k, int32_t* out_idx, float* out_sim) {
+  knn_cosine_topk_any("knn_cosine_topk_cpu", n, dim, features, k, out_idx, out_sim);
+}
+
+void knn_cosine_topk_bf16_cpu(int64_t n, int64_t dim, const uint16_t* features, int k, int32_t* out_idx,
+                              float* out_sim) {
+  knn_cosine_topk_any("knn_cosine_topk_bf16_cpu", n, dim, features, k, out_idx, out_sim);
 }
 
 }  // namespace mmgraph::kernels

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "kernels/bf16.h"
 #include "kernels/common.h"
 #include "kernels/knn_graph.h"
 #include "mmgraph/errors.h"
@@ -24,6 +25,11 @@ inline void knn_check_args(const char* who, int64_t n, int64_t dim, int k) {
 // 1 / |x| from the row's sum of squares (accumulated in float64); 0 for a zero row, whose
 // normalised copy is then zero: cosine 0 with every row, itself included.
 MMGRAPH_HD double knn_inv_norm(double sum_squares) { return sum_squares > 0 ? 1.0 / sqrt(sum_squares) : 0.0; }
+
+// A feature as float32: float features as they are, bf16 ones widened (exactly), so that the bf16
+// op is the float op on the widened values.
+MMGRAPH_HD float knn_feature(float x) { return x; }
+MMGRAPH_HD float knn_feature(uint16_t x) { return bf16_to_float(x); }
 
 // Neighbour a ranks before neighbour b: higher cosine, then lower id.
 MMGRAPH_HD bool knn_ranks_before(float a_sim, int32_t a_id, float b_sim, int32_t b_id) {

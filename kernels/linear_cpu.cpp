@@ -1,8 +1,11 @@
-// CPU reference of the dense layer: CBLAS SGEMMs, bias and column sums by rows.
+// CPU reference of the dense layer: CBLAS SGEMMs, bias and column sums by rows; with bf16 x,
+// tiles of x widened to float32 first.
 #include <cblas.h>
 
 #include <algorithm>
+#include <vector>
 
+#include "kernels/bf16.h"
 #include "kernels/linear.h"
 
 namespace mmgraph::kernels {
@@ -44,6 +47,46 @@ void linear_backward_cpu(int64_t n, int64_t in, int64_t out, const float* x, con
       db[j] += static_cast<float>(s);
     }
   }
+}
+
+namespace {
+
+// dst [rows x in] = float(x) for the rows r0 .. r0 + rows - 1 of x [n x in].
+void widen_rows(int64_t r0, int64_t rows, int64_t in, const uint16_t* x, float* dst) {
+  const uint16_t* src = x + r0 * in;
+#pragma omp parallel for schedule(static)
+  for (int64_t e = 0; e < rows * in; ++e) dst[e] = bf16_to_float(src[e]);
+}
+
+}  // namespace
+
+void linear_forward_bf16x_cpu(int64_t n, int64_t in, int64_t out, const uint16_t* x, const float* w, const float* b,
+                              float* y, int64_t tile_floats) {
+  if (n == 0 || out == 0) return;
+  const int64_t tile = linear_bf16x_tile_rows(n, in, tile_floats);
+  std::vector<float> xf(static_cast<size_t>(tile * in));
+  for (int64_t r0 = 0; r0 < n; r0 += tile) {
+    const int64_t rows = std::min(tile, n - r0);
+    widen_rows(r0, rows, in, x, xf.data());
+    linear_forward_cpu(rows, in, out, xf.data(), w, b, y + r0 * out);
+  }
+}
+
+void linear_backward_bf16x_cpu(int64_t n, int64_t in, int64_t out, const uint16_t* x, const float* dy, float* dw,
+                               float* db, int64_t tile_floats) {
+  if (n == 0 || out == 0) return;
+  if (in > 0) {
+    const int64_t tile = linear_bf16x_tile_rows(n, in, tile_floats);
+    std::vector<float> xf(static_cast<size_t>(tile * in));
+    for (int64_t r0 = 0; r0 < n; r0 += tile) {
+      const int64_t rows = std::min(tile, n - r0);
+      widen_rows(r0, rows, in, x, xf.data());
+      // dw += xf^T dy[r0 ..]; w is read only for dx, which is not asked for.
+      linear_backward_cpu(rows, in, out, xf.data(), nullptr, dy + r0 * out, nullptr, dw, nullptr);
+    }
+  }
+  // db over all n rows at once (in = 0: the column sums only), as the float32 layer sums them.
+  if (db) linear_backward_cpu(n, 0, out, nullptr, nullptr, dy, nullptr, nullptr, db);
 }
 
 }  // namespace mmgraph::kernels

@@ -38,8 +38,7 @@ class Mgcn final : public Model {
     for (int m = 0; m < m_; ++m) {
       linear(mods_.names[m] + ".purifier", gate_w_, gate_b_);
       linear(mods_.names[m] + ".preference", pref_w_, pref_b_);
-      graphs_.emplace_back(dev_, knn_item_graph(dev_, mods_.features[m].data(), n_items_, mods_.dims[m], c_.knn_k,
-                                                false));
+      graphs_.emplace_back(dev_, knn_item_graph(dev_, mods_, static_cast<size_t>(m), n_items_, c_.knn_k, false));
     }
     std::vector<Param*> att_w, att_b;
     linear("attention", att_w, att_b);

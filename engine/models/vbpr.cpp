@@ -33,7 +33,10 @@ class Vbpr final : public Model {
       offset += f.cols;
     }
     width_ = width;
-    features_ = Buffer<float>::from_host(dev_, concat, "item features");
+    if (c_.feature_storage == "bf16")
+      features_bf16_ = upload_bf16(dev_, concat, "item features (bf16)");
+    else
+      features_ = Buffer<float>::from_host(dev_, concat, "item features");
     user_ = &params_.add(dev_, "user.embedding", {n_users_, 2 * d_}, xavier_uniform(n_users_, 2 * d_, c_.seed, 1));
     item_ = &params_.add(dev_, "item.embedding", {n_items_, d_}, xavier_uniform(n_items_, d_, c_.seed, 2));
     const auto bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(width)));
@@ -51,13 +54,22 @@ class Vbpr final : public Model {
                    user_->value.data(), item_rep_.data(), user_->grad.data(), grad_item_rep_.data(), loss_sum);
     dev_.copy_rows(n_items_, d_, grad_item_rep_.data(), 2 * d_, item_->grad.data(), d_);
     dev_.copy_rows(n_items_, d_, grad_item_rep_.data() + d_, 2 * d_, h_.data(), d_);  // h_ now holds dH
-    dev_.linear_backward(n_items_, width_, d_, features_.data(), weight_->value.data(), h_.data(), nullptr,
-                         weight_->grad.data(), bias_->grad.data());
+    if (features_bf16_.empty())
+      dev_.linear_backward(n_items_, width_, d_, features_.data(), weight_->value.data(), h_.data(), nullptr,
+                           weight_->grad.data(), bias_->grad.data());
+    else
+      dev_.linear_backward_bf16x(n_items_, width_, d_, features_bf16_.data(), h_.data(), weight_->grad.data(),
+                                 bias_->grad.data());
   }
 
   // item_rep = [E_i ; F W + b].
   void propagate() override {
-    dev_.linear_forward(n_items_, width_, d_, features_.data(), weight_->value.data(), bias_->value.data(), h_.data());
+    if (features_bf16_.empty())
+      dev_.linear_forward(n_items_, width_, d_, features_.data(), weight_->value.data(), bias_->value.data(),
+                          h_.data());
+    else
+      dev_.linear_forward_bf16x(n_items_, width_, d_, features_bf16_.data(), weight_->value.data(),
+                                bias_->value.data(), h_.data());
     dev_.copy_rows(n_items_, d_, item_->value.data(), d_, item_rep_.data(), 2 * d_);
     dev_.copy_rows(n_items_, d_, h_.data(), d_, item_rep_.data() + d_, 2 * d_);
   }
@@ -71,7 +83,8 @@ class Vbpr final : public Model {
   const TrainConfig& c_;
   int64_t d_, n_users_, n_items_, width_ = 0;
   Objective objective_;
-  Buffer<float> features_;
+  Buffer<float> features_;             // [I x width], float32 storage
+  Buffer<uint16_t> features_bf16_;     // the same rounded to bf16 (feature_storage: bf16); one of the two is empty
   Param *user_ = nullptr, *item_ = nullptr, *weight_ = nullptr, *bias_ = nullptr;
   Buffer<float> item_rep_, grad_item_rep_, h_;
 };

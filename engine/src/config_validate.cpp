@@ -71,6 +71,12 @@ void validate_config(const TrainConfig& c) {
   if (c.n_mm_layers < 0 || c.n_mm_layers > 16) fail("n_mm_layers", "must be in 0..16");
   if (!(c.dropout >= 0 && c.dropout < 1)) fail("dropout", "must be in [0, 1)");
   if (c.mm_bpr_weight < 0) fail("mm_bpr_weight", "must be >= 0");
+  if (c.feature_storage != "float32" && c.feature_storage != "bf16")
+    fail("feature_storage", "must be float32 or bf16, got '" + io::excerpt(c.feature_storage) + "'");
+  if (c.feature_storage == "bf16" && c.learn_features)
+    fail("feature_storage",
+         "bf16 stores the item features as fixed inputs, but learn_features: true trains them "
+         "(set learn_features: false, or feature_storage: float32)");
   if (c.cl_weight < 0) fail("cl_weight", "must be >= 0");
   if (!(c.cl_temperature > 0)) fail("cl_temperature", "must be > 0");
   if (!(c.lambda_coeff >= 0 && c.lambda_coeff <= 1)) fail("lambda_coeff", "must be in [0, 1]");

@@ -93,6 +93,10 @@ class CpuDevice final : public Device {
   void knn_cosine_topk(int64_t n, int64_t dim, const float* features, int k, int32_t* idx, float* sim) override {
     kernels::knn_cosine_topk_cpu(n, dim, features, k, idx, sim);
   }
+  void knn_cosine_topk_bf16(int64_t n, int64_t dim, const uint16_t* features, int k, int32_t* idx,
+                            float* sim) override {
+    kernels::knn_cosine_topk_bf16_cpu(n, dim, features, k, idx, sim);
+  }
   void linear_forward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* b,
                       float* y) override {
     kernels::linear_forward_cpu(n, in, out, x, w, b, y);
@@ -100,6 +104,14 @@ class CpuDevice final : public Device {
   void linear_backward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* dy, float* dx,
                        float* dw, float* db) override {
     kernels::linear_backward_cpu(n, in, out, x, w, dy, dx, dw, db);
+  }
+  void linear_forward_bf16x(int64_t n, int64_t in, int64_t out, const uint16_t* x, const float* w, const float* b,
+                            float* y) override {
+    kernels::linear_forward_bf16x_cpu(n, in, out, x, w, b, y, kernels::kLinearBf16xTileFloats);
+  }
+  void linear_backward_bf16x(int64_t n, int64_t in, int64_t out, const uint16_t* x, const float* dy, float* dw,
+                             float* db) override {
+    kernels::linear_backward_bf16x_cpu(n, in, out, x, dy, dw, db, kernels::kLinearBf16xTileFloats);
   }
   void sigmoid_gate_forward(int64_t n, const float* x, const float* pre, float* out) override {
     kernels::sigmoid_gate_forward_cpu(n, x, pre, out);

@@ -172,6 +172,13 @@ class CudaDevice final : public Device {
     kernels::knn_cosine_topk_cuda(n, dim, features, k, idx, sim,
                                   scratch(kernels::knn_cosine_topk_cuda_scratch_bytes(n, dim, k)), cublas_, stream_);
   }
+  void knn_cosine_topk_bf16(int64_t n, int64_t dim, const uint16_t* features, int k, int32_t* idx,
+                            float* sim) override {
+    activate();
+    kernels::knn_cosine_topk_bf16_cuda(n, dim, features, k, idx, sim,
+                                       scratch(kernels::knn_cosine_topk_cuda_scratch_bytes(n, dim, k)), cublas_,
+                                       stream_);
+  }
   void linear_forward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* b,
                       float* y) override {
     activate();
@@ -181,6 +188,22 @@ class CudaDevice final : public Device {
                        float* dw, float* db) override {
     activate();
     kernels::linear_backward_cuda(n, in, out, x, w, dy, dx, dw, db, cublas_, stream_);
+  }
+  void linear_forward_bf16x(int64_t n, int64_t in, int64_t out, const uint16_t* x, const float* w, const float* b,
+                            float* y) override {
+    activate();
+    const int64_t tile = kernels::kLinearBf16xTileFloats;
+    kernels::linear_forward_bf16x_cuda(n, in, out, x, w, b, y, tile,
+                                       scratch(kernels::linear_bf16x_cuda_scratch_bytes(n, in, tile)), cublas_,
+                                       stream_);
+  }
+  void linear_backward_bf16x(int64_t n, int64_t in, int64_t out, const uint16_t* x, const float* dy, float* dw,
+                             float* db) override {
+    activate();
+    const int64_t tile = kernels::kLinearBf16xTileFloats;
+    kernels::linear_backward_bf16x_cuda(n, in, out, x, dy, dw, db, tile,
+                                        scratch(kernels::linear_bf16x_cuda_scratch_bytes(n, in, tile)), cublas_,
+                                        stream_);
   }
   void sigmoid_gate_forward(int64_t n, const float* x, const float* pre, float* out) override {
     activate();

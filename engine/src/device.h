@@ -82,10 +82,18 @@ class Device {
   virtual void sample_negatives(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first,
                                 int64_t count, const int32_t* users, int n_candidates, int32_t* cand) = 0;
   virtual void knn_cosine_topk(int64_t n, int64_t dim, const float* features, int k, int32_t* idx, float* sim) = 0;
+  // bf16 features (kernels/bf16.h bit patterns): the float op on the widened values.
+  virtual void knn_cosine_topk_bf16(int64_t n, int64_t dim, const uint16_t* features, int k, int32_t* idx,
+                                    float* sim) = 0;
   virtual void linear_forward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* b,
                               float* y) = 0;
   virtual void linear_backward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* dy,
                                float* dx, float* dw, float* db) = 0;
+  // The layer with bf16 x (kernels/linear.h: widened a bounded tile at a time; no dx).
+  virtual void linear_forward_bf16x(int64_t n, int64_t in, int64_t out, const uint16_t* x, const float* w,
+                                    const float* b, float* y) = 0;
+  virtual void linear_backward_bf16x(int64_t n, int64_t in, int64_t out, const uint16_t* x, const float* dy, float* dw,
+                                     float* db) = 0;
   virtual void sigmoid_gate_forward(int64_t n, const float* x, const float* pre, float* out) = 0;
   virtual void sigmoid_gate_backward(int64_t n, const float* x, const float* pre, const float* dout, float* dx,
                                      float* dpre) = 0;

@@ -48,6 +48,9 @@ struct TrainConfig {
   double dropout = 0.0;             // FREEDOM: fraction of user-item edges pruned each epoch
   double mm_bpr_weight = 0.0;       // FREEDOM: weight of the BPR terms on projected modality features
   bool learn_features = false;      // train the item features themselves (MMRec's FREEDOM/LATTICE/MGCN do)
+  // Item features on the device: "float32", or "bf16" (rounded to nearest even; half the memory;
+  // fixed features only, so not with learn_features).
+  std::string feature_storage = "float32";
   double cl_weight = 0.0;           // InfoNCE weight between the id view and the modality view
   double cl_temperature = 0.2;      // InfoNCE temperature
   double lambda_coeff = 0.9;        // LATTICE: weight of the frozen graph beside the re-learnt one

@@ -61,6 +61,40 @@ TEST(ConfigMultimodal, RangesAreChecked) {
   }
 }
 
+TEST(ConfigMultimodal, FeatureStorageIsFloat32OrBf16) {
+  TrainConfig c;
+  EXPECT_EQ(c.feature_storage, "float32");
+  apply_override(c, "feature_storage=bf16");
+  EXPECT_EQ(c.feature_storage, "bf16");
+  EXPECT_NO_THROW(validate_config(c));
+  apply_override(c, "feature_storage=fp16");
+  try {
+    validate_config(c);
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.position(), "feature_storage=fp16");
+    EXPECT_NE(e.problem().find("float32 or bf16"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ConfigMultimodal, Bf16FeaturesCannotBeLearntAndTheErrorNamesBothKeys) {
+  testing::TempDir dir;
+  const auto path = dir.write("c.yaml", "model: freedom\nlearn_features: true\nfeature_storage: bf16\n");
+  const TrainConfig c = load_config(path);
+  try {
+    validate_config(c);
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.source(), path);
+    EXPECT_EQ(e.position(), "line 3");
+    EXPECT_NE(e.problem().find("feature_storage"), std::string::npos) << e.what();
+    EXPECT_NE(e.problem().find("learn_features"), std::string::npos) << e.what();
+  }
+  TrainConfig fixed = c;
+  apply_override(fixed, "learn_features=false");
+  EXPECT_NO_THROW(validate_config(fixed));
+}
+
 TEST(ConfigMultimodal, UnknownModelNamesTheKnownOnes) {
   TrainConfig c;
   c.model = "nosuchmodel";

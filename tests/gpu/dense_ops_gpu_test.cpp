@@ -24,21 +24,9 @@ namespace {
 
 using testing::all_close;
 using testing::bit_identical;
+using testing::Cublas;
 using testing::DeviceArray;
 using testing::random_dense;
-
-class Cublas {
- public:
-  Cublas() {
-    MMGRAPH_CUDA_CHECK(cublasCreate(&h_));
-    MMGRAPH_CUDA_CHECK(cublasSetMathMode(h_, CUBLAS_DEFAULT_MATH));
-  }
-  ~Cublas() { cublasDestroy(h_); }
-  cublasHandle_t get() const { return h_; }
-
- private:
-  cublasHandle_t h_ = nullptr;
-};
 
 constexpr double kAtol = 1e-4, kRtol = 1e-4;
 

@@ -1,7 +1,7 @@
 #pragma once
 // Shared helpers of the GPU-vs-CPU tests: device detection (tests skip with a
-// message without a GPU), device arrays poisoned before use, and (compare.h)
-// the comparison helper.
+// message without a GPU), device arrays poisoned before use, a cuBLAS handle, and
+// (compare.h) the comparison helper.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
@@ -63,6 +63,23 @@ class DeviceArray {
   size_t bytes() const { return std::max<size_t>(1, n_) * sizeof(T); }
   T* ptr_ = nullptr;
   size_t n_ = 0;
+};
+
+// A cuBLAS handle in the default (FP32) math mode, as the engine's CUDA device sets it; the
+// null stream unless the test sets one.
+class Cublas {
+ public:
+  Cublas() {
+    MMGRAPH_CUDA_CHECK(cublasCreate(&h_));
+    MMGRAPH_CUDA_CHECK(cublasSetMathMode(h_, CUBLAS_DEFAULT_MATH));
+  }
+  Cublas(const Cublas&) = delete;
+  Cublas& operator=(const Cublas&) = delete;
+  ~Cublas() { cublasDestroy(h_); }
+  cublasHandle_t get() const { return h_; }
+
+ private:
+  cublasHandle_t h_ = nullptr;
 };
 
 }  // namespace mmgraph::testing

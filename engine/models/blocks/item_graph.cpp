@@ -14,14 +14,33 @@
 
 namespace mmgraph::detail {
 
-kernels::CsrHost knn_item_graph(Device& dev, const float* features, int64_t n, int64_t dim, int k, bool weighted) {
+namespace {
+
+// The normalised graph [n x n] of the top-k lists that topk(k, idx, sim) writes on the device.
+template <typename TopK>
+kernels::CsrHost normalized_knn_graph(Device& dev, int64_t n, int k, bool weighted, const TopK& topk) {
   if (k > n) k = static_cast<int>(n);
   Buffer<int32_t> idx(dev, static_cast<size_t>(n * k), "kNN neighbours");
   Buffer<float> sim(dev, static_cast<size_t>(n * k), "kNN similarities");
-  dev.knn_cosine_topk(n, dim, features, k, idx.data(), sim.data());
+  topk(k, idx.data(), sim.data());
   const std::vector<int32_t> host_idx = idx.to_host();
   const std::vector<float> host_sim = sim.to_host();
   return kernels::knn_normalized_graph_cpu(n, k, host_idx.data(), host_sim.data(), weighted);
+}
+
+}  // namespace
+
+kernels::CsrHost knn_item_graph(Device& dev, const float* features, int64_t n, int64_t dim, int k, bool weighted) {
+  return normalized_knn_graph(dev, n, k, weighted, [&](int kk, int32_t* idx, float* sim) {
+    dev.knn_cosine_topk(n, dim, features, kk, idx, sim);
+  });
+}
+
+kernels::CsrHost knn_item_graph(Device& dev, const Modalities& mods, size_t m, int64_t n, int k, bool weighted) {
+  if (!mods.bf16()) return knn_item_graph(dev, mods.features[m].data(), n, mods.dims[m], k, weighted);
+  return normalized_knn_graph(dev, n, k, weighted, [&](int kk, int32_t* idx, float* sim) {
+    dev.knn_cosine_topk_bf16(n, mods.dims[m], mods.features_bf16[m].data(), kk, idx, sim);
+  });
 }
 
 std::vector<float> modality_weights(const TrainConfig& config, const std::vector<std::string>& names) {
@@ -81,7 +100,7 @@ kernels::CsrHost combined_knn_graph(Device& dev, const Modalities& mods, const T
                                     bool weighted) {
   std::vector<kernels::CsrHost> graphs;
   for (size_t m = 0; m < mods.count(); ++m)
-    graphs.push_back(knn_item_graph(dev, mods.features[m].data(), n_items, mods.dims[m], config.knn_k, weighted));
+    graphs.push_back(knn_item_graph(dev, mods, m, n_items, config.knn_k, weighted));
   std::vector<const kernels::CsrHost*> parts;
   for (const auto& g : graphs) parts.push_back(&g);
   return kernels::csr_weighted_sum_cpu(parts, modality_weights(config, mods.names));

@@ -15,6 +15,11 @@ namespace mmgraph::detail {
 // Normalised kNN graph [n x n] of the rows of features [n x dim] (device memory):
 // edge weight = cosine (weighted, LATTICE) or 1 (FREEDOM).
 kernels::CsrHost knn_item_graph(Device& dev, const float* features, int64_t n, int64_t dim, int k, bool weighted);
+struct Modalities;
+// The same graph of modality m's features as stored (float32, or the bf16-rounded values: the graph
+// of a bf16 run is the graph of the features its projections see, and its build never needs a
+// float32 copy of the features on the device).
+kernels::CsrHost knn_item_graph(Device& dev, const Modalities& mods, size_t m, int64_t n, int k, bool weighted);
 
 // Weights of the modalities `names` from config modality_weights: listed ones
 // as given, the others share what is left of 1 equally (all equal by default).
@@ -22,7 +27,6 @@ kernels::CsrHost knn_item_graph(Device& dev, const float* features, int64_t n, i
 std::vector<float> modality_weights(const TrainConfig& config, const std::vector<std::string>& names);
 
 class ItemGraph;
-struct Modalities;
 
 // S and S^T on the device; propagation through `layers` products.
 class ItemGraph {

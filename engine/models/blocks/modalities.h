@@ -9,22 +9,33 @@
 
 namespace mmgraph::detail {
 
+// The rows [I x dims[m]] of each modality, stored as config feature_storage says: in `features`
+// (float32) or in `features_bf16` (kernels/bf16.h, rounded to nearest even); the other is empty.
 struct Modalities {
   std::vector<std::string> names;
   std::vector<int64_t> dims;
-  std::vector<Buffer<float>> features;  // [I x dims[m]] each
+  std::vector<Buffer<float>> features;
+  std::vector<Buffer<uint16_t>> features_bf16;
   size_t count() const { return names.size(); }
+  bool bf16() const { return !features_bf16.empty(); }
+  // Device memory the stored features take.
+  size_t device_bytes() const;
 };
 
-// Uploads every feature matrix of the data set. A model that needs features
-// gets an InputError naming itself when the data set has none. With
-// normalize_rows each item's feature row is scaled to unit L2 norm (raw features
-// come at any scale: TikTok's image rows have norm ~33, its audio rows ~4.5).
+// values rounded to bf16 (kernels/bf16.h, nearest even) in a new device buffer.
+Buffer<uint16_t> upload_bf16(Device& dev, const std::vector<float>& values, const char* what);
+
+// Uploads every feature matrix of the data set, as float32 or bf16 (config
+// feature_storage). A model that needs features gets an InputError naming itself
+// when the data set has none. With normalize_rows each item's feature row is
+// scaled to unit L2 norm (raw features come at any scale: TikTok's image rows
+// have norm ~33, its audio rows ~4.5), before the rounding to bf16.
 Modalities upload_modalities(const ModelContext& ctx, const char* model, bool normalize_rows = false);
 
 // Per-modality projections, parameters "<name>.proj.weight" [dim x d] and "<name>.proj.bias" [d];
 // with learn_features the features are parameters too ("<name>.features" [I x dim],
-// initialised to the data set's values), as MMRec's FREEDOM, LATTICE and MGCN train them.
+// initialised to the data set's values), as MMRec's FREEDOM, LATTICE and MGCN train them
+// (float32 storage only). bf16 features are read through the bf16 linear layer (kernels/linear.h).
 class Projections {
  public:
   Projections() = default;
@@ -41,7 +52,7 @@ class Projections {
   const Modalities* mods_ = nullptr;
   int64_t n_items_ = 0, d_ = 0;
   std::vector<Param*> weight_, bias_, features_;  // features_: empty unless learnt
-  const float* features(size_t m) const;
+  const float* features(size_t m) const;  // float32 storage
 };
 
 // FREEDOM's modality BPR: weight * sum_m BPR(u, H_m[pos], H_m[neg]) over the batch,
