@@ -13,7 +13,6 @@
 #include "engine/models/blocks/item_graph.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/objective.h"
-#include "kernels/item_graph.h"
 
 namespace mmgraph::detail {
 
@@ -28,7 +27,7 @@ class Lattice final : public Model {
     emb_ = &params_.add(dev_, "embedding", {n_users_ + n_items_, d_},
                         id_embedding_init(n_users_, n_items_, d_, c_.seed));
     projections_ = Projections(params_, dev_, mods_, n_items_, d_, c_.seed, 16, c_.learn_features);
-    original_ = combined_knn_graph(dev_, mods_, c_, n_items_, true);
+    graph_ = MixedItemGraph(dev_, mods_, c_, n_items_);
 
     const size_t nd = emb_->value.size(), id = static_cast<size_t>(n_items_ * d_);
     for (auto* b : {&rep_, &grad_rep_}) *b = Buffer<float>(dev_, nd, "representations");
@@ -40,33 +39,11 @@ class Lattice final : public Model {
   void begin_epoch(uint64_t epoch) override {
     if (epoch % static_cast<uint64_t>(c_.graph_update_every) != 0) return;
     projections_.forward(proj_.data());
-    std::vector<kernels::CsrHost> learned;
-    for (size_t m = 0; m < mods_.count(); ++m)
-      learned.push_back(knn_item_graph(dev_, proj_.data() + static_cast<int64_t>(m) * n_items_ * d_, n_items_, d_,
-                                       c_.knn_k, true));
-    std::vector<const kernels::CsrHost*> parts;
-    std::vector<float> w;
-    const auto lambda = static_cast<float>(c_.lambda_coeff);
-    for (size_t m = 0; m < learned.size(); ++m) {
-      parts.push_back(&learned[m]);
-      w.push_back((1.0f - lambda) * weights_[m]);
-    }
-    parts.push_back(&original_);
-    w.push_back(lambda);
-    graph_host_ = kernels::csr_weighted_sum_cpu(parts, w);
-    graph_ = ItemGraph(dev_, graph_host_);
+    graph_.relearn(proj_.data(), d_, weights_);
   }
 
-  std::vector<io::TensorToWrite> state() const override {
-    const auto& g = graph_host_;
-    return {{"graph.row_ptr", "I64", {static_cast<int64_t>(g.row_ptr.size())}, g.row_ptr.data(), g.row_ptr.size() * 8},
-            {"graph.col", "I32", {static_cast<int64_t>(g.col.size())}, g.col.data(), g.col.size() * 4},
-            {"graph.val", "F32", {static_cast<int64_t>(g.val.size())}, g.val.data(), g.val.size() * 4}};
-  }
-  void restore_state(const io::Safetensors& checkpoint) override {
-    graph_host_ = restore_csr(checkpoint, "state.graph", n_items_);
-    graph_ = ItemGraph(dev_, graph_host_);
-  }
+  std::vector<io::TensorToWrite> state() const override { return graph_.state(); }
+  void restore_state(const io::Safetensors& checkpoint) override { graph_.restore_state(checkpoint); }
 
   void forward_backward(const TripleBatch& batch, double* loss_sum) override {
     forward();
@@ -84,9 +61,9 @@ class Lattice final : public Model {
       projections_.backward(grad_proj_.data());
     }
     // i = X_i + normalize(h): dX_i = d(i); dh through the normalisation, then S^T.
-    dev_.l2_normalize_backward(n_items_, d_, h_.data(), h_norm_.data(), grad_rep_.data() + user_rows, grad_h_.data());
     dev_.lightgcn_backward(ctx_.adjacency_dev->view, d_, c_.n_layers, grad_rep_.data(), grad_emb, work_.data());
-    graph_.backward(c_.n_mm_layers, d_, grad_h_.data(), grad_emb + user_rows, work_.data());
+    graph_.normalized_backward(c_.n_mm_layers, d_, h_.data(), h_norm_.data(), grad_rep_.data() + user_rows,
+                               grad_h_.data(), grad_emb + user_rows, work_.data());
   }
 
   void propagate() override { forward(); }
@@ -96,12 +73,10 @@ class Lattice final : public Model {
 
  private:
   void forward() {
-    const int64_t user_rows = n_users_ * d_, item_floats = n_items_ * d_;
+    const int64_t user_rows = n_users_ * d_;
     dev_.lightgcn_forward(ctx_.adjacency_dev->view, d_, c_.n_layers, emb_->value.data(), rep_.data(), work_.data());
-    graph_.forward(c_.n_mm_layers, d_, emb_->value.data() + user_rows, h_.data(), work_.data());
-    dev_.l2_normalize_forward(n_items_, d_, h_.data(), h_norm_.data());
-    dev_.copy(item_out_.data(), rep_.data() + user_rows, static_cast<size_t>(item_floats) * sizeof(float));
-    dev_.axpy(item_floats, 1.0f, h_norm_.data(), item_out_.data());
+    graph_.normalized_forward(c_.n_mm_layers, d_, emb_->value.data() + user_rows, rep_.data() + user_rows, h_.data(),
+                              h_norm_.data(), item_out_.data(), work_.data());
   }
 
   ModelContext ctx_;
@@ -113,9 +88,7 @@ class Lattice final : public Model {
   std::vector<float> weights_;
   Param* emb_ = nullptr;
   Projections projections_;
-  kernels::CsrHost original_;
-  kernels::CsrHost graph_host_;  // the re-learnt S (checkpointed: rebuilt only every graph_update_every epochs)
-  ItemGraph graph_;
+  MixedItemGraph graph_;  // the re-learnt S (checkpointed)
   Buffer<float> rep_, grad_rep_, work_, item_out_, h_, h_norm_, grad_h_, proj_, grad_proj_;
 };
 

@@ -1,19 +1,23 @@
-// mmgraph: our default multimodal model. FREEDOM's backbone (frozen kNN item
-// graph, degree-sensitive pruning of the user-item graph), with two changes:
-// the item graph propagates the items' collaborative representation X_i (not
-// their layer-0 embedding) together with their content fused by modality-aware
-// attention, and an InfoNCE term aligns the collaborative and the item-graph
-// views of the batch's items:
+// mmgraph: our default multimodal model. LATTICE's backbone (a frozen weighted
+// kNN item graph of the raw features mixed with a graph re-learnt from learnt
+// content; items = LightGCN item + the L2-normalised item-graph term), whose
+// re-learnt graph is built from the items' content fused by modality-aware
+// attention, plus an InfoNCE term between the collaborative and item-graph views
+// and cold-item imputation:
 //   H_m = F_m W_m + b_m (F_m's rows at unit norm),  a = softmax_m(q . tanh(H_m P + p)),  Z = sum_m a_m H_m
-//   X = LightGCN(Â_e, [E_u; E_i]),  h = S^{n_mm_layers} (X_i + Z)
-//   u = X_u,  i = X_i + h;  for an item without training interactions X_i := (S^{n_mm_layers} X)_i
-//   loss = objective(u, i) + mm_bpr_weight * sum_m BPR(u, H_m[pos], H_m[neg])
-//          + cl_weight * InfoNCE(X_i[pos], h[pos])
-// An item without training interactions has no collaborative signal of its
-// own (X_i is its untrained embedding scaled by 1/(L+1)), so its X_i is imputed
-// from its content neighbours' collaborative representations: cold items are
-// then scored on the scale of warm ones. (Imputing by h instead would give them
-// h's offset twice: BPR leaves an offset shared by all items free, and it is.)
+//   S = (1 - lambda_coeff) kNN(Z) + lambda_coeff sum_m w_m kNN(F_m)   (cosine edges, D^-1/2 A D^-1/2 each;
+//       kNN(Z) re-learnt every graph_update_every epochs, no gradient through the selection)
+//   X = LightGCN(Â_e, [E_u; E_i])  (Â_e: FREEDOM's degree-sensitive pruning when dropout > 0; evaluation on Â)
+//   h = S^{n_mm_layers} E_i,  u = X_u,  i = X_i + h / |h|;  for an item without training interactions
+//   X_i := (S^{n_mm_layers} X)_i
+//   loss = objective(u, i) + mm_bpr_weight * BPR(u, Z[pos], Z[neg]) + cl_weight * InfoNCE(X_i[pos], h[pos])
+// The attention is trained by the BPR term on Z, which makes the fused content
+// predict the users' choices before its kNN graph is taken. An item without
+// training interactions has no collaborative signal of its own (X_i is its
+// untrained embedding scaled by 1/(L+1)), so its X_i is imputed from its
+// content neighbours' collaborative representations: cold items are then scored
+// on the scale of warm ones. README "Models" gives the validation runs behind each part.
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -33,21 +37,20 @@ class MmGraph final : public Model {
         n_items_(ctx.data->n_items), mods_(upload_modalities(ctx, "mmgraph", true)), m_(static_cast<int>(mods_.count())),
         objective_(ctx) {
     emb_ = &params_.add(dev_, "embedding", {n_users_ + n_items_, d_},
-                          id_embedding_init(n_users_, n_items_, d_, c_.seed));
+                        id_embedding_init(n_users_, n_items_, d_, c_.seed));
     projections_ = Projections(params_, dev_, mods_, n_items_, d_, c_.seed, 16, c_.learn_features);
     const auto bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d_)));
     att_P_ = &params_.add(dev_, "attention.weight", {d_, d_}, uniform_values(d_ * d_, bound, c_.seed, 64));
     att_p_ = &params_.add(dev_, "attention.bias", {d_}, uniform_values(d_, bound, c_.seed, 65));
     att_q_ = &params_.add(dev_, "attention.query", {d_}, uniform_values(d_, bound, c_.seed, 66));
-
-    item_graph_ = frozen_item_graph(dev_, mods_, c_, n_items_);
+    graph_ = MixedItemGraph(dev_, mods_, c_, n_items_);
 
     const size_t nd = emb_->value.size(), id = static_cast<size_t>(n_items_ * d_), m = mods_.count();
     for (auto* b : {&x_, &grad_x_}) *b = Buffer<float>(dev_, nd, "representations");
     work_ = Buffer<float>(
         dev_, std::max(2 * nd, static_cast<size_t>(kernels::modality_attention_work_floats(n_items_, d_, m_))),
         "scratch");
-    for (auto* b : {&item_out_, &z_, &grad_z_, &y_, &h_, &grad_h_})
+    for (auto* b : {&item_out_, &grad_item_out_, &h_, &h_norm_, &grad_h_, &z_, &grad_z_})
       *b = Buffer<float>(dev_, id, "item activations");
     for (auto* b : {&proj_, &grad_proj_, &att_t_}) *b = Buffer<float>(dev_, m * id, "modality activations");
     att_a_ = Buffer<float>(dev_, static_cast<size_t>(n_items_) * m, "attention weights");
@@ -62,38 +65,47 @@ class MmGraph final : public Model {
     cold_rows_ = Buffer<float>(dev_, cold.size() * static_cast<size_t>(d_), "cold item rows");
     cold_tmp_ = Buffer<float>(dev_, cold_rows_.size(), "cold item rows");
     if (!cold.empty()) {
-      xhat_ = Buffer<float>(dev_, static_cast<size_t>(n_items_ * d_), "imputed item representations");
-      grad_xhat_ = Buffer<float>(dev_, xhat_.size(), "imputed item representation gradients");
+      xhat_ = Buffer<float>(dev_, id, "imputed item representations");
+      grad_xhat_ = Buffer<float>(dev_, id, "imputed item representation gradients");
     }
   }
 
   void begin_epoch(uint64_t epoch) override {
     if (c_.dropout > 0) pruned_ = pruned_adjacency(ctx_, epoch);
+    if (epoch % static_cast<uint64_t>(c_.graph_update_every) != 0) return;
+    fuse_content();
+    graph_.relearn(z_.data(), d_, {1.0f});
   }
+
+  std::vector<io::TensorToWrite> state() const override { return graph_.state(); }
+  void restore_state(const io::Safetensors& checkpoint) override { graph_.restore_state(checkpoint); }
 
   void forward_backward(const TripleBatch& batch, double* loss_sum) override {
     const kernels::CsrView& adj = c_.dropout > 0 ? pruned_.view : ctx_.adjacency_dev->view;
     forward(adj);
-    for (auto* b : {&grad_x_, &grad_z_, &grad_proj_}) b->set_zero();
+    for (auto* b : {&grad_x_, &grad_h_}) b->set_zero();
     const int64_t user_rows = n_users_ * d_, item_floats = n_items_ * d_;
     float* grad_emb = emb_->grad.data();
-    // i = X_i + h: the item gradient goes to both.
-    objective_.add(batch, d_, x_.data(), item_out_.data(), grad_x_.data(), grad_x_.data() + user_rows,
-                   emb_->value.data(), emb_->value.data() + user_rows, grad_emb, grad_emb + user_rows, loss_sum);
-    dev_.copy(grad_h_.data(), grad_x_.data() + user_rows, static_cast<size_t>(item_floats) * sizeof(float));
+    float* grad_xi = grad_x_.data() + user_rows;
+    // i = X_i + normalize(h): d(i) goes to X_i (to the imputation for cold items) and to h.
+    objective_.add(batch, d_, x_.data(), item_out_.data(), grad_x_.data(), grad_xi, emb_->value.data(),
+                   emb_->value.data() + user_rows, grad_emb, grad_emb + user_rows, loss_sum);
+    dev_.copy(grad_item_out_.data(), grad_xi, static_cast<size_t>(item_floats) * sizeof(float));
     if (!cold_.empty()) {  // cold items: the gradient of X_i goes to the imputation (S^L X)_i instead
       const auto nc = static_cast<int64_t>(cold_.size());
-      dev_.gather_rows(nc, d_, cold_.data(), grad_x_.data() + user_rows, cold_rows_.data());
+      dev_.gather_rows(nc, d_, cold_.data(), grad_xi, cold_rows_.data());
       grad_xhat_.set_zero();
       dev_.scatter_add_rows(nc, d_, cold_.data(), cold_rows_.data(), grad_xhat_.data());
       cold_tmp_.set_zero();
       dev_.axpy(nc * d_, -1.0f, cold_rows_.data(), cold_tmp_.data());
-      dev_.scatter_add_rows(nc, d_, cold_.data(), cold_tmp_.data(), grad_x_.data() + user_rows);
-      item_graph_.backward(c_.n_mm_layers, d_, grad_xhat_.data(), grad_x_.data() + user_rows, work_.data());
+      dev_.scatter_add_rows(nc, d_, cold_.data(), cold_tmp_.data(), grad_xi);
+      graph_.graph().backward(c_.n_mm_layers, d_, grad_xhat_.data(), grad_xi, work_.data());
     }
     if (c_.mm_bpr_weight > 0) {
-      add_modality_bpr(dev_, batch, static_cast<float>(c_.mm_bpr_weight), static_cast<int>(mods_.count()), n_items_, d_,
-                       x_.data(), proj_.data(), grad_x_.data(), grad_proj_.data(), loss_sum);
+      fuse_content();
+      grad_z_.set_zero();
+      add_modality_bpr(dev_, batch, static_cast<float>(c_.mm_bpr_weight), 1, n_items_, d_, x_.data(), z_.data(),
+                       grad_x_.data(), grad_z_.data(), loss_sum);
     }
     if (c_.cl_weight > 0) {
       dev_.gather_rows(batch.size, d_, batch.pos, x_.data() + user_rows, cl_a_.data());
@@ -102,17 +114,19 @@ class MmGraph final : public Model {
       cl_gb_.set_zero();
       dev_.infonce_loss(batch.size, d_, cl_a_.data(), cl_b_.data(), static_cast<float>(c_.cl_temperature),
                         static_cast<float>(c_.cl_weight), cl_ga_.data(), cl_gb_.data(), loss_sum);
-      dev_.scatter_add_rows(batch.size, d_, batch.pos, cl_ga_.data(), grad_x_.data() + user_rows);
+      dev_.scatter_add_rows(batch.size, d_, batch.pos, cl_ga_.data(), grad_xi);
       dev_.scatter_add_rows(batch.size, d_, batch.pos, cl_gb_.data(), grad_h_.data());
     }
-    // h = S^L y, y = X_i + Z: dy goes to dX_i and to dZ.
-    item_graph_.backward(c_.n_mm_layers, d_, grad_h_.data(), grad_z_.data(), work_.data());
-    dev_.axpy(item_floats, 1.0f, grad_z_.data(), grad_x_.data() + user_rows);
     dev_.lightgcn_backward(adj, d_, c_.n_layers, grad_x_.data(), grad_emb, work_.data());
-    dev_.attention_backward(n_items_, d_, m_, proj_.data(), att_P_->value.data(), att_q_->value.data(),
-                            att_t_.data(), att_a_.data(), grad_z_.data(), grad_proj_.data(), att_P_->grad.data(),
-                            att_p_->grad.data(), att_q_->grad.data(), work_.data());
-    projections_.backward(grad_proj_.data());
+    graph_.normalized_backward(c_.n_mm_layers, d_, h_.data(), h_norm_.data(), grad_item_out_.data(), grad_h_.data(),
+                               grad_emb + user_rows, work_.data());
+    if (c_.mm_bpr_weight > 0) {
+      grad_proj_.set_zero();
+      dev_.attention_backward(n_items_, d_, m_, proj_.data(), att_P_->value.data(), att_q_->value.data(),
+                              att_t_.data(), att_a_.data(), grad_z_.data(), grad_proj_.data(), att_P_->grad.data(),
+                              att_p_->grad.data(), att_q_->grad.data(), work_.data());
+      projections_.backward(grad_proj_.data());
+    }
   }
 
   void propagate() override { forward(ctx_.adjacency_dev->view); }
@@ -121,21 +135,21 @@ class MmGraph final : public Model {
   int64_t rep_dim() const override { return d_; }
 
  private:
-  void forward(const kernels::CsrView& adj) {
-    const int64_t user_rows = n_users_ * d_, item_floats = n_items_ * d_;
-    const size_t item_bytes = static_cast<size_t>(item_floats) * sizeof(float);
-    dev_.lightgcn_forward(adj, d_, c_.n_layers, emb_->value.data(), x_.data(), work_.data());
+  // Z = attention over the projections H_m (att_t_, att_a_ kept for the backward).
+  void fuse_content() {
     projections_.forward(proj_.data());
     dev_.attention_forward(n_items_, d_, m_, proj_.data(), att_P_->value.data(), att_p_->value.data(),
                            att_q_->value.data(), att_t_.data(), att_a_.data(), z_.data());
-    dev_.copy(y_.data(), x_.data() + user_rows, item_bytes);
-    dev_.axpy(item_floats, 1.0f, z_.data(), y_.data());
-    item_graph_.forward(c_.n_mm_layers, d_, y_.data(), h_.data(), work_.data());
-    dev_.copy(item_out_.data(), x_.data() + user_rows, item_bytes);
-    dev_.axpy(item_floats, 1.0f, h_.data(), item_out_.data());
+  }
+
+  void forward(const kernels::CsrView& adj) {
+    const int64_t user_rows = n_users_ * d_;
+    dev_.lightgcn_forward(adj, d_, c_.n_layers, emb_->value.data(), x_.data(), work_.data());
+    graph_.normalized_forward(c_.n_mm_layers, d_, emb_->value.data() + user_rows, x_.data() + user_rows, h_.data(),
+                              h_norm_.data(), item_out_.data(), work_.data());
     if (!cold_.empty()) {  // cold items: X_i imputed by (S^L X)_i (add (S^L X)_i - X_i to their rows)
       const auto nc = static_cast<int64_t>(cold_.size());
-      item_graph_.forward(c_.n_mm_layers, d_, x_.data() + user_rows, xhat_.data(), work_.data());
+      graph_.graph().forward(c_.n_mm_layers, d_, x_.data() + user_rows, xhat_.data(), work_.data());
       dev_.gather_rows(nc, d_, cold_.data(), xhat_.data(), cold_rows_.data());
       dev_.gather_rows(nc, d_, cold_.data(), x_.data() + user_rows, cold_tmp_.data());
       dev_.axpy(nc * d_, -1.0f, cold_tmp_.data(), cold_rows_.data());
@@ -153,10 +167,10 @@ class MmGraph final : public Model {
   Param* emb_ = nullptr;
   Projections projections_;
   Param *att_P_ = nullptr, *att_p_ = nullptr, *att_q_ = nullptr;
-  ItemGraph item_graph_;
+  MixedItemGraph graph_;  // the re-learnt S (checkpointed)
   DeviceCsr pruned_;
-  Buffer<float> x_, grad_x_, work_, item_out_, z_, grad_z_, y_, h_, grad_h_, proj_, grad_proj_, att_t_, att_a_;
-  Buffer<float> cl_a_, cl_b_, cl_ga_, cl_gb_;
+  Buffer<float> x_, grad_x_, work_, item_out_, grad_item_out_, h_, h_norm_, grad_h_, z_, grad_z_, proj_, grad_proj_;
+  Buffer<float> att_t_, att_a_, cl_a_, cl_b_, cl_ga_, cl_gb_;
   Buffer<int32_t> cold_;  // items without training interactions
   Buffer<float> cold_rows_, cold_tmp_, xhat_, grad_xhat_;
 };

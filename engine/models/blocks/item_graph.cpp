@@ -110,6 +110,53 @@ ItemGraph frozen_item_graph(Device& dev, const Modalities& mods, const TrainConf
   return ItemGraph(dev, combined_knn_graph(dev, mods, config, n_items, false));
 }
 
+MixedItemGraph::MixedItemGraph(Device& dev, const Modalities& mods, const TrainConfig& config, int64_t n_items)
+    : dev_(&dev), n_items_(n_items), knn_k_(config.knn_k), lambda_(static_cast<float>(config.lambda_coeff)),
+      original_(combined_knn_graph(dev, mods, config, n_items, true)) {}
+
+void MixedItemGraph::relearn(const float* views, int64_t d, const std::vector<float>& weights) {
+  std::vector<kernels::CsrHost> learned;
+  for (size_t j = 0; j < weights.size(); ++j)
+    learned.push_back(knn_item_graph(*dev_, views + static_cast<int64_t>(j) * n_items_ * d, n_items_, d, knn_k_, true));
+  std::vector<const kernels::CsrHost*> parts;
+  std::vector<float> w;
+  for (size_t j = 0; j < learned.size(); ++j) {
+    parts.push_back(&learned[j]);
+    w.push_back((1.0f - lambda_) * weights[j]);
+  }
+  parts.push_back(&original_);
+  w.push_back(lambda_);
+  host_ = kernels::csr_weighted_sum_cpu(parts, w);
+  graph_ = ItemGraph(*dev_, host_);
+}
+
+void MixedItemGraph::normalized_forward(int layers, int64_t d, const float* x, const float* base, float* h,
+                                        float* h_norm, float* out, float* work) const {
+  const int64_t nd = n_items_ * d;
+  graph_.forward(layers, d, x, h, work);
+  dev_->l2_normalize_forward(n_items_, d, h, h_norm);
+  dev_->copy(out, base, static_cast<size_t>(nd) * sizeof(float));
+  dev_->axpy(nd, 1.0f, h_norm, out);
+}
+
+void MixedItemGraph::normalized_backward(int layers, int64_t d, const float* h, const float* h_norm,
+                                         const float* grad_out, float* grad_h, float* grad_x, float* work) const {
+  dev_->l2_normalize_backward(n_items_, d, h, h_norm, grad_out, grad_h);
+  graph_.backward(layers, d, grad_h, grad_x, work);
+}
+
+std::vector<io::TensorToWrite> MixedItemGraph::state() const {
+  const kernels::CsrHost& g = host_;
+  return {{"graph.row_ptr", "I64", {static_cast<int64_t>(g.row_ptr.size())}, g.row_ptr.data(), g.row_ptr.size() * 8},
+          {"graph.col", "I32", {static_cast<int64_t>(g.col.size())}, g.col.data(), g.col.size() * 4},
+          {"graph.val", "F32", {static_cast<int64_t>(g.val.size())}, g.val.data(), g.val.size() * 4}};
+}
+
+void MixedItemGraph::restore_state(const io::Safetensors& checkpoint) {
+  host_ = restore_csr(checkpoint, "state.graph", n_items_);
+  graph_ = ItemGraph(*dev_, host_);
+}
+
 DeviceCsr pruned_adjacency(const ModelContext& ctx, uint64_t epoch) {
   const Dataset& data = *ctx.data;
   const TrainConfig& c = *ctx.config;

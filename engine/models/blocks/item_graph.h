@@ -52,6 +52,39 @@ kernels::CsrHost combined_knn_graph(Device& dev, const Modalities& mods, const T
 // FREEDOM's frozen graph: combined_knn_graph with edge weight 1, on the device.
 ItemGraph frozen_item_graph(Device& dev, const Modalities& mods, const TrainConfig& config, int64_t n_items);
 
+// LATTICE's item graph S = (1 - lambda_coeff) S^l + lambda_coeff S^o: S^o the
+// weighted kNN graph of the raw features (combined_knn_graph, frozen), S^l re-learnt
+// by relearn() from learnt item representations. S is rebuilt only every
+// graph_update_every epochs, so it is state a checkpoint carries ("graph.*").
+// Its item term is LATTICE's normalised propagation: h = S^layers x, added as h / |h|.
+class MixedItemGraph {
+ public:
+  MixedItemGraph() = default;
+  MixedItemGraph(Device& dev, const Modalities& mods, const TrainConfig& config, int64_t n_items);
+  // S^l = sum_j weights[j] kNN(view j) (knn_k neighbours, cosine edge weights), view j the
+  // [n_items x d] rows at views + j * n_items * d (device memory); S from it and S^o.
+  void relearn(const float* views, int64_t d, const std::vector<float>& weights);
+  const ItemGraph& graph() const { return graph_; }
+  // h = S^layers x, h_norm = h / |h| row-wise (both kept for the backward), out = base + h_norm;
+  // x, base, h, h_norm, out [n_items x d]; work [n_items x d] scratch.
+  void normalized_forward(int layers, int64_t d, const float* x, const float* base, float* h, float* h_norm,
+                          float* out, float* work) const;
+  // From d(out): grad_h += d(h) through the normalisation, then grad_x += (S^T)^layers grad_h
+  // (grad_h may hold other terms' gradients of h already); work [2 x n_items x d] scratch.
+  void normalized_backward(int layers, int64_t d, const float* h, const float* h_norm, const float* grad_out,
+                           float* grad_h, float* grad_x, float* work) const;
+  std::vector<io::TensorToWrite> state() const;
+  void restore_state(const io::Safetensors& checkpoint);
+
+ private:
+  Device* dev_ = nullptr;
+  int64_t n_items_ = 0;
+  int knn_k_ = 0;
+  float lambda_ = 0;
+  kernels::CsrHost original_, host_;  // S^o and the current S
+  ItemGraph graph_;
+};
+
 // An [n x n] graph saved by a model's state() as <prefix>.row_ptr / .col / .val,
 // checked (InputError naming the checkpoint when inconsistent).
 kernels::CsrHost restore_csr(const io::Safetensors& checkpoint, const std::string& prefix, int64_t n);
