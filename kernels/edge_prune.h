@@ -4,17 +4,19 @@
 // probability proportional to w_ui = 1 / sqrt(d_u d_i) (degrees of the full
 // training graph), as torch.multinomial(w, n_keep, replacement=False) does.
 // Drawn by Efraimidis-Spirakis keys k_e = log(U_e) / w_e with U_e a Philox
-// uniform of (seed, epoch, e): the n_keep largest keys (ties by the lower edge
-// index) are a weighted sample without replacement, and a pure function of
-// (seed, epoch) whatever the thread count.
+// uniform of (seed, epoch, e) (edge_prune_rule.h): the n_keep largest keys (ties
+// by the lower edge index) are a weighted sample without replacement, and a pure
+// function of (seed, epoch) whatever the thread count or device.
 #include <cstdint>
 #include <vector>
 
 #include "kernels/common.h"
+#include "kernels/spmm.h"
 
 namespace mmgraph::kernels {
 
-// Training edges as CSR by user (train_row_ptr [U+1], train_col sorted per row).
+// Training edges as CSR by user (train_row_ptr [U+1], train_col [nnz] sorted per
+// row; edge e is the e-th non-zero). n_keep is clamped to [0, nnz].
 // Returns the kept edges as a CSR of the same shape (columns still sorted).
 struct PrunedEdges {
   std::vector<int64_t> row_ptr;
@@ -22,5 +24,12 @@ struct PrunedEdges {
 };
 PrunedEdges degree_sensitive_prune_cpu(int32_t n_users, int32_t n_items, const int64_t* train_row_ptr,
                                        const int32_t* train_col, int64_t n_keep, uint64_t seed, uint64_t epoch);
+
+// The normalised adjacency of the kept edges, exactly as
+// normalized_bipartite_adjacency_cpu (graph_build.h) lays it out: N = U + I rows
+// (users, then items), columns sorted within each row, 2 min(n_keep, nnz) values.
+// CPU: degree_sensitive_prune_cpu, then normalized_bipartite_adjacency_cpu.
+CsrHost pruned_adjacency_cpu(int32_t n_users, int32_t n_items, const int64_t* train_row_ptr, const int32_t* train_col,
+                             int64_t n_keep, uint64_t seed, uint64_t epoch);
 
 }  // namespace mmgraph::kernels
