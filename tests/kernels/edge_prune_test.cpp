@@ -166,11 +166,11 @@ std::set<std::pair<int32_t, int32_t>> kept_with_std_log(const kernels::CsrHost& 
 }
 
 TEST(EdgePrune, KeptEdgesSameAsWithStdLogKeys) {
-  for (uint64_t seed : {1u, 2u, 3u}) {
+  for (uint64_t seed : {1u, 2u}) {
     const int32_t users = 3000, items = 1700;
     const auto g = testing::random_csr(users, items, 9, seed, 7, items);
     const auto nnz = static_cast<int64_t>(g.col.size());
-    for (uint64_t epoch = 0; epoch < 6; ++epoch)
+    for (uint64_t epoch = 0; epoch < 4; ++epoch)
       for (double fraction : {0.1, 0.5, 0.9}) {
         const auto keep = static_cast<int64_t>(static_cast<double>(nnz) * fraction);
         const auto p =
