@@ -90,8 +90,8 @@ int64_t ulps_apart(double a, double b) {
 }
 
 TEST(EdgePruneRule, LogAgreesWithStdLogOnPhiloxUniforms) {
-  // Where prune_log and glibc's log differ on a uniform (r + 1) / 2^32 (about 7e-5
-  // of them), libquadmath's logq shows prune_log's to be the correctly rounded one;
+  // Where prune_log and glibc's log differ on a uniform (r + 1) / 2^32 (8e-4 of all
+  // 2^32), libquadmath's logq shows prune_log's to be the correctly rounded one;
   // both are within 1 ulp. Here: a stride through all r, both ends, and random
   // doubles in (0, 1] and above 1.
   int64_t differ = 0, total = 0;
