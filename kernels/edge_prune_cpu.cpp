@@ -1,10 +1,10 @@
-// CPU implementation of FREEDOM's degree-sensitive edge pruning (host side:
-// it runs once per epoch over the edge list, and its output is uploaded).
+// CPU implementation of FREEDOM's degree-sensitive edge pruning, once per epoch
+// over the edge list (the CUDA device runs the twin in edge_prune.cu).
 #include <algorithm>
-#include <cmath>
 
 #include "kernels/edge_prune.h"
-#include "kernels/philox.h"
+#include "kernels/edge_prune_rule.h"
+#include "kernels/graph_build.h"
 
 namespace mmgraph::kernels {
 
@@ -19,15 +19,9 @@ PrunedEdges degree_sensitive_prune_cpu(int32_t n_users, int32_t n_items, const i
   std::vector<double> key(static_cast<size_t>(nnz));
 #pragma omp parallel for schedule(static)
   for (int32_t u = 0; u < n_users; ++u) {
-    const double du = static_cast<double>(train_row_ptr[u + 1] - train_row_ptr[u]);
-    for (int64_t k = train_row_ptr[u]; k < train_row_ptr[u + 1]; ++k) {
-      const Philox4 r = philox4x32_10(
-          Philox4{{lo32(static_cast<uint64_t>(k)), hi32(static_cast<uint64_t>(k)), lo32(epoch), 0x70727565u}},
-          lo32(seed), hi32(seed) ^ 0x65646765u);
-      const double uniform = (static_cast<double>(r.v[0]) + 1.0) / 4294967296.0;  // (0, 1]
-      key[static_cast<size_t>(k)] =
-          std::log(uniform) * std::sqrt(du * static_cast<double>(item_degree[static_cast<size_t>(train_col[k])]));
-    }
+    const int64_t du = train_row_ptr[u + 1] - train_row_ptr[u];
+    for (int64_t k = train_row_ptr[u]; k < train_row_ptr[u + 1]; ++k)
+      key[static_cast<size_t>(k)] = prune_key(seed, epoch, k, du, item_degree[static_cast<size_t>(train_col[k])]);
   }
   std::vector<int64_t> order(static_cast<size_t>(nnz));
   for (int64_t k = 0; k < nnz; ++k) order[static_cast<size_t>(k)] = k;
@@ -48,6 +42,13 @@ PrunedEdges degree_sensitive_prune_cpu(int32_t n_users, int32_t n_items, const i
     out.row_ptr[static_cast<size_t>(u) + 1] = static_cast<int64_t>(out.col.size());
   }
   return out;
+}
+
+CsrHost pruned_adjacency_cpu(int32_t n_users, int32_t n_items, const int64_t* train_row_ptr, const int32_t* train_col,
+                             int64_t n_keep, uint64_t seed, uint64_t epoch) {
+  const PrunedEdges kept =
+      degree_sensitive_prune_cpu(n_users, n_items, train_row_ptr, train_col, n_keep, seed, epoch);
+  return normalized_bipartite_adjacency_cpu(n_users, n_items, kept.row_ptr.data(), kept.col.data());
 }
 
 }  // namespace mmgraph::kernels

@@ -1,6 +1,4 @@
 // CPU construction of LightGCN's normalised bipartite adjacency.
-#include <cmath>
-
 #include "kernels/graph_build.h"
 
 namespace mmgraph::kernels {
@@ -22,15 +20,14 @@ CsrHost normalized_bipartite_adjacency_cpu(int32_t n_users, int32_t n_items,
   a.col.resize(static_cast<size_t>(2 * nnz));
   a.val.resize(static_cast<size_t>(2 * nnz));
 
-  auto inv_sqrt = [](int64_t deg) { return deg > 0 ? 1.0 / std::sqrt(static_cast<double>(deg)) : 0.0; };
   std::vector<int64_t> next(a.row_ptr.begin() + n_users, a.row_ptr.end() - 1);
   // Users in increasing order fill both their own rows and the item rows, so
   // every row's columns come out sorted (item rows list users ascending).
   for (int32_t u = 0; u < n_users; ++u) {
-    const double du = inv_sqrt(train_row_ptr[u + 1] - train_row_ptr[u]);
+    const int64_t du = train_row_ptr[u + 1] - train_row_ptr[u];
     for (int64_t k = train_row_ptr[u]; k < train_row_ptr[u + 1]; ++k) {
       const int32_t i = train_col[k];
-      const float w = static_cast<float>(du * inv_sqrt(item_degree[i]));
+      const float w = bipartite_edge_value(du, item_degree[i]);
       a.col[k] = n_users + i;
       a.val[k] = w;
       const int64_t dst = next[i]++;

@@ -2,6 +2,7 @@
 // (OpenMP inside the ops, CBLAS GEMMs).
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -9,6 +10,7 @@
 
 #include "engine/src/device.h"
 #include "engine/src/evaluate_cpu.h"
+#include "kernels/edge_prune.h"
 #include "kernels/infonce.h"
 #include "kernels/knn_graph.h"
 #include "kernels/l2_normalize.h"
@@ -97,6 +99,18 @@ class CpuDevice final : public Device {
                             float* sim) override {
     kernels::knn_cosine_topk_bf16_cpu(n, dim, features, k, idx, sim);
   }
+
+  void pruned_adjacency(int32_t n_users, int32_t n_items, const int64_t* train_row_ptr, const int32_t* train_col,
+                        int64_t nnz, int64_t n_keep, uint64_t seed, uint64_t epoch, int64_t* row_ptr, int32_t* col,
+                        float* val) override {
+    (void)nnz;
+    const kernels::CsrHost a =
+        kernels::pruned_adjacency_cpu(n_users, n_items, train_row_ptr, train_col, n_keep, seed, epoch);
+    std::copy(a.row_ptr.begin(), a.row_ptr.end(), row_ptr);
+    std::copy(a.col.begin(), a.col.end(), col);
+    std::copy(a.val.begin(), a.val.end(), val);
+  }
+
   void linear_forward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* b,
                       float* y) override {
     kernels::linear_forward_cpu(n, in, out, x, w, b, y);

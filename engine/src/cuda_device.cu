@@ -12,6 +12,7 @@
 #include "engine/src/device_buffer.h"
 #include "engine/src/eval_blocks.h"
 #include "kernels/cuda_check.h"
+#include "kernels/edge_prune.h"
 #include "kernels/infonce.h"
 #include "kernels/knn_graph.h"
 #include "kernels/l2_normalize.h"
@@ -178,6 +179,15 @@ class CudaDevice final : public Device {
     kernels::knn_cosine_topk_bf16_cuda(n, dim, features, k, idx, sim,
                                        scratch(kernels::knn_cosine_topk_cuda_scratch_bytes(n, dim, k)), cublas_,
                                        stream_);
+  }
+
+  void pruned_adjacency(int32_t n_users, int32_t n_items, const int64_t* train_row_ptr, const int32_t* train_col,
+                        int64_t nnz, int64_t n_keep, uint64_t seed, uint64_t epoch, int64_t* row_ptr, int32_t* col,
+                        float* val) override {
+    activate();
+    kernels::pruned_adjacency_cuda(n_users, n_items, train_row_ptr, train_col, nnz, n_keep, seed, epoch, row_ptr, col,
+                                   val, scratch(kernels::pruned_adjacency_cuda_scratch_bytes(n_users, n_items, nnz)),
+                                   stream_);
   }
   void linear_forward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* b,
                       float* y) override {

@@ -85,6 +85,12 @@ class Device {
   // bf16 features (kernels/bf16.h bit patterns): the float op on the widened values.
   virtual void knn_cosine_topk_bf16(int64_t n, int64_t dim, const uint16_t* features, int k, int32_t* idx,
                                     float* sim) = 0;
+  // FREEDOM's pruned adjacency for (seed, epoch) (kernels/edge_prune.h) from the training CSR
+  // train_row_ptr [U+1], train_col [nnz] on this device: writes row_ptr [U+I+1], col and val
+  // [2 n_keep] (0 <= n_keep <= nnz).
+  virtual void pruned_adjacency(int32_t n_users, int32_t n_items, const int64_t* train_row_ptr,
+                                const int32_t* train_col, int64_t nnz, int64_t n_keep, uint64_t seed, uint64_t epoch,
+                                int64_t* row_ptr, int32_t* col, float* val) = 0;
   virtual void linear_forward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* b,
                               float* y) = 0;
   virtual void linear_backward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* dy,

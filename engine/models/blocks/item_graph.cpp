@@ -6,8 +6,6 @@
 #include <algorithm>
 
 #include "engine/models/blocks/modalities.h"
-#include "kernels/edge_prune.h"
-#include "kernels/graph_build.h"
 #include "kernels/item_graph.h"
 #include "kernels/knn_graph.h"
 #include "mmgraph/errors.h"
@@ -160,13 +158,20 @@ void MixedItemGraph::restore_state(const io::Safetensors& checkpoint) {
 DeviceCsr pruned_adjacency(const ModelContext& ctx, uint64_t epoch) {
   const Dataset& data = *ctx.data;
   const TrainConfig& c = *ctx.config;
-  const auto keep = static_cast<int64_t>(static_cast<double>(data.train.nnz()) * (1.0 - c.dropout));
-  const kernels::PrunedEdges kept = kernels::degree_sensitive_prune_cpu(
-      data.n_users, data.n_items, data.train.row_ptr.data(), data.train.col.data(), keep, c.seed, epoch);
-  return upload_csr(*ctx.dev,
-                    kernels::normalized_bipartite_adjacency_cpu(data.n_users, data.n_items, kept.row_ptr.data(),
-                                                                kept.col.data()),
-                    "pruned adjacency");
+  const int64_t nnz = data.train.nnz();
+  const int64_t keep =
+      std::clamp<int64_t>(static_cast<int64_t>(static_cast<double>(nnz) * (1.0 - c.dropout)), 0, nnz);
+  const int64_t n = static_cast<int64_t>(data.n_users) + data.n_items;
+  Device& dev = *ctx.dev;
+  DeviceCsr a;
+  a.row_ptr = Buffer<int64_t>(dev, static_cast<size_t>(n + 1), "pruned adjacency");
+  a.col = Buffer<int32_t>(dev, static_cast<size_t>(2 * keep), "pruned adjacency");
+  a.val = Buffer<float>(dev, static_cast<size_t>(2 * keep), "pruned adjacency");
+  // The training CSR is on the device already (the sampler's); the graph never leaves it.
+  dev.pruned_adjacency(data.n_users, data.n_items, ctx.sampler->train_row_ptr, ctx.sampler->train_col, nnz, keep,
+                       c.seed, epoch, a.row_ptr.data(), a.col.data(), a.val.data());
+  a.view = kernels::CsrView{n, n, 2 * keep, a.row_ptr.data(), a.col.data(), a.val.data()};
+  return a;
 }
 
 kernels::CsrHost restore_csr(const io::Safetensors& checkpoint, const std::string& prefix, int64_t n) {
