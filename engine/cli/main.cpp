@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
   recommend->add_flag("--include-train", recommend_args.include_train,
                       "Also recommend items the user interacted with in training");
   recommend->add_option("--device", recommend_args.device,
-                        "Where users are scored: auto (the first GPU if any), cpu, cuda or cuda:N; the GPU takes k <= 100")
+                        "Where users are scored: auto (the first GPU if any; the CPU for k > 100), cpu, cuda or cuda:N")
       ->capture_default_str();
 
   CLI::App* prepare = app.add_subcommand("prepare", "Convert a data set to the binary format that train loads fast");

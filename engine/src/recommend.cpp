@@ -64,11 +64,14 @@ TopK recommend_topk(const Dataset& data, const float* user_rep, const float* ite
   kernels::CsrView masks[2];
   int n_masks = 0;
   if (options.exclude_train) masks[n_masks++] = detail::view_of(data.train, data.n_items);
-  if (options.exclude_valid && !data.valid.row_ptr.empty()) masks[n_masks++] = detail::view_of(data.valid, data.n_items);
+  if (options.exclude_valid && !data.valid.row_ptr.empty())
+    masks[n_masks++] = detail::view_of(data.valid, data.n_items);
 
   if (!warm.empty()) {
     // Warm users in blocks on the device: their rows and masks go up, the top-K comes back.
-    const std::unique_ptr<detail::Device> dev = detail::select_device(options.device, true);
+    // auto takes the GPU's fused top-K, which stops at kMaxTopK; a larger k ranks on the CPU.
+    const bool beyond_gpu = options.device == "auto" && k > kernels::kMaxTopK;
+    const std::unique_ptr<detail::Device> dev = detail::select_device(beyond_gpu ? "cpu" : options.device, true);
     const bool host = !dev->is_cuda();  // the CPU device's memory is host memory: no copies
     const size_t item_floats = static_cast<size_t>(data.n_items) * static_cast<size_t>(dim);
     detail::Buffer<float> dev_items(*dev, host ? 0 : item_floats, "item representations");
@@ -82,12 +85,14 @@ TopK recommend_topk(const Dataset& data, const float* user_rep, const float* ite
     for (size_t first = 0; first < warm.size(); first += block) {
       const size_t nb = std::min(block, warm.size() - first);
       for (size_t r = 0; r < nb; ++r)
-        std::copy_n(user_rep + static_cast<int64_t>(warm[first + r]) * dim, dim, block_rep.data() + r * static_cast<size_t>(dim));
+        std::copy_n(user_rep + static_cast<int64_t>(warm[first + r]) * dim, dim,
+                    block_rep.data() + r * static_cast<size_t>(dim));
       std::vector<detail::DeviceCsr> mask_rows;  // row r = the block's r-th user
       kernels::RowMasks row_masks;
       for (int m = 0; m < n_masks; ++m) {
         const kernels::CsrHost rows = detail::gather_rows(masks[m], warm.data() + first, static_cast<int64_t>(nb));
-        mask_rows.push_back(detail::upload_pattern(*dev, rows.n_rows, rows.n_cols, rows.row_ptr, rows.col, "recommendation masks"));
+        mask_rows.push_back(
+            detail::upload_pattern(*dev, rows.n_rows, rows.n_cols, rows.row_ptr, rows.col, "recommendation masks"));
         row_masks.mask[row_masks.count++] = mask_rows.back().view;
       }
       if (host) {

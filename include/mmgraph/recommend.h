@@ -23,7 +23,8 @@ struct RecommendOptions {
   bool exclude_train = true;         // never recommend a user's training items
   bool exclude_valid = false;        // ... nor their validation items (as test evaluation does)
   int64_t user_block = 4096;         // users scored per GEMM block
-  std::string device = "auto";       // where users are scored: auto | cpu | cuda | cuda:N (auto: the first GPU if any)
+  std::string device = "auto";       // where users are scored: auto | cpu | cuda | cuda:N (auto: the first GPU
+                                     //  if any, the CPU for k > 100, the GPU top-K's limit)
 };
 
 // user_rep [n_users x dim], item_rep [n_items x dim] row-major (e.g. TrainResult::user_rep).
@@ -34,7 +35,7 @@ struct RecommendOptions {
 // and the evaluator's fused top-K on a GPU, OpenBLAS and a heap per row on the CPU); the full
 // users x items matrix never exists.
 // Throws InputError for a user id out of range ("recommend", "user <index in list>", ...),
-// k < 1 (k > 100 on a GPU), dim < 1, user_block < 1 or an unknown device.
+// k < 1 (k > 100 with device cuda[:N]), dim < 1, user_block < 1 or an unknown device.
 TopK recommend_topk(const Dataset& data, const float* user_rep, const float* item_rep, int dim,
                     const std::vector<int32_t>& users, const RecommendOptions& options = {});
 

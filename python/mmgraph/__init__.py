@@ -301,7 +301,8 @@ def recommend(data, user_rep, item_rep, users=None, k=20, *, exclude_train=True,
     ``exclude_train`` never recommends a user's training items, ``exclude_valid``
     nor their validation items (as the test evaluation does). ``device``: where
     users are scored, ``"auto"`` (the first GPU if any, else the CPU), ``"cpu"``,
-    ``"cuda"`` or ``"cuda:N"``; the GPU's top-K takes ``k <= 100``.
+    ``"cuda"`` or ``"cuda:N"``; the GPU's top-K takes ``k <= 100`` (``"auto"`` ranks a
+    larger ``k`` on the CPU).
     """
     if users is not None and np.ndim(users) == 0:
         users = np.asarray(users).reshape(1)

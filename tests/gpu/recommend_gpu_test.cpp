@@ -111,14 +111,16 @@ TEST(RecommendGpu, MatchesCpuWithFloatScores) {
   EXPECT_EQ(gpu.cold, cpu.cold);
 }
 
-TEST(RecommendGpu, KAboveTheGpuLimitIsAnInputError) {
+TEST(RecommendGpu, KAboveTheGpuLimitIsAnInputErrorOnCudaAndRanksOnTheCpuUnderAuto) {
   MMGRAPH_REQUIRE_GPU();
   std::mt19937_64 rng(7);
   const Case c = make_case(rng, 20, 300, 4, true);
   RecommendOptions o;
   o.k = 101;
   EXPECT_THROW(run(c, o, "cuda"), InputError);
-  EXPECT_NO_THROW(run(c, o, "cpu"));
+  const TopK cpu = run(c, o, "cpu"), automatic = run(c, o, "auto");
+  EXPECT_EQ(automatic.items, cpu.items);
+  EXPECT_TRUE(testing::bit_identical(automatic.scores, cpu.scores, "scores"));
 }
 
 }  // namespace
