@@ -31,29 +31,38 @@ __global__ void __launch_bounds__(kLossBlock) infonce_normalize(int64_t b, int64
 }
 
 // One warp per logit row k (B columns): lanes stride over the columns for the
-// row max, then the sum of exponentials (warp sums, the same in every lane),
-// then overwrite c_kj with G_kj = scale (softmax_j - [j == k]). The lane that
-// owns the diagonal reads c_kk before writing it and stores the loss term.
-__global__ void __launch_bounds__(kLossBlock) infonce_softmax_rows(int64_t b, float scale, float* logits,
-                                                                   float* terms) {
+// row max, then the sum of exponentials weighted by the columns' multiplicities
+// (warp sums, the same in every lane), then overwrite c_kj with
+// G_kj = scale n_k (n_j softmax_j - [j == k]). The lane that owns the diagonal
+// reads c_kk before writing it and stores the loss term n_k (lse - c_kk).
+// counts == nullptr: every multiplicity is 1. A row or column of multiplicity 0 takes no part.
+__global__ void __launch_bounds__(kLossBlock) infonce_softmax_rows(int64_t b, const int32_t* counts, float scale,
+                                                                   float* logits, float* terms) {
   const int64_t k = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
   const int lane = static_cast<int>(threadIdx.x % 32);
   if (k >= b) return;
   float* c = logits + k * b;
+  const float n_k = counts ? static_cast<float>(counts[k]) : 1.0f;
+  if (n_k == 0) {
+    for (int64_t j = lane; j < b; j += 32) c[j] = 0;
+    if (lane == 0) terms[k] = 0;
+    return;
+  }
   float m = -INFINITY;
-  for (int64_t j = lane; j < b; j += 32) m = fmaxf(m, c[j]);
+  for (int64_t j = lane; j < b; j += 32)
+    if (!counts || counts[j] != 0) m = fmaxf(m, c[j]);
   m = warp_max(m);
   float sum = 0;
-  for (int64_t j = lane; j < b; j += 32) sum += expf(c[j] - m);
+  for (int64_t j = lane; j < b; j += 32) sum += (counts ? static_cast<float>(counts[j]) : 1.0f) * expf(c[j] - m);
   const float lse = m + logf(warp_sum(sum));
   for (int64_t j = lane; j < b; j += 32) {
     const float cj = c[j];
-    float g = expf(cj - lse);
+    float g = (counts ? static_cast<float>(counts[j]) : 1.0f) * expf(cj - lse);
     if (j == k) {
-      terms[k] = lse - cj;
+      terms[k] = n_k * (lse - cj);
       g -= 1.0f;
     }
-    c[j] = scale * g;
+    c[j] = scale * n_k * g;
   }
 }
 
@@ -97,14 +106,16 @@ InfonceScratch infonce_scratch(int64_t b, int64_t d) {
 
 size_t infonce_scratch_bytes(int64_t b, int64_t d) { return infonce_scratch(b, d).total; }
 
-void infonce_loss_fused_cuda(int64_t b, int64_t d, const float* a, const float* bv, float temperature, float weight,
-                             float* grad_a, float* grad_b, float* loss_out, void* scratch, cublasHandle_t cublas,
-                             cudaStream_t stream) {
+void infonce_loss_fused_cuda(int64_t b, int64_t d, const float* a, const float* bv, const int32_t* counts,
+                             int64_t total, float temperature, float weight, float* grad_a, float* grad_b,
+                             float* loss_out, void* scratch, cublasHandle_t cublas, cudaStream_t stream) {
   if (b == 0) {
     MMGRAPH_CUDA_CHECK(cudaMemsetAsync(loss_out, 0, sizeof(float), stream));
     return;
   }
   if (d < 1) throw Error("infonce_loss_fused_cuda: d = " + std::to_string(d) + ", must be >= 1");
+  if (counts == nullptr) total = b;
+  if (total < 1) throw Error("infonce_loss_fused_cuda: total = " + std::to_string(total) + ", must be >= 1");
   const InfonceScratch s = infonce_scratch(b, d);
   char* base = static_cast<char*>(scratch);
   auto* hat = reinterpret_cast<float*>(base + s.hat);  // [a^; b^], 2B x d
@@ -116,13 +127,14 @@ void infonce_loss_fused_cuda(int64_t b, int64_t d, const float* a, const float* 
   const float* b_hat = hat + b * d;
   const int bi = static_cast<int>(b), di = static_cast<int>(d);
   const float inv_t = 1.0f / temperature, zero = 0.0f;
-  const auto scale = static_cast<float>(weight / static_cast<double>(b));
+  const auto scale = static_cast<float>(weight / static_cast<double>(total));
 
   cuda::launch("infonce_normalize", &infonce_normalize, 2 * b * 32, kLossBlock, stream, b, d, a, bv, hat, norm);
   // Row-major logits [B x B] = a^ b^T / t, i.e. column-major (b^ a^T) / t.
   MMGRAPH_CUDA_CHECK(cublasSgemm(cublas, CUBLAS_OP_T, CUBLAS_OP_N, bi, bi, di, &inv_t, b_hat, di, a_hat, di, &zero,
                                  logits, bi));
-  cuda::launch("infonce_softmax_rows", &infonce_softmax_rows, b * 32, kLossBlock, stream, b, scale, logits, terms);
+  cuda::launch("infonce_softmax_rows", &infonce_softmax_rows, b * 32, kLossBlock, stream, b, counts, scale, logits,
+               terms);
   // Row-major dL/da^ [B x d] = G b^ / t: column-major (b^T G^T) / t, with G read column-major as G^T.
   MMGRAPH_CUDA_CHECK(cublasSgemm(cublas, CUBLAS_OP_N, CUBLAS_OP_N, di, bi, bi, &inv_t, b_hat, di, logits, bi, &zero,
                                  grad_hat, di));

@@ -9,6 +9,12 @@
 //   rep  = X + side;  loss = objective(rep) + cl_weight * (InfoNCE(side_u, X_u) + InfoNCE(side_i, X_i))
 // over the batch's users and positive items (temperature cl_temperature).
 // R^ is the user-item block of Â: U_m = rows 0..U of Â [0; Z_m].
+// A training step needs the fuser (attention, preference gates, side) only at the rows the loss reads:
+// the batch's distinct users and items (kernels/batch_rows.h). It runs on those rows, gathered into
+// compact buffers, and both InfoNCE terms run over the distinct rows weighted by their multiplicity
+// in the batch: the same loss and gradients as the whole table and the duplicated batch, at a
+// fraction of the GEMMs. Evaluation (propagate) fuses every row.
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -48,7 +54,7 @@ class Mgcn final : public Model {
 
     const size_t nd = static_cast<size_t>(n_ * d_), id = static_cast<size_t>(n_items_ * d_);
     const size_t m = static_cast<size_t>(m_);
-    for (auto* b : {&x_, &grad_x_, &side_, &grad_side_, &rep_, &grad_rep_, &common_, &grad_common_, &tmp_, &tmp2_})
+    for (auto* b : {&x_, &grad_x_, &side_, &rep_, &grad_rep_, &common_, &grad_common_, &tmp_, &tmp2_})
       *b = Buffer<float>(dev_, nd, "MGCN activations");
     work_ = Buffer<float>(
         dev_, std::max(2 * nd, static_cast<size_t>(kernels::modality_attention_work_floats(n_, d_, m_))), "scratch");
@@ -57,32 +63,63 @@ class Mgcn final : public Model {
     for (auto* b : {&views_, &grad_views_, &att_t_, &sep_raw_, &pref_pre_})
       *b = Buffer<float>(dev_, m * nd, "MGCN modality views");
     att_a_ = Buffer<float>(dev_, static_cast<size_t>(n_) * m, "attention weights");
-    const size_t b = static_cast<size_t>(c_.train_batch_size * d_);
-    for (auto* buf : {&cl_a_, &cl_b_, &cl_ga_, &cl_gb_}) *buf = Buffer<float>(dev_, b, "InfoNCE rows");
+    // A batch touches at most its users, positives, negatives and the loss's extra items.
+    const int64_t b = c_.train_batch_size;
+    const int64_t extra = c_.loss == "warp" ? b * c_.warp_candidates : 0;
+    const auto rows = static_cast<size_t>(std::min(n_, 3 * b + extra));
+    rows_ = Buffer<int32_t>(dev_, static_cast<size_t>(3 * b + extra), "batch rows");
+    counts_ = Buffer<int32_t>(dev_, static_cast<size_t>(2 * b), "batch row counts");
+    const size_t rd = rows * static_cast<size_t>(d_);
+    for (auto* buf : {&bx_, &bgx_, &bside_, &bgside_, &brep_, &bgrep_}) *buf = Buffer<float>(dev_, rd, "MGCN batch rows");
+    for (auto* buf : {&bviews_, &bgviews_}) *buf = Buffer<float>(dev_, m * rd, "MGCN batch views");
   }
 
   void forward_backward(const TripleBatch& batch, double* loss_sum) override {
-    forward();
-    for (auto* b : {&grad_rep_, &grad_proj_, &grad_purified_, &grad_views_, &grad_common_})
-      b->set_zero();
     const int64_t user_rows = n_users_ * d_;
-    float* grad_emb = emb_->grad.data();
+    views_forward();
+    // The batch's distinct rows R: users | positives | other items; the fuser runs on R only.
+    const auto [extra, n_extra] = objective_.extra_items(batch);
+    const kernels::BatchRowSizes sizes = dev_.batch_rows(
+        {batch.size, batch.users, batch.pos, batch.neg, n_extra, extra, static_cast<int32_t>(n_users_)}, rows_.data(),
+        counts_.data());
+    const int64_t r = sizes.total();
+    dev_.gather_rows(r, d_, rows_.data(), x_.data(), bx_.data());
+    for (int m = 0; m < m_; ++m)
+      dev_.gather_rows(r, d_, rows_.data(), slice(views_, m, n_), slice(bviews_, m, r));
+    fuse_forward(r, bviews_.data(), bx_.data(), bside_.data(), brep_.data());
+    // The objective reads the batch's rows of the full tables.
+    rep_.set_zero();
+    dev_.scatter_add_rows(r, d_, rows_.data(), brep_.data(), rep_.data());
+    grad_rep_.set_zero();
     objective_.add(batch, d_, rep_.data(), rep_.data() + user_rows, grad_rep_.data(), grad_rep_.data() + user_rows,
                    rep_.data(), rep_.data() + user_rows, grad_rep_.data(), grad_rep_.data() + user_rows, loss_sum);
     // rep = X + side: both receive the representation gradient.
-    dev_.copy(grad_x_.data(), grad_rep_.data(), grad_rep_.size() * sizeof(float));
-    dev_.copy(grad_side_.data(), grad_rep_.data(), grad_rep_.size() * sizeof(float));
+    dev_.gather_rows(r, d_, rows_.data(), grad_rep_.data(), bgrep_.data());
+    const size_t rd_bytes = static_cast<size_t>(r * d_) * sizeof(float);
+    dev_.copy(bgx_.data(), bgrep_.data(), rd_bytes);
+    dev_.copy(bgside_.data(), bgrep_.data(), rd_bytes);
     if (c_.cl_weight > 0) {
-      contrast(batch.size, batch.users, side_.data(), x_.data(), grad_side_.data(), grad_x_.data(), loss_sum);
-      contrast(batch.size, batch.pos, side_.data() + user_rows, x_.data() + user_rows, grad_side_.data() + user_rows,
-               grad_x_.data() + user_rows, loss_sum);
+      // InfoNCE over the distinct users (rows [0, U)) and positives (rows [U, U + P)) of R, each
+      // weighted by its multiplicity in the batch: the batch's InfoNCE with duplicates.
+      contrast(sizes.users, counts_.data(), batch.size, 0, loss_sum);
+      contrast(sizes.pos_items, counts_.data() + sizes.users, batch.size, sizes.users, loss_sum);
     }
-    fuser_backward();
+    for (auto* buf : {&grad_proj_, &grad_purified_}) buf->set_zero();
+    bgviews_.set_zero();
+    fuse_backward(r, bviews_.data(), bx_.data(), bgside_.data(), bgviews_.data(), bgx_.data());
+    grad_x_.set_zero();
+    dev_.scatter_add_rows(r, d_, rows_.data(), bgx_.data(), grad_x_.data());
+    grad_views_.set_zero();
+    for (int m = 0; m < m_; ++m)
+      dev_.scatter_add_rows(r, d_, rows_.data(), slice(bgviews_, m, r), slice(grad_views_, m, n_));
     views_backward();
-    dev_.lightgcn_backward(ctx_.adjacency_dev->view, d_, c_.n_layers, grad_x_.data(), grad_emb, work_.data());
+    dev_.lightgcn_backward(ctx_.adjacency_dev->view, d_, c_.n_layers, grad_x_.data(), emb_->grad.data(), work_.data());
   }
 
-  void propagate() override { forward(); }
+  void propagate() override {
+    views_forward();
+    fuse_forward(n_, views_.data(), x_.data(), side_.data(), rep_.data());
+  }
   const float* user_rep() const override { return rep_.data(); }
   const float* item_rep() const override { return rep_.data() + n_users_ * d_; }
   int64_t rep_dim() const override { return d_; }
@@ -90,8 +127,9 @@ class Mgcn final : public Model {
  private:
   float* slice(const Buffer<float>& b, int m, int64_t rows) const { return b.data() + m * rows * d_; }
 
-  void forward() {
-    const int64_t user_rows = n_users_ * d_, nd = n_ * d_;
+  // X (the user-item view) and the per-modality views M_m of every row.
+  void views_forward() {
+    const int64_t user_rows = n_users_ * d_;
     const float* item_emb = emb_->value.data() + user_rows;
     const kernels::CsrView& adj = ctx_.adjacency_dev->view;
     dev_.lightgcn_forward(adj, d_, c_.n_layers, emb_->value.data(), x_.data(), work_.data());
@@ -107,58 +145,64 @@ class Mgcn final : public Model {
       dev_.spmm(adj, d_, view, tmp_.data());
       dev_.copy(view, tmp_.data(), static_cast<size_t>(user_rows) * sizeof(float));
     }
-    dev_.attention_forward(n_, d_, m_, views_.data(), att_P_->value.data(), att_p_->value.data(),
-                           att_q_->value.data(), att_t_.data(), att_a_.data(), common_.data());
+  }
+
+  // The fuser on `rows` rows: views [m x rows x d], x [rows x d] -> side, rep = x + side [rows x d];
+  // keeps its activations (common_, att_t_, att_a_, sep_raw_, pref_pre_ at stride rows) for fuse_backward.
+  void fuse_forward(int64_t rows, const float* views, const float* x, float* side, float* rep) {
+    const int64_t nd = rows * d_;
+    const auto bytes = static_cast<size_t>(nd) * sizeof(float);
+    dev_.attention_forward(rows, d_, m_, views, att_P_->value.data(), att_p_->value.data(), att_q_->value.data(),
+                           att_t_.data(), att_a_.data(), common_.data());
     // side = (sum_m sigmoid(X V_m + v_m) * (M_m - C) + C) / (M + 1)
     const float scale = 1.0f / static_cast<float>(m_ + 1);
-    dev_.zero(side_.data(), static_cast<size_t>(nd) * sizeof(float));
-    dev_.axpy(nd, scale, common_.data(), side_.data());
+    dev_.zero(side, bytes);
+    dev_.axpy(nd, scale, common_.data(), side);
     for (int m = 0; m < m_; ++m) {
-      float* raw = slice(sep_raw_, m, n_);
-      dev_.copy(raw, slice(views_, m, n_), static_cast<size_t>(nd) * sizeof(float));
+      float* raw = slice(sep_raw_, m, rows);
+      dev_.copy(raw, views + m * nd, bytes);
       dev_.axpy(nd, -1.0f, common_.data(), raw);
-      dev_.linear_forward(n_, d_, d_, x_.data(), pref_w_[m]->value.data(), pref_b_[m]->value.data(),
-                          slice(pref_pre_, m, n_));
-      dev_.sigmoid_gate_forward(nd, raw, slice(pref_pre_, m, n_), tmp_.data());
-      dev_.axpy(nd, scale, tmp_.data(), side_.data());
+      dev_.linear_forward(rows, d_, d_, x, pref_w_[m]->value.data(), pref_b_[m]->value.data(),
+                          slice(pref_pre_, m, rows));
+      dev_.sigmoid_gate_forward(nd, raw, slice(pref_pre_, m, rows), tmp_.data());
+      dev_.axpy(nd, scale, tmp_.data(), side);
     }
-    dev_.copy(rep_.data(), x_.data(), static_cast<size_t>(nd) * sizeof(float));
-    dev_.axpy(nd, 1.0f, side_.data(), rep_.data());
+    dev_.copy(rep, x, bytes);
+    dev_.axpy(nd, 1.0f, side, rep);
   }
 
-  // InfoNCE between rows idx of view a (side) and view b (content); gradients added.
-  void contrast(int64_t b, const int32_t* idx, const float* a, const float* bv, float* grad_a, float* grad_b,
-                double* loss_sum) {
-    dev_.gather_rows(b, d_, idx, a, cl_a_.data());
-    dev_.gather_rows(b, d_, idx, bv, cl_b_.data());
-    cl_ga_.set_zero();
-    cl_gb_.set_zero();
-    dev_.infonce_loss(b, d_, cl_a_.data(), cl_b_.data(), static_cast<float>(c_.cl_temperature),
-                      static_cast<float>(c_.cl_weight), cl_ga_.data(), cl_gb_.data(), loss_sum);
-    dev_.scatter_add_rows(b, d_, idx, cl_ga_.data(), grad_a);
-    dev_.scatter_add_rows(b, d_, idx, cl_gb_.data(), grad_b);
+  // InfoNCE between the side and content views of the batch rows [first, first + k) of R, weighted
+  // by their multiplicities out of `total`; gradients added into the batch-row gradients.
+  void contrast(int64_t k, const int32_t* counts, int64_t total, int64_t first, double* loss_sum) {
+    const int64_t at = first * d_;
+    dev_.infonce_loss(k, d_, bside_.data() + at, bx_.data() + at, counts, total, static_cast<float>(c_.cl_temperature),
+                      static_cast<float>(c_.cl_weight), bgside_.data() + at, bgx_.data() + at, loss_sum);
   }
 
-  // From grad_side_ (of side = (sum_m sep_m + C) / (M+1)) to grad_views_, grad_x_ and the fuser's parameters.
-  void fuser_backward() {
-    const int64_t nd = n_ * d_;
+  // From grad_side (of side = (sum_m sep_m + C) / (M+1)) on `rows` rows to grad_views, grad_x and the
+  // fuser's parameters (gradients added), with the activations of the last fuse_forward.
+  void fuse_backward(int64_t rows, const float* views, const float* x, const float* grad_side, float* grad_views,
+                     float* grad_x) {
+    const int64_t nd = rows * d_;
+    const auto bytes = static_cast<size_t>(nd) * sizeof(float);
     const float scale = 1.0f / static_cast<float>(m_ + 1);
-    dev_.zero(tmp2_.data(), static_cast<size_t>(nd) * sizeof(float));
-    dev_.axpy(nd, scale, grad_side_.data(), tmp2_.data());  // tmp2 = d(sep_m) = dC (direct part)
+    dev_.zero(grad_common_.data(), bytes);
+    dev_.zero(tmp2_.data(), bytes);
+    dev_.axpy(nd, scale, grad_side, tmp2_.data());  // tmp2 = d(sep_m) = dC (direct part)
     dev_.axpy(nd, 1.0f, tmp2_.data(), grad_common_.data());
     for (int m = 0; m < m_; ++m) {
       // sep_m = sigmoid(pre) * raw, raw = M_m - C, pre = X V_m + v_m.
-      dev_.zero(tmp_.data(), static_cast<size_t>(nd) * sizeof(float));
-      dev_.sigmoid_gate_backward(nd, slice(sep_raw_, m, n_), slice(pref_pre_, m, n_), tmp2_.data(), tmp_.data(),
+      dev_.zero(tmp_.data(), bytes);
+      dev_.sigmoid_gate_backward(nd, slice(sep_raw_, m, rows), slice(pref_pre_, m, rows), tmp2_.data(), tmp_.data(),
                                  work_.data());
-      dev_.linear_backward(n_, d_, d_, x_.data(), pref_w_[m]->value.data(), work_.data(), grad_x_.data(),
-                           pref_w_[m]->grad.data(), pref_b_[m]->grad.data());
-      dev_.axpy(nd, 1.0f, tmp_.data(), slice(grad_views_, m, n_));
+      dev_.linear_backward(rows, d_, d_, x, pref_w_[m]->value.data(), work_.data(), grad_x, pref_w_[m]->grad.data(),
+                           pref_b_[m]->grad.data());
+      dev_.axpy(nd, 1.0f, tmp_.data(), grad_views + m * nd);
       dev_.axpy(nd, -1.0f, tmp_.data(), grad_common_.data());
     }
-    dev_.attention_backward(n_, d_, m_, views_.data(), att_P_->value.data(), att_q_->value.data(), att_t_.data(),
-                            att_a_.data(), grad_common_.data(), grad_views_.data(), att_P_->grad.data(),
-                            att_p_->grad.data(), att_q_->grad.data(), work_.data());
+    dev_.attention_backward(rows, d_, m_, views, att_P_->value.data(), att_q_->value.data(), att_t_.data(),
+                            att_a_.data(), grad_common_.data(), grad_views, att_P_->grad.data(), att_p_->grad.data(),
+                            att_q_->grad.data(), work_.data());
   }
 
   // From grad_views_ through R^, S_m, the purifier and the projections to dE_i and the parameters.
@@ -195,10 +239,11 @@ class Mgcn final : public Model {
   std::vector<Param*> gate_w_, gate_b_, pref_w_, pref_b_;
   Param *att_P_ = nullptr, *att_p_ = nullptr, *att_q_ = nullptr;
   std::vector<ItemGraph> graphs_;
-  Buffer<float> x_, grad_x_, side_, grad_side_, rep_, grad_rep_, common_, grad_common_, tmp_, tmp2_, work_;
+  Buffer<float> x_, grad_x_, side_, rep_, grad_rep_, common_, grad_common_, tmp_, tmp2_, work_;
   Buffer<float> proj_, grad_proj_, gate_pre_, purified_, grad_purified_;
   Buffer<float> views_, grad_views_, att_t_, sep_raw_, pref_pre_, att_a_;
-  Buffer<float> cl_a_, cl_b_, cl_ga_, cl_gb_;
+  Buffer<int32_t> rows_, counts_;                          // the batch's distinct rows R and multiplicities
+  Buffer<float> bx_, bgx_, bside_, bgside_, brep_, bgrep_, bviews_, bgviews_;  // their rows of x_, side_, ...
 };
 
 }  // namespace

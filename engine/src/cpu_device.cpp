@@ -156,9 +156,12 @@ class CpuDevice final : public Device {
   void scatter_add_rows(int64_t n, int64_t d, const int32_t* idx, const float* src, float* dst) override {
     kernels::scatter_add_rows_cpu(n, d, idx, src, dst);
   }
-  void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, float temperature, float weight,
-                    float* grad_a, float* grad_b, double* loss_sum) override {
-    *loss_sum += kernels::infonce_loss_fused_cpu(b, d, a, bv, temperature, weight, grad_a, grad_b);
+  kernels::BatchRowSizes batch_rows(const kernels::BatchRowsInput& in, int32_t* rows, int32_t* counts) override {
+    return kernels::batch_rows_cpu(in, rows, counts);
+  }
+  void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, const int32_t* counts, int64_t total,
+                    float temperature, float weight, float* grad_a, float* grad_b, double* loss_sum) override {
+    *loss_sum += kernels::infonce_loss_fused_cpu(b, d, a, bv, counts, total, temperature, weight, grad_a, grad_b);
   }
   void pointwise_loss(kernels::PointwiseLoss kind, int64_t b, int64_t d, const int32_t* users, const int32_t* items,
                       const float* targets, const float* user_rep, const float* item_rep, float weight,

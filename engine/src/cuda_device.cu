@@ -253,10 +253,15 @@ class CudaDevice final : public Device {
     kernels::scatter_add_rows_cuda(n, d, idx, src, dst, deterministic_,
                                    scratch(kernels::scatter_add_rows_scratch_bytes(n, d)), stream_);
   }
-  void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, float temperature, float weight,
-                    float* grad_a, float* grad_b, double* loss_sum) override {
+  kernels::BatchRowSizes batch_rows(const kernels::BatchRowsInput& in, int32_t* rows, int32_t* counts) override {
     activate();
-    kernels::infonce_loss_fused_cuda(b, d, a, bv, temperature, weight, grad_a, grad_b, loss_tmp_,
+    return kernels::batch_rows_cuda(in, rows, counts, scratch(kernels::batch_rows_cuda_scratch_bytes(in.b, in.n_extra)),
+                                    stream_);
+  }
+  void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, const int32_t* counts, int64_t total,
+                    float temperature, float weight, float* grad_a, float* grad_b, double* loss_sum) override {
+    activate();
+    kernels::infonce_loss_fused_cuda(b, d, a, bv, counts, total, temperature, weight, grad_a, grad_b, loss_tmp_,
                                      scratch(kernels::infonce_scratch_bytes(b, d)), cublas_, stream_);
     accumulate(loss_tmp_, loss_sum);
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernels/adam.h"
+#include "kernels/batch_rows.h"
 #include "kernels/bpr.h"
 #include "kernels/common.h"
 #include "kernels/pointwise_loss.h"
@@ -112,9 +113,13 @@ class Device {
   virtual void l2_normalize_backward(int64_t n, int64_t d, const float* x, const float* y, const float* dy,
                                      float* dx) = 0;
   virtual void gather_rows(int64_t n, int64_t d, const int32_t* idx, const float* src, float* dst) = 0;
+  // The batch's distinct rows and multiplicities (kernels/batch_rows.h); the sizes come back to the host.
+  virtual kernels::BatchRowSizes batch_rows(const kernels::BatchRowsInput& in, int32_t* rows, int32_t* counts) = 0;
   virtual void scatter_add_rows(int64_t n, int64_t d, const int32_t* idx, const float* src, float* dst) = 0;
-  virtual void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, float temperature, float weight,
-                            float* grad_a, float* grad_b, double* loss_sum) = 0;
+  // counts: multiplicities of the b rows (device memory) out of `total`, or nullptr (kernels/infonce.h).
+  virtual void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, const int32_t* counts,
+                            int64_t total, float temperature, float weight, float* grad_a, float* grad_b,
+                            double* loss_sum) = 0;
   virtual void pointwise_loss(kernels::PointwiseLoss kind, int64_t b, int64_t d, const int32_t* users,
                               const int32_t* items, const float* targets, const float* user_rep, const float* item_rep,
                               float weight, float* grad_user_rep, float* grad_item_rep, double* loss_sum) = 0;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
@@ -249,13 +250,25 @@ TEST(InfonceGpu, MatchesCpuAndRepeatsBitForBit) {
       for (auto& g : init_b) g *= 0.01f;
       const float t = 0.2f, w = 0.5f;
       auto ga = init_a, gb = init_b;
-      const double ref = kernels::infonce_loss_fused_cpu(b, d, a.data(), bv.data(), t, w, ga.data(), gb.data());
+      // Every other size runs with row multiplicities (0 included) out of their sum.
+      std::vector<int32_t> counts;
+      int64_t total = b;
+      if (b % 2 == 1) {
+        for (int64_t r = 0; r < b; ++r) counts.push_back(static_cast<int32_t>(rng() % 4));
+        counts[0] = 1;
+        total = std::accumulate(counts.begin(), counts.end(), int64_t{0});
+      }
+      const int32_t* host_counts = counts.empty() ? nullptr : counts.data();
+      const double ref = kernels::infonce_loss_fused_cpu(b, d, a.data(), bv.data(), host_counts, total, t, w,
+                                                         ga.data(), gb.data());
+      DeviceArray<int32_t> dcounts(counts);
       DeviceArray<float> da(a), db(bv);
       detail::DeviceBuffer<char> scratch(kernels::infonce_scratch_bytes(b, d), "test scratch");
       auto run = [&] {
         DeviceArray<float> dga(init_a), dgb(init_b);
         auto loss = DeviceArray<float>::poisoned(1);
-        kernels::infonce_loss_fused_cuda(b, d, da.get(), db.get(), t, w, dga.get(), dgb.get(), loss.get(),
+        kernels::infonce_loss_fused_cuda(b, d, da.get(), db.get(), counts.empty() ? nullptr : dcounts.get(), total,
+                                         t, w, dga.get(), dgb.get(), loss.get(),
                                          scratch.get(), cublas.handle, nullptr);
         return LossRun{dga.host(), dgb.host(), loss.host()};
       };

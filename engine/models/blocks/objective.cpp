@@ -27,6 +27,18 @@ const float* Objective::targets(int64_t b) {
   return it->second.data();
 }
 
+std::pair<const int32_t*, int64_t> Objective::extra_items(const TripleBatch& batch) {
+  const TrainConfig& c = *ctx_.config;
+  if (c.loss != "warp") return {nullptr, 0};
+  const std::pair<uint64_t, int64_t> key{batch.epoch, batch.first};
+  if (candidates_for_ != key) {
+    dev_.sample_negatives(*ctx_.sampler, c.seed, batch.epoch, batch.first, batch.size, batch.users,
+                          c.warp_candidates, candidates_.data());
+    candidates_for_ = key;
+  }
+  return {candidates_.data(), batch.size * c.warp_candidates};
+}
+
 void Objective::add(const TripleBatch& batch, int64_t d, const float* user_rep, const float* item_rep,
                     float* grad_user_rep, float* grad_item_rep, const float* user_emb0, const float* item_emb0,
                     float* grad_user_emb0, float* grad_item_emb0, double* loss_sum) {
@@ -41,7 +53,7 @@ void Objective::add(const TripleBatch& batch, int64_t d, const float* user_rep, 
   const int64_t b = batch.size;
   if (c.loss == "warp") {
     const int t = c.warp_candidates;
-    dev_.sample_negatives(*ctx_.sampler, c.seed, batch.epoch, batch.first, b, batch.users, t, candidates_.data());
+    extra_items(batch);  // draws the candidates unless done for this batch
     dev_.warp_loss(b, d, t, ctx_.data->n_items, batch.users, batch.pos, candidates_.data(),
                    static_cast<float>(c.warp_margin), user_rep, item_rep, 1.0f, grad_user_rep, grad_item_rep,
                    loss_sum);

@@ -7,6 +7,7 @@
 // plus LightGCN's L2 (reg_weight) on the batch's rows of the layer-0 tables.
 #include <cstdint>
 #include <map>
+#include <utility>
 
 #include "engine/src/model.h"
 
@@ -20,6 +21,10 @@ class Objective {
   void add(const TripleBatch& batch, int64_t d, const float* user_rep, const float* item_rep, float* grad_user_rep,
            float* grad_item_rep, const float* user_emb0, const float* item_emb0, float* grad_user_emb0,
            float* grad_item_emb0, double* loss_sum);
+  // Item ids (device memory, count) that add() reads beyond the batch's users, positives and
+  // negatives for this batch: WARP's candidates, drawn here; {nullptr, 0} for the other losses.
+  // A model that computes representations only for the rows a batch touches includes these.
+  std::pair<const int32_t*, int64_t> extra_items(const TripleBatch& batch);
 
  private:
   // Targets of a batch of b triples: b ones, then b zeros (device memory).
@@ -29,6 +34,7 @@ class Objective {
   Device& dev_;
   Buffer<int32_t> users2_, items2_, candidates_;  // pointwise examples [2B], WARP candidates [B x T]
   std::map<int64_t, Buffer<float>> targets_;
+  std::pair<uint64_t, int64_t> candidates_for_{~uint64_t{0}, -1};  // (epoch, first) of the batch drawn for
 };
 
 }  // namespace mmgraph::detail

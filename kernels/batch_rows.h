@@ -1,0 +1,41 @@
+#pragma once
+// The distinct rows a training batch touches, for models whose per-row stages
+// (fusers, gates, contrastive views) need only those rows of the stacked
+// [users; items] table, and the multiplicities that keep the batch's sums exact:
+//   rows   = distinct users, ascending
+//          | distinct positive items, ascending                      (+ n_users)
+//          | distinct items of neg and extra that are not positives, ascending (+ n_users)
+//   counts = how often each distinct user occurs in users, then each distinct positive in pos.
+// extra: more item ids a loss reads (WARP's candidates); may be empty.
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/common.h"
+
+namespace mmgraph::kernels {
+
+struct BatchRowSizes {
+  int64_t users = 0, pos_items = 0, other_items = 0;
+  int64_t total() const { return users + pos_items + other_items; }
+};
+
+struct BatchRowsInput {
+  int64_t b = 0;  // triples
+  const int32_t* users = nullptr;
+  const int32_t* pos = nullptr;
+  const int32_t* neg = nullptr;
+  int64_t n_extra = 0;
+  const int32_t* extra = nullptr;
+  int32_t n_users = 0;
+};
+
+// rows: room for 3 b + n_extra ids; counts: room for 2 b.
+BatchRowSizes batch_rows_cpu(const BatchRowsInput& in, int32_t* rows, int32_t* counts);
+
+// CUDA twin (device pointers): CUB radix sorts, run-length encodings and a flagged
+// select; synchronises the stream once to return the sizes. Same output as the CPU.
+size_t batch_rows_cuda_scratch_bytes(int64_t b, int64_t n_extra);
+BatchRowSizes batch_rows_cuda(const BatchRowsInput& in, int32_t* rows, int32_t* counts, void* scratch,
+                              cudaStream_t stream);
+
+}  // namespace mmgraph::kernels
