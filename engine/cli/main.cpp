@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -136,13 +137,32 @@ int run_bench(const std::vector<std::string>& args, const char* argv0) {
   return rc == 0 ? 0 : 1;
 }
 
+
+// OpenBLAS reads OPENBLAS_CORETYPE only when it loads: when it has fallen back to kernels without
+// the CPU's AVX2 / AVX-512 (mmgraph/blas.h), run this program again with the faster set named.
+// A user's own OPENBLAS_CORETYPE is left as it is.
+void use_fast_blas_kernels(char** argv) {
+  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;
+  const mmgraph::BlasKernels k = mmgraph::blas_kernels();
+  if (k.better.empty()) return;
+  setenv("OPENBLAS_CORETYPE", k.better.c_str(), 1);
+  execv("/proc/self/exe", argv);
+  std::fprintf(stderr, "warning: OpenBLAS runs its %s kernels on a CPU that has %s's; could not restart with "
+               "OPENBLAS_CORETYPE=%s, GEMMs run several times slower\n", k.chosen.c_str(), k.better.c_str(),
+               k.better.c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  use_fast_blas_kernels(argv);
   CLI::App app{fmt::format("mmgraph {}: multimodal graph recommendation engine", MMGRAPH_VERSION_STRING)};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(MMGRAPH_VERSION_STRING) +
-                                        (MMGRAPH_BUILT_WITH_CUDA ? " (CUDA backend)" : " (CPU only)"));
+  const mmgraph::BlasKernels blas = mmgraph::blas_kernels();
+  app.set_version_flag("--version", fmt::format("{} ({}); OpenBLAS with its {} kernels, {} threads",
+                                                MMGRAPH_VERSION_STRING,
+                                                MMGRAPH_BUILT_WITH_CUDA ? "CUDA backend" : "CPU only", blas.chosen,
+                                                blas.threading));
 
   DataArgs train_data, prepare_data, info_data;
   std::vector<std::string> configs, sets, bench_args;

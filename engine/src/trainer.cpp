@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <sstream>
 
@@ -25,6 +26,7 @@
 #include "engine/src/training_inputs.h"
 #include "engine/src/progress.h"
 #include "kernels/sampler.h"
+#include "mmgraph/blas.h"
 #include "mmgraph/errors.h"
 #include "mmgraph/trainer.h"
 
@@ -34,6 +36,20 @@ namespace {
 
 using detail::Buffer;
 using detail::Device;
+
+// Once per process: OpenBLAS running kernels without the CPU's AVX2 / AVX-512 (mmgraph/blas.h).
+// The mmgraph command restarts itself with the faster set; a program embedding the library is told how.
+void warn_if_slow_blas_kernels() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const BlasKernels k = blas_kernels();
+    if (!k.better.empty())
+      std::fprintf(stderr,
+                   "warning: OpenBLAS runs its %s kernels on a CPU that has %s's: dense layers and InfoNCE run "
+                   "several times slower; start the process with OPENBLAS_CORETYPE=%s in its environment\n",
+                   k.chosen.c_str(), k.better.c_str(), k.better.c_str());
+  });
+}
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) {
@@ -131,6 +147,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
     omp_set_num_threads(config.threads);
     openblas_set_num_threads(config.threads);
   }
+  warn_if_slow_blas_kernels();
   const auto t_start = Clock::now();
 
   std::optional<detail::CheckpointDir> checkpoints;

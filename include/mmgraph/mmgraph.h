@@ -1,5 +1,6 @@
 #pragma once
 // Umbrella header of the mmgraph library.
+#include "mmgraph/blas.h"
 #include "mmgraph/build_info.h"
 #include "mmgraph/checkpoint.h"
 #include "mmgraph/config.h"

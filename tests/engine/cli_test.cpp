@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "support/temp_dir.h"
@@ -15,8 +16,9 @@ struct CliRun {
   std::string output;  // stdout and stderr
 };
 
-CliRun run_cli(const std::string& args) {
-  const std::string command = std::string(MMGRAPH_BINARY_DIR) + "/mmgraph " + args + " 2>&1";
+CliRun run_cli(const std::string& args, const std::string& env = "") {
+  const std::string command =
+      (env.empty() ? "" : "env " + env + " ") + std::string(MMGRAPH_BINARY_DIR) + "/mmgraph " + args + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   CliRun r{-1, ""};
   if (!pipe) return r;
@@ -45,6 +47,23 @@ TEST(Cli, TableFlagChoosesTheSummaryForm) {
   r = run_cli(train + " --no-table");
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("\ntest:       Recall@10="), std::string::npos) << r.output;
+}
+
+// OpenBLAS 0.3.21 falls back to its SSE3 kernels on CPUs newer than itself; the command restarts
+// itself with the AVX2 / AVX-512 set the CPU has (a user's own OPENBLAS_CORETYPE stays).
+TEST(Cli, RunsOpenBlasKernelsWithTheCpusVectorUnits) {
+  CliRun r = run_cli("--version");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("OpenBLAS with its "), std::string::npos) << r.output;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && std::getenv("OPENBLAS_CORETYPE") == nullptr) {
+    for (const char* slow : {"Prescott", "Core2", "Penryn", "Nehalem", "Sandybridge"})
+      EXPECT_EQ(r.output.find(std::string("its ") + slow + " kernels"), std::string::npos) << r.output;
+  }
+#endif
+  r = run_cli("--version", "OPENBLAS_CORETYPE=Prescott");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("its Prescott kernels"), std::string::npos) << r.output;
 }
 
 TEST(Cli, InputErrorsExitWithCode2AndNameTheProblem) {
