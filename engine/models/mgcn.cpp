@@ -18,6 +18,7 @@
 #include <cmath>
 #include <memory>
 
+#include "engine/models/blocks/batch_rows.h"
 #include "engine/models/blocks/item_graph.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/objective.h"
@@ -63,55 +64,49 @@ class Mgcn final : public Model {
     for (auto* b : {&views_, &grad_views_, &att_t_, &sep_raw_, &pref_pre_})
       *b = Buffer<float>(dev_, m * nd, "MGCN modality views");
     att_a_ = Buffer<float>(dev_, static_cast<size_t>(n_) * m, "attention weights");
-    // A batch touches at most its users, positives, negatives and the loss's extra items.
-    const int64_t b = c_.train_batch_size;
-    const int64_t extra = c_.loss == "warp" ? b * c_.warp_candidates : 0;
-    const auto rows = static_cast<size_t>(std::min(n_, 3 * b + extra));
-    rows_ = Buffer<int32_t>(dev_, static_cast<size_t>(3 * b + extra), "batch rows");
-    counts_ = Buffer<int32_t>(dev_, static_cast<size_t>(2 * b), "batch row counts");
-    const size_t rd = rows * static_cast<size_t>(d_);
+    batch_rows_ = BatchRowSet(ctx);
+    const size_t rd = static_cast<size_t>(batch_rows_.capacity() * d_);
     for (auto* buf : {&bx_, &bgx_, &bside_, &bgside_, &brep_, &bgrep_}) *buf = Buffer<float>(dev_, rd, "MGCN batch rows");
     for (auto* buf : {&bviews_, &bgviews_}) *buf = Buffer<float>(dev_, m * rd, "MGCN batch views");
   }
 
   void forward_backward(const TripleBatch& batch, double* loss_sum) override {
     const int64_t user_rows = n_users_ * d_;
-    views_forward();
     // The batch's distinct rows R: users | positives | other items; the fuser runs on R only.
-    const auto [extra, n_extra] = objective_.extra_items(batch);
-    const kernels::BatchRowSizes sizes = dev_.batch_rows(
-        {batch.size, batch.users, batch.pos, batch.neg, n_extra, extra, static_cast<int32_t>(n_users_)}, rows_.data(),
-        counts_.data());
+    batch_rows_.build(batch, objective_);
+    const kernels::BatchRowSizes& sizes = batch_rows_.sizes();
     const int64_t r = sizes.total();
-    dev_.gather_rows(r, d_, rows_.data(), x_.data(), bx_.data());
+    const int32_t* rows = batch_rows_.rows();
+    views_forward();
+    dev_.gather_rows(r, d_, rows, x_.data(), bx_.data());
     for (int m = 0; m < m_; ++m)
-      dev_.gather_rows(r, d_, rows_.data(), slice(views_, m, n_), slice(bviews_, m, r));
+      dev_.gather_rows(r, d_, rows, slice(views_, m, n_), slice(bviews_, m, r));
     fuse_forward(r, bviews_.data(), bx_.data(), bside_.data(), brep_.data());
     // The objective reads the batch's rows of the full tables.
     rep_.set_zero();
-    dev_.scatter_add_rows(r, d_, rows_.data(), brep_.data(), rep_.data());
+    dev_.scatter_add_rows(r, d_, rows, brep_.data(), rep_.data());
     grad_rep_.set_zero();
     objective_.add(batch, d_, rep_.data(), rep_.data() + user_rows, grad_rep_.data(), grad_rep_.data() + user_rows,
                    rep_.data(), rep_.data() + user_rows, grad_rep_.data(), grad_rep_.data() + user_rows, loss_sum);
     // rep = X + side: both receive the representation gradient.
-    dev_.gather_rows(r, d_, rows_.data(), grad_rep_.data(), bgrep_.data());
+    dev_.gather_rows(r, d_, rows, grad_rep_.data(), bgrep_.data());
     const size_t rd_bytes = static_cast<size_t>(r * d_) * sizeof(float);
     dev_.copy(bgx_.data(), bgrep_.data(), rd_bytes);
     dev_.copy(bgside_.data(), bgrep_.data(), rd_bytes);
     if (c_.cl_weight > 0) {
       // InfoNCE over the distinct users (rows [0, U)) and positives (rows [U, U + P)) of R, each
       // weighted by its multiplicity in the batch: the batch's InfoNCE with duplicates.
-      contrast(sizes.users, counts_.data(), batch.size, 0, loss_sum);
-      contrast(sizes.pos_items, counts_.data() + sizes.users, batch.size, sizes.users, loss_sum);
+      contrast(sizes.users, batch_rows_.counts(), batch.size, 0, loss_sum);
+      contrast(sizes.pos_items, batch_rows_.counts() + sizes.users, batch.size, sizes.users, loss_sum);
     }
     for (auto* buf : {&grad_proj_, &grad_purified_}) buf->set_zero();
     bgviews_.set_zero();
     fuse_backward(r, bviews_.data(), bx_.data(), bgside_.data(), bgviews_.data(), bgx_.data());
     grad_x_.set_zero();
-    dev_.scatter_add_rows(r, d_, rows_.data(), bgx_.data(), grad_x_.data());
+    dev_.scatter_add_rows(r, d_, rows, bgx_.data(), grad_x_.data());
     grad_views_.set_zero();
     for (int m = 0; m < m_; ++m)
-      dev_.scatter_add_rows(r, d_, rows_.data(), slice(bgviews_, m, r), slice(grad_views_, m, n_));
+      dev_.scatter_add_rows(r, d_, rows, slice(bgviews_, m, r), slice(grad_views_, m, n_));
     views_backward();
     dev_.lightgcn_backward(ctx_.adjacency_dev->view, d_, c_.n_layers, grad_x_.data(), emb_->grad.data(), work_.data());
   }
@@ -242,7 +237,7 @@ class Mgcn final : public Model {
   Buffer<float> x_, grad_x_, side_, rep_, grad_rep_, common_, grad_common_, tmp_, tmp2_, work_;
   Buffer<float> proj_, grad_proj_, gate_pre_, purified_, grad_purified_;
   Buffer<float> views_, grad_views_, att_t_, sep_raw_, pref_pre_, att_a_;
-  Buffer<int32_t> rows_, counts_;                          // the batch's distinct rows R and multiplicities
+  BatchRowSet batch_rows_;  // the batch's distinct rows R and multiplicities
   Buffer<float> bx_, bgx_, bside_, bgside_, brep_, bgrep_, bviews_, bgviews_;  // their rows of x_, side_, ...
 };
 

@@ -1,0 +1,36 @@
+#pragma once
+// The distinct rows of the stacked [users; items] table that one training batch's loss
+// reads (kernels/batch_rows.h: users | positives | other items, with the users' and the
+// positives' multiplicities), for models that compute per-row stages only there.
+#include <cstdint>
+
+#include "engine/models/blocks/objective.h"
+#include "engine/src/model.h"
+
+namespace mmgraph::detail {
+
+class BatchRowSet {
+ public:
+  BatchRowSet() = default;
+  // Room for a batch of the config's size and the objective's extra items.
+  explicit BatchRowSet(const ModelContext& ctx);
+  // The rows of this batch (and of the objective's extra items for it).
+  void build(const TripleBatch& batch, Objective& objective);
+
+  int64_t size() const { return sizes_.total(); }
+  const kernels::BatchRowSizes& sizes() const { return sizes_; }
+  const int32_t* rows() const { return rows_.data(); }  // device memory, size() ids
+  // Multiplicities (device memory): sizes().users of the users, then sizes().pos_items of the positives.
+  const int32_t* counts() const { return counts_.data(); }
+  // The most rows a batch can touch (buffers of per-row activations are sized by it).
+  int64_t capacity() const { return capacity_; }
+
+ private:
+  Device* dev_ = nullptr;
+  int32_t n_users_ = 0;
+  int64_t capacity_ = 0;
+  Buffer<int32_t> rows_, counts_;
+  kernels::BatchRowSizes sizes_;
+};
+
+}  // namespace mmgraph::detail
