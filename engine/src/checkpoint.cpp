@@ -347,8 +347,13 @@ void CheckpointDir::restore(const io::Safetensors& f, Model& model, TrainProgres
                                                model.params().all().size()));
   for (const auto& param : model.params().all()) {
     param->value.upload(f.f32("param." + param->name, param->shape));
-    param->m.upload(f.f32("adam_m." + param->name, param->shape));
-    param->v.upload(f.f32("adam_v." + param->name, param->shape));
+    const std::vector<float> m = f.f32("adam_m." + param->name, param->shape);
+    const std::vector<float> v = f.f32("adam_v." + param->name, param->shape);
+    param->m.upload(m);
+    param->v.upload(v);
+    auto zero = [](const std::vector<float>& x) { return std::all_of(x.begin(), x.end(), [](float e) { return e == 0; }); };
+    param->moments_zero = zero(m) && zero(v);
+    param->grad_known_zero = false;
   }
   model.params().set_step(meta_number<int64_t>(f, "adam_step"));
   model.restore_state(f);

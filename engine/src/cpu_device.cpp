@@ -54,6 +54,7 @@ class CpuDevice final : public Device {
     for (int64_t r = 0; r < rows; ++r) std::memcpy(dst + r * dst_ld, src + r * src_ld, static_cast<size_t>(width) * sizeof(float));
   }
   void accumulate(const float* value, double* sum) override { *sum += static_cast<double>(*value); }
+  int64_t count_nonzero(const float* x, int64_t n) override { return kernels::count_nonzero_cpu(x, n); }
   int64_t count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges) override {
     int64_t bad = 0;
     for (const auto& [x, n] : ranges) bad += kernels::count_nonfinite_cpu(x, n);

@@ -113,6 +113,14 @@ class CudaDevice final : public Device {
     download(&bad, nonfinite_, sizeof bad);
     return static_cast<int64_t>(bad);
   }
+  int64_t count_nonzero(const float* x, int64_t n) override {
+    activate();
+    MMGRAPH_CUDA_CHECK(cudaMemsetAsync(nonfinite_, 0, sizeof(unsigned long long), stream_));
+    kernels::count_nonzero_cuda(x, n, nonfinite_, stream_);
+    unsigned long long nonzero = 0;
+    download(&nonzero, nonfinite_, sizeof nonzero);
+    return static_cast<int64_t>(nonzero);
+  }
   void copy_rows(int64_t rows, int64_t width, const float* src, int64_t src_ld, float* dst, int64_t dst_ld) override {
     activate();
     if (rows == 0 || width == 0) return;

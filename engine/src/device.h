@@ -65,6 +65,8 @@ class Device {
   virtual void accumulate(const float* value, double* sum) = 0;
   // The number of NaN / Inf values over the ranges (pointer, count); waits for the device.
   virtual int64_t count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges) = 0;
+  // The number of non-zero values of x[0, n); waits for the device.
+  virtual int64_t count_nonzero(const float* x, int64_t n) = 0;
 
   // Ops (kernels/*.h documents each; loss ops add their value into *loss_sum,
   // a double in device memory).

@@ -29,7 +29,8 @@ Param& ParamSet::add(Device& dev, std::string name, std::vector<int64_t> shape, 
 }
 
 void ParamSet::zero_grad() {
-  for (auto& p : params_) p->grad.set_zero();
+  for (auto& p : params_)
+    if (!p->grad_known_zero) p->grad.set_zero();
 }
 
 void ParamSet::adam_step(float lr, float weight_decay) {
@@ -38,8 +39,13 @@ void ParamSet::adam_step(float lr, float weight_decay) {
   adam.lr = lr;
   adam.weight_decay = weight_decay;
   adam.step = step_;
-  for (auto& p : params_)
+  for (auto& p : params_) {
+    // g = m = v = 0 and no weight decay: m and v stay 0 and the update is lr_t * 0 / eps = 0.
+    p->grad_known_zero = p->moments_zero && weight_decay == 0 && dev_->count_nonzero(p->grad.data(), p->numel()) == 0;
+    if (p->grad_known_zero) continue;
+    p->moments_zero = false;
     dev_->adam_dense(p->numel(), adam, p->value.data(), p->grad.data(), p->m.data(), p->v.data());
+  }
 }
 
 std::vector<float> uniform_values(int64_t n, float bound, uint64_t seed, uint32_t stream) {

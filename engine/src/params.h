@@ -13,6 +13,10 @@ struct Param {
   std::string name;             // "embedding", "image.proj.weight", ...
   std::vector<int64_t> shape;   // row-major
   Buffer<float> value, grad, m, v;
+  // m and v are known to be all zero (no step has had a non-zero gradient, or a restored checkpoint's are).
+  bool moments_zero = true;
+  // The last Adam step found the gradient all zero, so zero_grad has nothing to clear.
+  bool grad_known_zero = false;
   int64_t numel() const { return static_cast<int64_t>(value.size()); }
 };
 
@@ -23,7 +27,10 @@ class ParamSet {
   Param& add(Device& dev, std::string name, std::vector<int64_t> shape, const std::vector<float>& init);
   // Zeroes every gradient.
   void zero_grad();
-  // One Adam step (1-based step counter kept here) over every parameter.
+  // One Adam step (1-based step counter kept here) over every parameter. A parameter whose
+  // gradient and moments are all zero is left out (with weight_decay 0, Adam would leave its
+  // value and moments as they are): features that are trainable but read by no term of the
+  // loss (FREEDOM's with its modality BPR off) cost one read of their gradient, not an update.
   void adam_step(float lr, float weight_decay);
   int64_t step() const { return step_; }
   void set_step(int64_t step) { step_ = step; }  // when restoring a checkpoint

@@ -1,4 +1,4 @@
-// The divergence guard's count of NaN / Inf values.
+// The divergence guard's count of NaN / Inf values, and the optimizer's count of non-zero values.
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -21,6 +21,17 @@ TEST(Nonfinite, CountsNanAndBothInfinitiesButNotLargeOrSubnormalValues) {
   EXPECT_EQ(kernels::count_nonfinite_cpu(x.data(), 1001), 3);
   EXPECT_EQ(kernels::count_nonfinite_cpu(x.data() + 1, 499), 0);
   EXPECT_EQ(kernels::count_nonfinite_cpu(x.data(), 0), 0);
+}
+
+TEST(Nonzero, CountsEverythingButBothZeros) {
+  std::vector<float> x(1001, 0.0f);
+  x[7] = std::numeric_limits<float>::denorm_min();
+  x[8] = -0.0f;
+  x[500] = std::numeric_limits<float>::quiet_NaN();
+  x[1000] = -1.0f;
+  EXPECT_EQ(kernels::count_nonzero_cpu(x.data(), 1001), 3);
+  EXPECT_EQ(kernels::count_nonzero_cpu(x.data() + 8, 492), 0);
+  EXPECT_EQ(kernels::count_nonzero_cpu(x.data(), 0), 0);
 }
 
 }  // namespace
