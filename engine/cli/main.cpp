@@ -137,7 +137,6 @@ int run_bench(const std::vector<std::string>& args, const char* argv0) {
   return rc == 0 ? 0 : 1;
 }
 
-
 // OpenBLAS reads OPENBLAS_CORETYPE only when it loads: when it has fallen back to kernels without
 // the CPU's AVX2 / AVX-512 (mmgraph/blas.h), run this program again with the faster set named.
 // A user's own OPENBLAS_CORETYPE is left as it is.

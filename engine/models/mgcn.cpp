@@ -66,7 +66,8 @@ class Mgcn final : public Model {
     att_a_ = Buffer<float>(dev_, static_cast<size_t>(n_) * m, "attention weights");
     batch_rows_ = BatchRowSet(ctx);
     const size_t rd = static_cast<size_t>(batch_rows_.capacity() * d_);
-    for (auto* buf : {&bx_, &bgx_, &bside_, &bgside_, &brep_, &bgrep_}) *buf = Buffer<float>(dev_, rd, "MGCN batch rows");
+    for (auto* buf : {&bx_, &bgx_, &bside_, &bgside_, &brep_, &bgrep_})
+      *buf = Buffer<float>(dev_, rd, "MGCN batch rows");
     for (auto* buf : {&bviews_, &bgviews_}) *buf = Buffer<float>(dev_, m * rd, "MGCN batch views");
   }
 

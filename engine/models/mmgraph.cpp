@@ -113,8 +113,8 @@ class MmGraph final : public Model {
       cl_ga_.set_zero();
       cl_gb_.set_zero();
       dev_.infonce_loss(batch.size, d_, cl_a_.data(), cl_b_.data(), nullptr, batch.size,
-                        static_cast<float>(c_.cl_temperature),
-                        static_cast<float>(c_.cl_weight), cl_ga_.data(), cl_gb_.data(), loss_sum);
+                        static_cast<float>(c_.cl_temperature), static_cast<float>(c_.cl_weight), cl_ga_.data(),
+                        cl_gb_.data(), loss_sum);
       dev_.scatter_add_rows(batch.size, d_, batch.pos, cl_ga_.data(), grad_xi);
       dev_.scatter_add_rows(batch.size, d_, batch.pos, cl_gb_.data(), grad_h_.data());
     }

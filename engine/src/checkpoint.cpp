@@ -351,7 +351,9 @@ void CheckpointDir::restore(const io::Safetensors& f, Model& model, TrainProgres
     const std::vector<float> v = f.f32("adam_v." + param->name, param->shape);
     param->m.upload(m);
     param->v.upload(v);
-    auto zero = [](const std::vector<float>& x) { return std::all_of(x.begin(), x.end(), [](float e) { return e == 0; }); };
+    auto zero = [](const std::vector<float>& x) {
+      return std::all_of(x.begin(), x.end(), [](float e) { return e == 0; });
+    };
     param->moments_zero = zero(m) && zero(v);
     param->grad_known_zero = false;
   }
