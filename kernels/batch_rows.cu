@@ -99,6 +99,9 @@ BatchRowSizes batch_rows_cuda(const BatchRowsInput& in, int32_t* rows, int32_t* 
   int32_t* nums = at(s.nums);  // distinct users, distinct positives, distinct others, others kept
   void* cub_tmp = base + s.cub;
   const auto nb = static_cast<int>(in.b), no = static_cast<int>(in.b + in.n_extra);
+  // Zero counts first: with an empty batch the run-length encodings may leave theirs unwritten,
+  // and the flag kernel reads the positives' count.
+  MMGRAPH_CUDA_CHECK(cudaMemsetAsync(nums, 0, 4 * sizeof(int32_t), stream));
   size_t bytes = s.cub_bytes;
   MMGRAPH_CUDA_CHECK(cub::DeviceRadixSort::SortKeys(cub_tmp, bytes, in.users, at(s.sorted_u), nb, 0, 32, stream));
   bytes = s.cub_bytes;
@@ -127,7 +130,7 @@ BatchRowSizes batch_rows_cuda(const BatchRowsInput& in, int32_t* rows, int32_t* 
   int32_t host[4] = {0, 0, 0, 0};
   MMGRAPH_CUDA_CHECK(cudaMemcpyAsync(host, nums, sizeof(host), cudaMemcpyDeviceToHost, stream));
   MMGRAPH_CUDA_CHECK(cudaStreamSynchronize(stream));
-  const BatchRowSizes sizes{in.b > 0 ? host[0] : 0, in.b > 0 ? host[1] : 0, host[3]};
+  const BatchRowSizes sizes{host[0], host[1], host[3]};
   const auto ints = [](int64_t n) { return static_cast<size_t>(n) * sizeof(int32_t); };
   if (sizes.users > 0) {
     MMGRAPH_CUDA_CHECK(
