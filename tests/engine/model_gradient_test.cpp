@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/models/blocks/objective.h"
 #include "engine/src/device.h"
 #include "engine/src/model.h"
 #include "engine/src/training_inputs.h"
@@ -124,10 +125,57 @@ INSTANTIATE_TEST_SUITE_P(AllModels, ModelGradient,
                                            GradientCase{"lightgcn", "bce"}, GradientCase{"lightgcn", "mse"},
                                            GradientCase{"vbpr", "bpr"}, GradientCase{"freedom", "bpr"},
                                            GradientCase{"lattice", "bpr"}, GradientCase{"mgcn", "bpr"},
+                                           GradientCase{"mgcn", "bce"},
                                            GradientCase{"mmgraph", "bpr"}),
                          [](const ::testing::TestParamInfo<GradientCase>& p) {
                            return p.param.model + "_" + p.param.loss;
                          });
+
+// MGCN computes its fuser only at the rows the objective reads (kernels/batch_rows.h): for every
+// objective, WARP's sampled candidates included, its training loss must equal the objective over
+// the representations of every row (propagate), which the full fuser computes.
+TEST(MgcnBatchRows, LossEqualsTheObjectiveOverEveryRowsRepresentations) {
+  SyntheticOptions s;
+  s.users = 60;
+  s.items = 45;
+  s.interactions = 900;
+  s.image_dim = 7;
+  s.text_dim = 5;
+  s.seed = 8;
+  const Dataset data = make_synthetic_dataset(s);
+  for (const char* loss : {"bpr", "bce", "mse", "warp"}) {
+    SCOPED_TRACE(loss);
+    TrainConfig c;
+    c.model = "mgcn";
+    c.loss = loss;
+    c.device = "cpu";
+    c.embedding_size = 8;
+    c.knn_k = 4;
+    c.cl_weight = 0;  // the objective alone (InfoNCE reads only the batch's own rows)
+    c.reg_weight = 0.05;
+    c.warp_candidates = 7;
+    c.train_batch_size = 32;
+    c.seed = 13;
+    std::unique_ptr<detail::Device> dev = detail::make_cpu_device();
+    const detail::TrainingInputs inputs(data, c, *dev);
+    std::unique_ptr<detail::Model> model = detail::make_model(c.model, inputs.context());
+    std::vector<int32_t> users(32), pos(32), neg(32);
+    dev->sample_triples(inputs.sampler(), c.seed, 0, 0, 32, users.data(), pos.data(), neg.data());
+    const detail::TripleBatch batch{0, 0, 32, users.data(), pos.data(), neg.data()};
+    model->begin_epoch(0);
+    double rows_loss = 0;
+    model->compute_gradients(batch, &rows_loss);
+
+    model->propagate();
+    const int64_t d = model->rep_dim();
+    std::vector<float> grad_u(static_cast<size_t>(data.n_users * d)), grad_i(static_cast<size_t>(data.n_items * d));
+    detail::Objective objective(inputs.context());
+    double full_loss = 0;
+    objective.add(batch, d, model->user_rep(), model->item_rep(), grad_u.data(), grad_i.data(), model->user_rep(),
+                  model->item_rep(), grad_u.data(), grad_i.data(), &full_loss);
+    EXPECT_NEAR(rows_loss, full_loss, 1e-6 * std::fabs(full_loss));
+  }
+}
 
 }  // namespace
 }  // namespace mmgraph

@@ -53,6 +53,32 @@ TEST(Trainer, LearnsFarBetterThanRandomRanking) {
   EXPECT_DOUBLE_EQ(again.get("Recall@20"), r.test.get("Recall@20"));
 }
 
+// MGCN computes its fuser only at the rows the objective reads (the batch's users, positives,
+// negatives and, for WARP, the sampled candidates): every objective must still learn.
+TEST(Trainer, MgcnLearnsWithEveryObjective) {
+  SyntheticOptions s;
+  s.users = 400;
+  s.items = 250;
+  s.interactions = 9000;
+  s.image_dim = 16;
+  s.text_dim = 8;
+  s.seed = 3;
+  const Dataset data = make_synthetic_dataset(s);
+  TrainOptions opt;
+  opt.progress = false;
+  for (const char* loss : {"bpr", "bce", "mse", "warp"}) {
+    SCOPED_TRACE(loss);
+    TrainConfig c = quick_config();
+    c.model = "mgcn";
+    c.loss = loss;
+    c.knn_k = 5;
+    c.cl_weight = 0.01;
+    const TrainResult r = train(data, c, opt);
+    EXPECT_GT(r.test.get("Recall@20"), 2 * 20.0 / 230.0);
+    EXPECT_LT(r.history.back().loss, r.history.front().loss);
+  }
+}
+
 TEST(Trainer, RunsAreReproducibleAndIndependentOfThreadCount) {
   const Dataset data = small_synthetic();
   TrainOptions opt;
