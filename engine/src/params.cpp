@@ -29,8 +29,11 @@ Param& ParamSet::add(Device& dev, std::string name, std::vector<int64_t> shape, 
 }
 
 void ParamSet::zero_grad() {
-  for (auto& p : params_)
+  for (auto& p : params_) {
+    // Known zero only until the gradient may be written again: the next zero_grad clears it.
     if (!p->grad_known_zero) p->grad.set_zero();
+    p->grad_known_zero = false;
+  }
 }
 
 void ParamSet::adam_step(float lr, float weight_decay) {

@@ -15,7 +15,8 @@ struct Param {
   Buffer<float> value, grad, m, v;
   // m and v are known to be all zero (no step has had a non-zero gradient, or a restored checkpoint's are).
   bool moments_zero = true;
-  // The last Adam step found the gradient all zero, so zero_grad has nothing to clear.
+  // The last Adam step found the gradient all zero and nothing has written it since, so the next
+  // zero_grad has nothing to clear (it resets this).
   bool grad_known_zero = false;
   int64_t numel() const { return static_cast<int64_t>(value.size()); }
 };

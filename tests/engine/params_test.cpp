@@ -48,5 +48,18 @@ TEST(ParamSet, AdamLeavesOutAllZeroParametersExactly) {
   }
 }
 
+// zero_grad skips a gradient the last Adam step found zero only once: a gradient written after
+// that (two backward passes without a step between) is cleared by the next zero_grad.
+TEST(ParamSet, ZeroGradClearsAGradientWrittenAfterItsSkip) {
+  std::unique_ptr<detail::Device> dev = detail::make_cpu_device();
+  detail::ParamSet params;
+  detail::Param& p = params.add(*dev, "p", {5}, testing::random_dense(5, 3));
+  params.adam_step(1e-2f, 0.0f);  // all-zero gradient: left out, known zero
+  params.zero_grad();             // skipped
+  p.grad.upload(std::vector<float>(5, 1.0f));
+  params.zero_grad();
+  EXPECT_EQ(p.grad.to_host(), std::vector<float>(5, 0.0f));
+}
+
 }  // namespace
 }  // namespace mmgraph
