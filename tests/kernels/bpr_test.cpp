@@ -2,7 +2,10 @@
 // gradients against central finite differences in float64.
 #include <gtest/gtest.h>
 
+#include <omp.h>
+
 #include <cmath>
+#include <tuple>
 
 #include "kernels/bpr.h"
 #include "support/random_inputs.h"
@@ -118,6 +121,33 @@ TEST(Bpr, WeightScalesTheBprTermOnly) {
   for (size_t e = 0; e < ni; ++e) EXPECT_FLOAT_EQ(gi2[e], 0.25f * gi1[e]) << e;
   EXPECT_EQ(gu02, gu01);
   EXPECT_EQ(gi02, gi01);
+}
+
+TEST(Bpr, SameBitsForAnyThreadCount) {
+  // The gradients are scattered by threads owning rows: every row must receive its
+  // additions in batch order whatever the thread count, also when the rep and emb0
+  // buffers alias (n_layers = 0) and when a triple's positive equals its negative.
+  Problem pr = make_problem(testing::fresh_seed());
+  pr.n[3] = pr.p[3];
+  kernels::BprBatch batch{pr.batch, pr.u.data(), pr.p.data(), pr.n.data()};
+  const auto run = [&](int threads, bool alias) {
+    const int keep = omp_get_max_threads();
+    omp_set_num_threads(threads);
+    std::vector<float> gu(pr.user_rep.size(), 0.5f), gi(pr.item_rep.size(), -0.25f);
+    std::vector<float> gu0(pr.user0.size(), 0.0f), gi0(pr.item0.size(), 0.0f);
+    const float* u0 = alias ? pr.user_rep.data() : pr.user0.data();
+    const float* i0 = alias ? pr.item_rep.data() : pr.item0.data();
+    const auto loss = kernels::bpr_loss_fused_cpu(batch, pr.d, pr.user_rep.data(), pr.item_rep.data(), u0, i0, 0.1f,
+                                                  gu.data(), gi.data(), alias ? gu.data() : gu0.data(),
+                                                  alias ? gi.data() : gi0.data());
+    omp_set_num_threads(keep);
+    return std::make_tuple(loss.bpr, loss.reg, gu, gi, gu0, gi0);
+  };
+  for (const bool alias : {false, true}) {
+    const auto one = run(1, alias);
+    EXPECT_EQ(run(2, alias), one) << "alias " << alias;
+    EXPECT_EQ(run(3, alias), one) << "alias " << alias;
+  }
 }
 
 TEST(Bpr, EmptyBatchIsZero) {

@@ -59,7 +59,8 @@ TEST_P(SpmmTest, MatchesDenseFloat64) {
 INSTANTIATE_TEST_SUITE_P(Sizes, SpmmTest,
                          ::testing::Values(SpmmCase{0, 5, 8, 2, 0}, SpmmCase{1, 1, 1, 1, 1},
                                            SpmmCase{31, 33, 64, 4, 20}, SpmmCase{33, 31, 36, 3, 31},
-                                           SpmmCase{1007, 517, 100, 8, 517},
+                                           SpmmCase{1007, 517, 100, 8, 517}, SpmmCase{45, 70, 16, 6, 70},
+                                           SpmmCase{70, 45, 48, 6, 0},
                                            SpmmCase{300, 100000, 32, 5, 100000}));
 
 TEST(CsrTranspose, TransposeTwiceIsIdentityAndMatchesDense) {
