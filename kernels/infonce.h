@@ -15,6 +15,7 @@
 // Gradients are ADDED (+=) into grad_a, grad_b [B x d]. d >= 1 (both twins throw mmgraph::Error otherwise).
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "kernels/common.h"
 
@@ -23,8 +24,14 @@ namespace mmgraph::kernels {
 // Two views a, b [B x d] of B distinct rows with multiplicities counts[B] (nullptr: all 1) out of
 // `total` batch rows; loss and gradients as above, gradients ADDED into grad_a, grad_b [B x d]
 // (through the cosine normalisation). CPU returns the loss.
+// scratch: reused between calls (grown as needed); nullptr allocates for this call only.
+struct InfonceCpuScratch {
+  std::vector<float> floats;
+  std::vector<double> doubles;
+};
 double infonce_loss_fused_cpu(int64_t b, int64_t d, const float* a, const float* bv, const int32_t* counts,
-                              int64_t total, float temperature, float weight, float* grad_a, float* grad_b);
+                              int64_t total, float temperature, float weight, float* grad_a, float* grad_b,
+                              InfonceCpuScratch* scratch = nullptr);
 size_t infonce_scratch_bytes(int64_t b, int64_t d);
 // CUDA: logits by one cuBLAS GEMM (FP32), a fused row-wise log-sum-exp + softmax-gradient kernel, GEMMs for the
 // gradients; loss_out (device, 1 float) overwritten; deterministic (no atomics). counts: device memory or nullptr.

@@ -6,6 +6,7 @@
 
 #include "kernels/linear.h"
 #include "kernels/modality_attention.h"
+#include "kernels/vector_math.h"
 
 namespace mmgraph::kernels {
 
@@ -14,8 +15,8 @@ void modality_attention_forward_cpu(int64_t n, int64_t d, int m, const float* h,
   if (m < 1 || m > kMaxModalities) throw std::invalid_argument("modality_attention: m out of range");
   const int64_t nd = n * d;
   linear_forward_cpu(m * n, d, d, h, P, p, t);
-#pragma omp parallel for schedule(static)
-  for (int64_t e = 0; e < m * nd; ++e) t[e] = std::tanh(t[e]);
+#pragma omp parallel for simd schedule(static)
+  for (int64_t e = 0; e < m * nd; ++e) t[e] = tanhf(t[e]);
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) {
     double s[kMaxModalities], top = -INFINITY, total = 0;

@@ -29,6 +29,10 @@ namespace mmgraph::detail {
 namespace {
 
 class CpuDevice final : public Device {
+  // copy and zero split buffers of a megabyte or more into chunks shared by the threads (the
+  // models clear and copy whole tables every step; one core alone does not saturate memory).
+  static constexpr size_t kParallelBytes = size_t{1} << 20, kChunkBytes = size_t{1} << 18;
+
  public:
   std::string describe() const override { return fmt::format("cpu ({} threads)", omp_get_max_threads()); }
   bool is_cuda() const override { return false; }
@@ -42,8 +46,27 @@ class CpuDevice final : public Device {
   void release(void* ptr) noexcept override { std::free(ptr); }
   void upload(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void download(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
-  void copy(void* dst, const void* src, size_t bytes) override { std::memmove(dst, src, bytes); }
-  void zero(void* dst, size_t bytes) override { std::memset(dst, 0, bytes); }
+  void copy(void* dst, const void* src, size_t bytes) override {
+    auto* d = static_cast<char*>(dst);
+    const auto* s = static_cast<const char*>(src);
+    if (bytes < kParallelBytes || (d < s + bytes && s < d + bytes)) return static_cast<void>(std::memmove(dst, src, bytes));
+    const auto chunks = static_cast<int64_t>((bytes + kChunkBytes - 1) / kChunkBytes);
+#pragma omp parallel for schedule(static)
+    for (int64_t c = 0; c < chunks; ++c) {
+      const size_t at = static_cast<size_t>(c) * kChunkBytes;
+      std::memcpy(d + at, s + at, std::min(kChunkBytes, bytes - at));
+    }
+  }
+  void zero(void* dst, size_t bytes) override {
+    auto* d = static_cast<char*>(dst);
+    if (bytes < kParallelBytes) return static_cast<void>(std::memset(dst, 0, bytes));
+    const auto chunks = static_cast<int64_t>((bytes + kChunkBytes - 1) / kChunkBytes);
+#pragma omp parallel for schedule(static)
+    for (int64_t c = 0; c < chunks; ++c) {
+      const size_t at = static_cast<size_t>(c) * kChunkBytes;
+      std::memset(d + at, 0, std::min(kChunkBytes, bytes - at));
+    }
+  }
 
   void axpy(int64_t n, float alpha, const float* x, float* y) override {
 #pragma omp parallel for schedule(static)
@@ -162,7 +185,8 @@ class CpuDevice final : public Device {
   }
   void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, const int32_t* counts, int64_t total,
                     float temperature, float weight, float* grad_a, float* grad_b, double* loss_sum) override {
-    *loss_sum += kernels::infonce_loss_fused_cpu(b, d, a, bv, counts, total, temperature, weight, grad_a, grad_b);
+    *loss_sum += kernels::infonce_loss_fused_cpu(b, d, a, bv, counts, total, temperature, weight, grad_a, grad_b,
+                                                  &infonce_scratch_);
   }
   void pointwise_loss(kernels::PointwiseLoss kind, int64_t b, int64_t d, const int32_t* users, const int32_t* items,
                       const float* targets, const float* user_rep, const float* item_rep, float weight,
@@ -189,6 +213,7 @@ class CpuDevice final : public Device {
 
  private:
   std::vector<float> scores_;  // topk_of_rows' block of scores
+  kernels::InfonceCpuScratch infonce_scratch_;
 };
 
 }  // namespace

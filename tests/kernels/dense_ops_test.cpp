@@ -56,7 +56,7 @@ double dot(const std::vector<double>& a, const std::vector<double>& b) {
 TEST(DenseOps, LinearForwardAndBackward) {
   const uint64_t seed = testing::fresh_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
-  for (auto [n, in, out] : {std::tuple<int64_t, int64_t, int64_t>{7, 5, 3}, {1, 13, 6}, {33, 4, 9}}) {
+  for (auto [n, in, out] : {std::tuple<int64_t, int64_t, int64_t>{7, 5, 3}, {1, 13, 6}, {33, 4, 9}, {40, 6, 37}}) {
     std::vector<double> x = to_double(random_dense(n * in, seed)), w = to_double(random_dense(in * out, seed + 1)),
                         b = to_double(random_dense(out, seed + 2));
     const std::vector<double> dy = to_double(random_dense(n * out, seed + 3));

@@ -99,6 +99,29 @@ TEST(Infonce, LossAndGradientsMatchFiniteDifferences) {
   EXPECT_TRUE(testing::matches_finite_differences(b64, gb, f, 1e-6, 2e-5, "grad_b"));
 }
 
+TEST(Infonce, ReusedScratchGivesTheFreshResult) {
+  // The device passes one scratch to every call: a larger call, then a smaller one whose
+  // scratch holds the larger call's values, must give what a fresh allocation gives.
+  const uint64_t seed = testing::fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  kernels::InfonceCpuScratch scratch;
+  for (const int64_t b : {37, 9, 37}) {
+    const int64_t d = 20;
+    const auto a = testing::random_dense(b * d, seed + b), bv = testing::random_dense(b * d, seed + b + 1);
+    std::vector<int32_t> counts(static_cast<size_t>(b));
+    for (int64_t k = 0; k < b; ++k) counts[k] = static_cast<int32_t>(1 + k % 3);
+    const int64_t total = std::accumulate(counts.begin(), counts.end(), int64_t{0});
+    std::vector<float> ga1(a.size(), 0.0f), gb1(a.size(), 0.0f), ga2(a.size(), 0.0f), gb2(a.size(), 0.0f);
+    const double fresh = kernels::infonce_loss_fused_cpu(b, d, a.data(), bv.data(), counts.data(), total, 0.2f, 1.0f,
+                                                         ga1.data(), gb1.data());
+    const double reused = kernels::infonce_loss_fused_cpu(b, d, a.data(), bv.data(), counts.data(), total, 0.2f, 1.0f,
+                                                          ga2.data(), gb2.data(), &scratch);
+    EXPECT_EQ(reused, fresh) << "b = " << b;
+    EXPECT_EQ(ga2, ga1) << "b = " << b;
+    EXPECT_EQ(gb2, gb1) << "b = " << b;
+  }
+}
+
 TEST(Infonce, ScaleInvariantWithGradientsOrthogonalToTheRows) {
   const int64_t b = 4, d = 3;
   auto a = testing::random_dense(b * d, 21), bv = testing::random_dense(b * d, 22);
