@@ -9,20 +9,32 @@
 
 namespace mmgraph::kernels {
 
-// Widths of 16 to 64 floats keep the row's sum in W registers of 16 floats (GCC's
-// vector extension: one AVX-512 register each, two AVX2 ones) instead of loading and
-// storing acc at every neighbour; the loop at run-time width does the latter, which
-// makes each neighbour wait on the previous one's store. Same products, same order.
-template <int W>
+// The widest vector register the build targets, in floats (GCC's vector extension maps a
+// vector of this size to one register; a wider one would be split through memory).
+#if defined(__AVX512F__)
+inline constexpr int kSpmmVectorFloats = 16;
+#elif defined(__AVX__)
+inline constexpr int kSpmmVectorFloats = 8;
+#else
+inline constexpr int kSpmmVectorFloats = 4;
+#endif
+inline constexpr int kSpmmMaxAccumulators = 8;
+
+// A row of width D (a multiple of the vector width, at most 8 vectors) keeps its sum in
+// registers instead of loading and storing acc at every neighbour, as the loop at run-time
+// width does (which makes each neighbour wait on the previous one's store). The same
+// products are added in the same order: the result is bit-identical.
+template <int D>
 inline void spmm_row_fixed_cpu(const CsrView& a, int64_t r, const float* x, float* acc) {
-  typedef float v16 __attribute__((vector_size(64)));
-  v16 sum[W] = {};
+  typedef float Vec __attribute__((vector_size(kSpmmVectorFloats * sizeof(float))));
+  constexpr int kVectors = D / kSpmmVectorFloats;
+  Vec sum[kVectors] = {};
   for (int64_t k = a.row_ptr[r]; k < a.row_ptr[r + 1]; ++k) {
     const float w = a.val[k];
-    const float* xr = x + static_cast<int64_t>(a.col[k]) * (16 * W);
-    for (int i = 0; i < W; ++i) {
-      v16 xv;
-      std::memcpy(&xv, xr + 16 * i, sizeof xv);
+    const float* xr = x + static_cast<int64_t>(a.col[k]) * D;
+    for (int i = 0; i < kVectors; ++i) {
+      Vec xv;
+      std::memcpy(&xv, xr + kSpmmVectorFloats * i, sizeof xv);
       sum[i] += w * xv;
     }
   }
@@ -30,13 +42,13 @@ inline void spmm_row_fixed_cpu(const CsrView& a, int64_t r, const float* x, floa
 }
 
 inline void spmm_row_cpu(const CsrView& a, int64_t r, int64_t d, const float* x, float* acc) {
-  switch (d) {
-    case 16: return spmm_row_fixed_cpu<1>(a, r, x, acc);
-    case 32: return spmm_row_fixed_cpu<2>(a, r, x, acc);
-    case 48: return spmm_row_fixed_cpu<3>(a, r, x, acc);
-    case 64: return spmm_row_fixed_cpu<4>(a, r, x, acc);
-    default: break;
-  }
+  constexpr int kMaxFixed = kSpmmVectorFloats * kSpmmMaxAccumulators;
+  if constexpr (64 <= kMaxFixed)
+    if (d == 64) return spmm_row_fixed_cpu<64>(a, r, x, acc);
+  if constexpr (48 <= kMaxFixed && 48 % kSpmmVectorFloats == 0)
+    if (d == 48) return spmm_row_fixed_cpu<48>(a, r, x, acc);
+  if (d == 32) return spmm_row_fixed_cpu<32>(a, r, x, acc);
+  if (d == 16) return spmm_row_fixed_cpu<16>(a, r, x, acc);
   std::fill(acc, acc + d, 0.0f);
   for (int64_t k = a.row_ptr[r]; k < a.row_ptr[r + 1]; ++k) {
     const float w = a.val[k];
