@@ -1,46 +1,63 @@
-// CPU reference of the batch's distinct rows: sort, count runs, set difference.
+// CPU reference of the batch's distinct rows: occurrences counted per id (ids are below the
+// table's size, a few thousand to a few million), then the ids read off in ascending order.
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "kernels/batch_rows.h"
+#include "mmgraph/errors.h"
 
 namespace mmgraph::kernels {
 
 namespace {
 
-// Distinct values of v ascending, and how often each occurs.
-void runs(std::vector<int32_t> v, std::vector<int32_t>& values, std::vector<int32_t>& counts) {
-  std::sort(v.begin(), v.end());
-  values.clear();
-  counts.clear();
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i == 0 || v[i] != v[i - 1]) {
-      values.push_back(v[i]);
-      counts.push_back(0);
-    }
-    ++counts.back();
+// One past the largest of the ids, which must all be >= 0.
+int64_t id_bound(const int32_t* ids, int64_t n, int64_t bound, const char* what) {
+  for (int64_t k = 0; k < n; ++k) {
+    if (ids[k] < 0) throw Error(std::string("batch_rows_cpu: negative ") + what + " id " + std::to_string(ids[k]));
+    bound = std::max(bound, static_cast<int64_t>(ids[k]) + 1);
   }
+  return bound;
+}
+
+void count_ids(const int32_t* ids, int64_t n, std::vector<int32_t>& count) {
+  for (int64_t k = 0; k < n; ++k) ++count[static_cast<size_t>(ids[k])];
 }
 
 }  // namespace
 
 BatchRowSizes batch_rows_cpu(const BatchRowsInput& in, int32_t* rows, int32_t* counts) {
-  const auto b = static_cast<size_t>(in.b);
-  std::vector<int32_t> users, user_counts, pos, pos_counts, others, unused;
-  runs(std::vector<int32_t>(in.users, in.users + b), users, user_counts);
-  runs(std::vector<int32_t>(in.pos, in.pos + b), pos, pos_counts);
-  std::vector<int32_t> neg(in.neg, in.neg + b);
-  neg.insert(neg.end(), in.extra, in.extra + in.n_extra);
-  runs(std::move(neg), others, unused);
-  std::vector<int32_t> not_pos;
-  std::set_difference(others.begin(), others.end(), pos.begin(), pos.end(), std::back_inserter(not_pos));
+  const int64_t user_bound = id_bound(in.users, in.b, 0, "user");
+  int64_t item_bound = id_bound(in.pos, in.b, 0, "item");
+  item_bound = id_bound(in.neg, in.b, item_bound, "item");
+  item_bound = id_bound(in.extra, in.n_extra, item_bound, "item");
+  std::vector<int32_t> user_n(static_cast<size_t>(user_bound)), pos_n(static_cast<size_t>(item_bound)),
+      other_n(static_cast<size_t>(item_bound));
+  count_ids(in.users, in.b, user_n);
+  count_ids(in.pos, in.b, pos_n);
+  count_ids(in.neg, in.b, other_n);
+  count_ids(in.extra, in.n_extra, other_n);
 
-  BatchRowSizes s{static_cast<int64_t>(users.size()), static_cast<int64_t>(pos.size()),
-                  static_cast<int64_t>(not_pos.size())};
-  int32_t* out = std::copy(users.begin(), users.end(), rows);
-  for (int32_t i : pos) *out++ = in.n_users + i;
-  for (int32_t i : not_pos) *out++ = in.n_users + i;
-  std::copy(pos_counts.begin(), pos_counts.end(), std::copy(user_counts.begin(), user_counts.end(), counts));
+  BatchRowSizes s;
+  int32_t* out = rows;
+  int32_t* out_counts = counts;
+  for (int64_t u = 0; u < user_bound; ++u)
+    if (const int32_t n = user_n[static_cast<size_t>(u)]) {
+      *out++ = static_cast<int32_t>(u);
+      *out_counts++ = n;
+      ++s.users;
+    }
+  for (int64_t i = 0; i < item_bound; ++i)
+    if (const int32_t n = pos_n[static_cast<size_t>(i)]) {
+      *out++ = static_cast<int32_t>(in.n_users + i);
+      *out_counts++ = n;
+      ++s.pos_items;
+    }
+  for (int64_t i = 0; i < item_bound; ++i)
+    if (other_n[static_cast<size_t>(i)] && !pos_n[static_cast<size_t>(i)]) {
+      *out++ = static_cast<int32_t>(in.n_users + i);
+      ++s.other_items;
+    }
   return s;
 }
 

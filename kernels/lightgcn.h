@@ -11,14 +11,17 @@
 
 namespace mmgraph::kernels {
 
+// rows (optional, n_rows distinct ids): a training step reads out only at its batch's rows;
+// the last layer is then computed there alone and out's other rows are left unfinished.
 void lightgcn_forward_cpu(const CsrView& adj, int64_t d, int n_layers, const float* x0,
-                          float* out, float* work);
+                          float* out, float* work, const int32_t* rows = nullptr, int64_t n_rows = 0);
 void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, const float* grad_out,
                            float* grad_x0, float* work);
 
 // CUDA twins. Besides work (2 N d floats), they take spmm_scratch: device
 // memory of spmm_csr_cuda_scratch_bytes(adj, d) bytes (kernels/spmm.h). Both
 // are bit-identical from run to run.
+// The CUDA forward always computes every row (its SpMM splits non-zeros, not rows).
 void lightgcn_forward_cuda(const CsrView& adj, int64_t d, int n_layers, const float* x0,
                            float* out, float* work, void* spmm_scratch, cudaStream_t stream);
 void lightgcn_backward_cuda(const CsrView& adj, int64_t d, int n_layers, const float* grad_out,

@@ -8,21 +8,38 @@
 namespace mmgraph::kernels {
 
 void lightgcn_forward_cpu(const CsrView& adj, int64_t d, int n_layers, const float* x0,
-                          float* out, float* work) {
+                          float* out, float* work, const int32_t* rows, int64_t n_rows) {
   const int64_t n = adj.n_rows;
   const float c = 1.0f / static_cast<float>(n_layers + 1);
+  if (n_layers == 0) {
 #pragma omp parallel for schedule(static)
-  for (int64_t e = 0; e < n * d; ++e) out[e] = c * x0[e];
+    for (int64_t e = 0; e < n * d; ++e) out[e] = c * x0[e];
+    return;
+  }
+  // Layer l's rows y = (Â y_{l-1})[r] add c y into out in the same row loop; the first layer
+  // also starts out at c x0 there, and the last one keeps y in a row buffer (nothing reads it).
   const float* cur = x0;
   for (int l = 1; l <= n_layers; ++l) {
+    const bool first = l == 1, last = l == n_layers, subset = rows && last;
     float* next = work + ((l - 1) % 2) * n * d;
-#pragma omp parallel for schedule(dynamic, 64)
-    for (int64_t r = 0; r < n; ++r) {
-      float* y = next + r * d;
-      spmm_row_cpu(adj, r, d, cur, y);
-      float* o = out + r * d;
+#pragma omp parallel
+    {
+      std::vector<float> row(last ? static_cast<size_t>(d) : 0);
+#pragma omp for schedule(dynamic, 64)
+      for (int64_t i = 0; i < (subset ? n_rows : n); ++i) {
+        const int64_t r = subset ? rows[i] : i;
+        float* y = last ? row.data() : next + r * d;
+        spmm_row_cpu(adj, r, d, cur, y);
+        float* o = out + r * d;
+        const float* x = x0 + r * d;
+        if (first) {
 #pragma omp simd
-      for (int64_t j = 0; j < d; ++j) o[j] += c * y[j];
+          for (int64_t j = 0; j < d; ++j) o[j] = c * x[j] + c * y[j];
+        } else {
+#pragma omp simd
+          for (int64_t j = 0; j < d; ++j) o[j] += c * y[j];
+        }
+      }
     }
     cur = next;
   }
@@ -37,12 +54,13 @@ void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, const fl
     for (int64_t e = 0; e < n * d; ++e) grad_x0[e] += grad_out[e];
     return;
   }
-  float* h = work;  // h = c g
-#pragma omp parallel for schedule(static)
-  for (int64_t e = 0; e < n * d; ++e) h[e] = c * grad_out[e];
+  // Layer 1 multiplies g itself and scales the row by c there (h_0 = c g is never stored):
+  // for c = 1/(L+1) a power of two (L = 1, 3, 7) these are the bits of Â (c g), as c scales exactly.
+  const float* h = grad_out;
   for (int l = 1; l <= n_layers; ++l) {
-    const bool last = l == n_layers;
-    float* next = work + (l % 2) * n * d;
+    const bool first = l == 1, last = l == n_layers;
+    const float scale = first ? c : 1.0f;
+    float* next = work + ((l - 1) % 2) * n * d;
 #pragma omp parallel
     {
       std::vector<float> row(static_cast<size_t>(d));
@@ -53,10 +71,10 @@ void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, const fl
         float* dst = last ? grad_x0 + r * d : next + r * d;
         if (last) {
 #pragma omp simd
-          for (int64_t j = 0; j < d; ++j) dst[j] += c * g[j] + row[j];
+          for (int64_t j = 0; j < d; ++j) dst[j] += c * g[j] + scale * row[j];
         } else {
 #pragma omp simd
-          for (int64_t j = 0; j < d; ++j) dst[j] = c * g[j] + row[j];
+          for (int64_t j = 0; j < d; ++j) dst[j] = c * g[j] + scale * row[j];
         }
       }
     }

@@ -32,6 +32,7 @@ inline void spmm_row_fixed_cpu(const CsrView& a, int64_t r, const float* x, floa
   for (int64_t k = a.row_ptr[r]; k < a.row_ptr[r + 1]; ++k) {
     const float w = a.val[k];
     const float* xr = x + static_cast<int64_t>(a.col[k]) * D;
+#pragma GCC unroll 8
     for (int i = 0; i < kVectors; ++i) {
       Vec xv;
       std::memcpy(&xv, xr + kSpmmVectorFloats * i, sizeof xv);

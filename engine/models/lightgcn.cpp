@@ -1,11 +1,13 @@
 // LightGCN (He et al., SIGIR 2020): id embeddings E = [E_u; E_i] propagated
 // over the normalised user-item graph, X = mean(E, ÂE, ..., Â^L E); score u.i;
 // the objective (BPR by default) on X with L2 on the batch's rows of E
-// (LightGCN's convention).
+// (LightGCN's convention). A training step computes X's last layer only at the batch's rows
+// (the objective reads no other); propagate() computes every row.
 //   forward:  X = lightgcn_forward(Â, E)
 //   backward: dE = lightgcn_backward(Â, dX) + dL2/dE   (the BPR op adds the L2 part)
 #include "engine/models/lightgcn.h"
 
+#include "engine/models/blocks/batch_rows.h"
 #include "engine/models/blocks/objective.h"
 
 namespace mmgraph::detail {
@@ -24,6 +26,7 @@ class LightGcn final : public Model {
       rep_ = Buffer<float>(dev_, nd, "representations");
       grad_rep_ = Buffer<float>(dev_, nd, "representation gradients");
       work_ = Buffer<float>(dev_, 2 * nd, "propagation scratch");
+      batch_rows_ = BatchRowSet(ctx);
     }
   }
 
@@ -33,7 +36,9 @@ class LightGcn final : public Model {
     float* rep = layers_ > 0 ? rep_.data() : emb;
     float* grad_rep = layers_ > 0 ? grad_rep_.data() : grad_emb;
     if (layers_ > 0) {
-      dev_.lightgcn_forward(adjacency(), d_, layers_, emb, rep, work_.data());
+      // The objective reads the batch's rows of X only: the last layer is computed there.
+      batch_rows_.build(batch, objective_);
+      dev_.lightgcn_forward(adjacency(), d_, layers_, emb, rep, work_.data(), batch_rows_.rows(), batch_rows_.size());
       grad_rep_.set_zero();
     }
     const int64_t user_rows = n_users_ * d_;
@@ -61,6 +66,7 @@ class LightGcn final : public Model {
   Objective objective_;
   Param* emb_ = nullptr;
   Buffer<float> rep_, grad_rep_, work_;
+  BatchRowSet batch_rows_;  // the rows of X a training step reads
 };
 
 }  // namespace

@@ -78,7 +78,7 @@ class Mgcn final : public Model {
     const kernels::BatchRowSizes& sizes = batch_rows_.sizes();
     const int64_t r = sizes.total();
     const int32_t* rows = batch_rows_.rows();
-    views_forward();
+    views_forward(rows, r);
     dev_.gather_rows(r, d_, rows, x_.data(), bx_.data());
     for (int m = 0; m < m_; ++m)
       dev_.gather_rows(r, d_, rows, slice(views_, m, n_), slice(bviews_, m, r));
@@ -123,12 +123,13 @@ class Mgcn final : public Model {
  private:
   float* slice(const Buffer<float>& b, int m, int64_t rows) const { return b.data() + m * rows * d_; }
 
-  // X (the user-item view) and the per-modality views M_m of every row.
-  void views_forward() {
+  // X (the user-item view) and the per-modality views M_m of every row; with x_rows, X only
+  // at those rows (a training step reads no other).
+  void views_forward(const int32_t* x_rows = nullptr, int64_t n_x_rows = 0) {
     const int64_t user_rows = n_users_ * d_;
     const float* item_emb = emb_->value.data() + user_rows;
     const kernels::CsrView& adj = ctx_.adjacency_dev->view;
-    dev_.lightgcn_forward(adj, d_, c_.n_layers, emb_->value.data(), x_.data(), work_.data());
+    dev_.lightgcn_forward(adj, d_, c_.n_layers, emb_->value.data(), x_.data(), work_.data(), x_rows, n_x_rows);
     projections_.forward(proj_.data());
     for (int m = 0; m < m_; ++m) {
       // Purifier, item-item propagation, then users as R^ times their items' views.

@@ -88,8 +88,8 @@ class CpuDevice final : public Device {
     kernels::spmm_csr_cpu(a, d, x, y);
   }
   void lightgcn_forward(const kernels::CsrView& adj, int64_t d, int layers, const float* x0, float* out,
-                        float* work) override {
-    kernels::lightgcn_forward_cpu(adj, d, layers, x0, out, work);
+                        float* work, const int32_t* rows, int64_t n_rows) override {
+    kernels::lightgcn_forward_cpu(adj, d, layers, x0, out, work, rows, n_rows);
   }
   void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, const float* grad_out, float* grad_x0,
                          float* work) override {

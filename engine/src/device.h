@@ -71,8 +71,10 @@ class Device {
   // Ops (kernels/*.h documents each; loss ops add their value into *loss_sum,
   // a double in device memory).
   virtual void spmm(const kernels::CsrView& a, int64_t d, const float* x, float* y) = 0;
+  // rows (optional, device memory, n_rows distinct ids): the rows of out the caller reads; a
+  // device may then leave the others unfinished (the CPU does, kernels/lightgcn.h).
   virtual void lightgcn_forward(const kernels::CsrView& adj, int64_t d, int layers, const float* x0, float* out,
-                                float* work) = 0;
+                                float* work, const int32_t* rows = nullptr, int64_t n_rows = 0) = 0;
   virtual void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, const float* grad_out,
                                  float* grad_x0, float* work) = 0;
   virtual void sample_triples(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first,

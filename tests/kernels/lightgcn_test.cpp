@@ -53,26 +53,52 @@ TEST_P(LightGcnTest, BackwardMatchesFiniteDifferences) {
   const uint64_t seed = testing::fresh_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
   const auto a = random_adjacency(seed, 11, 7);
-  const int64_t n = a.n_rows, d = 5;
-  const auto x0f = testing::random_dense(n * d, seed + 1);
-  const auto weights = testing::random_dense(n * d, seed + 2);  // loss = sum(W * out)
-  std::vector<double> x0(x0f.begin(), x0f.end());
-  auto loss = [&](const std::vector<double>& x) {
-    const auto out = forward_reference(a, d, layers, x);
-    double s = 0;
-    for (size_t e = 0; e < out.size(); ++e) s += weights[e] * out[e];
-    return s;
-  };
-  // Backward ADDS into grad_x0: start from a known offset.
-  std::vector<float> grad(x0.size(), 0.25f), work(2 * x0.size());
-  kernels::lightgcn_backward_cpu(a.view(), d, layers, weights.data(), grad.data(), work.data());
-  const double h = 1e-4;
-  for (size_t e = 0; e < x0.size(); ++e) {
-    std::vector<double> xp = x0, xm = x0;
-    xp[e] += h;
-    xm[e] -= h;
-    const double fd = (loss(xp) - loss(xm)) / (2 * h);
-    ASSERT_NEAR(grad[e] - 0.25, fd, 1e-5) << "element " << e;
+  for (const int64_t d : {5, 16}) {  // the general SpMM row and the register-accumulated one
+    SCOPED_TRACE("d " + std::to_string(d));
+    const int64_t n = a.n_rows;
+    const auto x0f = testing::random_dense(n * d, seed + 1);
+    const auto weights = testing::random_dense(n * d, seed + 2);  // loss = sum(W * out)
+    std::vector<double> x0(x0f.begin(), x0f.end());
+    auto loss = [&](const std::vector<double>& x) {
+      const auto out = forward_reference(a, d, layers, x);
+      double s = 0;
+      for (size_t e = 0; e < out.size(); ++e) s += weights[e] * out[e];
+      return s;
+    };
+    // Backward ADDS into grad_x0: start from a known offset.
+    std::vector<float> grad(x0.size(), 0.25f), work(2 * x0.size());
+    kernels::lightgcn_backward_cpu(a.view(), d, layers, weights.data(), grad.data(), work.data());
+    const double h = 1e-4;
+    for (size_t e = 0; e < x0.size(); ++e) {
+      std::vector<double> xp = x0, xm = x0;
+      xp[e] += h;
+      xm[e] -= h;
+      const double fd = (loss(xp) - loss(xm)) / (2 * h);
+      ASSERT_NEAR(grad[e] - 0.25, fd, 1e-5) << "element " << e;
+    }
+  }
+}
+
+TEST_P(LightGcnTest, ForwardOnBatchRowsGivesTheFullForwardsBitsThere) {
+  // A training step asks for the rows its loss reads: those rows must be exactly the full
+  // forward's (width 16 runs the register-accumulated SpMM row, 12 the general one).
+  const int layers = GetParam();
+  const uint64_t seed = testing::fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const auto a = random_adjacency(seed, 41, 23);
+  const int64_t n = a.n_rows;
+  const std::vector<int32_t> rows = {0, 3, 4, 17, 40, 41, 50, static_cast<int32_t>(n - 1)};
+  for (const int64_t d : {16, 12}) {
+    const auto x0 = testing::random_dense(n * d, seed + d);
+    std::vector<float> full(x0.size()), part(x0.size(), std::nanf("")), work(2 * x0.size());
+    kernels::lightgcn_forward_cpu(a.view(), d, layers, x0.data(), full.data(), work.data());
+    const auto ref = forward_reference(a, d, layers, std::vector<double>(x0.begin(), x0.end()));
+    for (size_t e = 0; e < ref.size(); ++e) ASSERT_NEAR(full[e], ref[e], 2e-6) << "d " << d << " element " << e;
+    kernels::lightgcn_forward_cpu(a.view(), d, layers, x0.data(), part.data(), work.data(), rows.data(),
+                                  static_cast<int64_t>(rows.size()));
+    for (const int32_t r : rows)
+      for (int64_t j = 0; j < d; ++j)
+        ASSERT_EQ(part[r * d + j], full[r * d + j]) << "d " << d << " row " << r << " col " << j;
   }
 }
 
