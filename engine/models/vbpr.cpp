@@ -4,10 +4,14 @@
 //   i = [E_i ; F W + b] (2d),  u = E_u (2d),  score u . i,  no graph;
 // loss = objective(u, i) with the L2 on the batch's rows of u and i.
 // Backward: d(i) splits into dE_i (first d columns) and dH (last d) -> projection.
+// A training step projects only the batch's items (positives, negatives, WARP's candidates:
+// the rows the objective reads), gathered into compact buffers; propagate() projects every item.
+// With bf16 feature storage (no bf16 row gather) the step projects every item.
 #include <algorithm>
 #include <cmath>
 #include <memory>
 
+#include "engine/models/blocks/batch_rows.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/objective.h"
 
@@ -45,21 +49,50 @@ class Vbpr final : public Model {
     item_rep_ = Buffer<float>(dev_, static_cast<size_t>(n_items_ * 2 * d_), "item representations");
     grad_item_rep_ = Buffer<float>(dev_, item_rep_.size(), "item representation gradients");
     h_ = Buffer<float>(dev_, static_cast<size_t>(n_items_ * d_), "item projections");
+    batch_items_ = BatchRowSet(ctx, true);
+    const auto rows = static_cast<size_t>(std::min<int64_t>(batch_items_.capacity(), n_items_));
+    batch_features_ = Buffer<float>(dev_, rows * static_cast<size_t>(width_), "batch item features");
+    batch_h_ = Buffer<float>(dev_, rows * static_cast<size_t>(d_), "batch item projections");
+    batch_e_ = Buffer<float>(dev_, rows * static_cast<size_t>(d_), "batch item embeddings");
+    batch_rep_ = Buffer<float>(dev_, rows * static_cast<size_t>(2 * d_), "batch item representations");
   }
 
   void forward_backward(const TripleBatch& batch, double* loss_sum) override {
+    if (!features_bf16_.empty()) return forward_backward_all_items(batch, loss_sum);
+    // item_rep = [E_i ; F W + b] at the batch's items K (other rows are stale: nothing reads them).
+    batch_items_.build(batch, objective_);
+    const int64_t k = batch_items_.item_count();
+    const int32_t* items = batch_items_.item_rows();
+    dev_.gather_rows(k, width_, items, features_.data(), batch_features_.data());
+    dev_.linear_forward(k, width_, d_, batch_features_.data(), weight_->value.data(), bias_->value.data(),
+                        batch_h_.data());
+    dev_.gather_rows(k, d_, items, item_->value.data(), batch_e_.data());
+    dev_.copy_rows(k, d_, batch_e_.data(), d_, batch_rep_.data(), 2 * d_);
+    dev_.copy_rows(k, d_, batch_h_.data(), d_, batch_rep_.data() + d_, 2 * d_);
+    dev_.zero(item_rep_.data(), item_rep_.size() * sizeof(float));
+    dev_.scatter_add_rows(k, 2 * d_, items, batch_rep_.data(), item_rep_.data());
+    grad_item_rep_.set_zero();
+    objective_.add(batch, 2 * d_, user_->value.data(), item_rep_.data(), user_->grad.data(), grad_item_rep_.data(),
+                   user_->value.data(), item_rep_.data(), user_->grad.data(), grad_item_rep_.data(), loss_sum);
+    // d[E_i ; H] at K: dE_i into the embedding's gradient (zero before), dH through the projection.
+    dev_.gather_rows(k, 2 * d_, items, grad_item_rep_.data(), batch_rep_.data());
+    dev_.copy_rows(k, d_, batch_rep_.data(), 2 * d_, batch_e_.data(), d_);
+    dev_.copy_rows(k, d_, batch_rep_.data() + d_, 2 * d_, batch_h_.data(), d_);
+    dev_.scatter_add_rows(k, d_, items, batch_e_.data(), item_->grad.data());
+    dev_.linear_backward(k, width_, d_, batch_features_.data(), weight_->value.data(), batch_h_.data(), nullptr,
+                         weight_->grad.data(), bias_->grad.data());
+  }
+
+  // The step with every item projected (bf16 feature storage).
+  void forward_backward_all_items(const TripleBatch& batch, double* loss_sum) {
     propagate();
     grad_item_rep_.set_zero();
     objective_.add(batch, 2 * d_, user_->value.data(), item_rep_.data(), user_->grad.data(), grad_item_rep_.data(),
                    user_->value.data(), item_rep_.data(), user_->grad.data(), grad_item_rep_.data(), loss_sum);
     dev_.copy_rows(n_items_, d_, grad_item_rep_.data(), 2 * d_, item_->grad.data(), d_);
     dev_.copy_rows(n_items_, d_, grad_item_rep_.data() + d_, 2 * d_, h_.data(), d_);  // h_ now holds dH
-    if (features_bf16_.empty())
-      dev_.linear_backward(n_items_, width_, d_, features_.data(), weight_->value.data(), h_.data(), nullptr,
-                           weight_->grad.data(), bias_->grad.data());
-    else
-      dev_.linear_backward_bf16x(n_items_, width_, d_, features_bf16_.data(), h_.data(), weight_->grad.data(),
-                                 bias_->grad.data());
+    dev_.linear_backward_bf16x(n_items_, width_, d_, features_bf16_.data(), h_.data(), weight_->grad.data(),
+                               bias_->grad.data());
   }
 
   // item_rep = [E_i ; F W + b].
@@ -87,6 +120,8 @@ class Vbpr final : public Model {
   Buffer<uint16_t> features_bf16_;     // the same rounded to bf16 (feature_storage: bf16); one of the two is empty
   Param *user_ = nullptr, *item_ = nullptr, *weight_ = nullptr, *bias_ = nullptr;
   Buffer<float> item_rep_, grad_item_rep_, h_;
+  BatchRowSet batch_items_;  // the items a training step reads, and their rows of F, H, E_i, [E_i ; H]
+  Buffer<float> batch_features_, batch_h_, batch_e_, batch_rep_;
 };
 
 }  // namespace

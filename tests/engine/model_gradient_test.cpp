@@ -134,7 +134,11 @@ INSTANTIATE_TEST_SUITE_P(AllModels, ModelGradient,
 // MGCN computes its fuser only at the rows the objective reads (kernels/batch_rows.h): for every
 // objective, WARP's sampled candidates included, its training loss must equal the objective over
 // the representations of every row (propagate), which the full fuser computes.
-TEST(MgcnBatchRows, LossEqualsTheObjectiveOverEveryRowsRepresentations) {
+// Models that compute a step's representations only at the batch's rows (MGCN's fuser, LightGCN's
+// last layer, VBPR's projection): the step's loss must equal the objective over the representations
+// of every row (propagate), for every objective; a row the step leaves out (WARP's candidates, say)
+// would read a stale or zero representation.
+TEST(BatchRows, LossEqualsTheObjectiveOverEveryRowsRepresentations) {
   SyntheticOptions s;
   s.users = 60;
   s.items = 45;
@@ -143,16 +147,17 @@ TEST(MgcnBatchRows, LossEqualsTheObjectiveOverEveryRowsRepresentations) {
   s.text_dim = 5;
   s.seed = 8;
   const Dataset data = make_synthetic_dataset(s);
-  for (const char* loss : {"bpr", "bce", "mse", "warp"}) {
-    SCOPED_TRACE(loss);
+  for (const char* name : {"mgcn", "vbpr", "lightgcn"}) for (const char* loss : {"bpr", "bce", "mse", "warp"}) {
+    SCOPED_TRACE(std::string(name) + "/" + loss);
     TrainConfig c;
-    c.model = "mgcn";
+    c.model = name;
     c.loss = loss;
     c.device = "cpu";
     c.embedding_size = 8;
     c.knn_k = 4;
     c.cl_weight = 0;  // the objective alone (InfoNCE reads only the batch's own rows)
-    c.reg_weight = 0.05;
+    // The L2 term reads the layer-0 rows, which are MGCN's and VBPR's representations but not LightGCN's.
+    c.reg_weight = c.model == "lightgcn" ? 0.0 : 0.05;
     c.warp_candidates = 7;
     c.train_batch_size = 32;
     c.seed = 13;

@@ -5,8 +5,8 @@
 
 namespace mmgraph::detail {
 
-BatchRowSet::BatchRowSet(const ModelContext& ctx)
-    : dev_(ctx.dev), n_users_(static_cast<int32_t>(ctx.data->n_users)) {
+BatchRowSet::BatchRowSet(const ModelContext& ctx, bool items_only)
+    : dev_(ctx.dev), n_users_(items_only ? 0 : static_cast<int32_t>(ctx.data->n_users)) {
   const TrainConfig& c = *ctx.config;
   const int64_t b = c.train_batch_size;
   const int64_t extra = c.loss == "warp" ? b * c.warp_candidates : 0;

@@ -12,14 +12,19 @@ namespace mmgraph::detail {
 class BatchRowSet {
  public:
   BatchRowSet() = default;
-  // Room for a batch of the config's size and the objective's extra items.
-  explicit BatchRowSet(const ModelContext& ctx);
+  // Room for a batch of the config's size and the objective's extra items. Item rows are
+  // n_users + item id (rows of the stacked table), or the item id itself with items_only
+  // (models whose per-row stages read item tables alone).
+  explicit BatchRowSet(const ModelContext& ctx, bool items_only = false);
   // The rows of this batch (and of the objective's extra items for it).
   void build(const TripleBatch& batch, Objective& objective);
 
   int64_t size() const { return sizes_.total(); }
   const kernels::BatchRowSizes& sizes() const { return sizes_; }
   const int32_t* rows() const { return rows_.data(); }  // device memory, size() ids
+  // The item part of rows(): positives, then the other items (device memory, item_count() ids).
+  const int32_t* item_rows() const { return rows_.data() + sizes_.users; }
+  int64_t item_count() const { return sizes_.pos_items + sizes_.other_items; }
   // Multiplicities (device memory): sizes().users of the users, then sizes().pos_items of the positives.
   const int32_t* counts() const { return counts_.data(); }
   // The most rows a batch can touch (buffers of per-row activations are sized by it).
