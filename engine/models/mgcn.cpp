@@ -28,6 +28,18 @@ namespace mmgraph::detail {
 
 namespace {
 
+// Rows [first, first + count) of a as a CSR of their own (row pointers from 0).
+kernels::CsrHost row_block(const kernels::CsrHost& a, int64_t first, int64_t count) {
+  kernels::CsrHost b;
+  b.n_rows = count;
+  b.n_cols = a.n_cols;
+  const int64_t k0 = a.row_ptr[first], k1 = a.row_ptr[first + count];
+  for (int64_t r = first; r <= first + count; ++r) b.row_ptr.push_back(a.row_ptr[r] - k0);
+  b.col.assign(a.col.begin() + k0, a.col.begin() + k1);
+  b.val.assign(a.val.begin() + k0, a.val.begin() + k1);
+  return b;
+}
+
 class Mgcn final : public Model {
  public:
   explicit Mgcn(const ModelContext& ctx)
@@ -64,6 +76,10 @@ class Mgcn final : public Model {
     for (auto* b : {&views_, &grad_views_, &att_t_, &sep_raw_, &pref_pre_})
       *b = Buffer<float>(dev_, m * nd, "MGCN modality views");
     att_a_ = Buffer<float>(dev_, static_cast<size_t>(n_) * m, "attention weights");
+    // Â's user rows (R^, over item columns) and item rows (R^T, over user columns): the views'
+    // users are R^ Z_m, and their gradient reaches the items through R^T.
+    user_rows_ = upload_csr(dev_, row_block(*ctx.adjacency, 0, n_users_), "adjacency user rows");
+    item_rows_ = upload_csr(dev_, row_block(*ctx.adjacency, n_users_, n_items_), "adjacency item rows");
     batch_rows_ = BatchRowSet(ctx);
     const size_t rd = static_cast<size_t>(batch_rows_.capacity() * d_);
     for (auto* buf : {&bx_, &bgx_, &bside_, &bgside_, &brep_, &bgrep_})
@@ -137,9 +153,8 @@ class Mgcn final : public Model {
                           gate_b_[m]->value.data(), slice(gate_pre_, m, n_items_));
       dev_.sigmoid_gate_forward(n_items_ * d_, item_emb, slice(gate_pre_, m, n_items_), slice(purified_, m, n_items_));
       float* view = slice(views_, m, n_);
-      dev_.zero(view, static_cast<size_t>(user_rows) * sizeof(float));
       graphs_[m].forward(c_.n_mm_layers, d_, slice(purified_, m, n_items_), view + user_rows, work_.data());
-      dev_.spmm(adj, d_, view, tmp_.data());
+      dev_.spmm(user_rows_.view, d_, view, tmp_.data());  // reads the item rows of view only
       dev_.copy(view, tmp_.data(), static_cast<size_t>(user_rows) * sizeof(float));
     }
   }
@@ -204,15 +219,13 @@ class Mgcn final : public Model {
 
   // From grad_views_ through R^, S_m, the purifier and the projections to dE_i and the parameters.
   void views_backward() {
-    const int64_t user_rows = n_users_ * d_, nd = n_ * d_;
+    const int64_t user_rows = n_users_ * d_;
     float* grad_item_emb = emb_->grad.data() + user_rows;
     for (int m = 0; m < m_; ++m) {
-      // dZ_m = dM_m[items] + (Â [dM_m[users]; 0])[items]
+      // dZ_m = dM_m[items] + R^T dM_m[users]  (Â's item rows read the user rows of gview only)
       float* gview = slice(grad_views_, m, n_);
-      dev_.copy(tmp_.data(), gview, static_cast<size_t>(user_rows) * sizeof(float));
-      dev_.zero(tmp_.data() + user_rows, static_cast<size_t>(nd - user_rows) * sizeof(float));
-      dev_.spmm(ctx_.adjacency_dev->view, d_, tmp_.data(), tmp2_.data());
-      dev_.axpy(n_items_ * d_, 1.0f, tmp2_.data() + user_rows, gview + user_rows);
+      dev_.spmm(item_rows_.view, d_, gview, tmp2_.data());
+      dev_.axpy(n_items_ * d_, 1.0f, tmp2_.data(), gview + user_rows);
       float* gpur = slice(grad_purified_, m, n_items_);
       graphs_[m].backward(c_.n_mm_layers, d_, gview + user_rows, gpur, work_.data());
       // P_m = E_i * sigmoid(pre), pre = H_m G_m + g_m
@@ -236,6 +249,7 @@ class Mgcn final : public Model {
   std::vector<Param*> gate_w_, gate_b_, pref_w_, pref_b_;
   Param *att_P_ = nullptr, *att_p_ = nullptr, *att_q_ = nullptr;
   std::vector<ItemGraph> graphs_;
+  DeviceCsr user_rows_, item_rows_;  // Â's rows of the users, of the items
   Buffer<float> x_, grad_x_, side_, rep_, grad_rep_, common_, grad_common_, tmp_, tmp2_, work_;
   Buffer<float> proj_, grad_proj_, gate_pre_, purified_, grad_purified_;
   Buffer<float> views_, grad_views_, att_t_, sep_raw_, pref_pre_, att_a_;
