@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -47,9 +48,12 @@ class CpuDevice final : public Device {
   void upload(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void download(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void copy(void* dst, const void* src, size_t bytes) override {
+    if (bytes == 0) return;  // memmove with a null pointer is undefined even for 0 bytes
     auto* d = static_cast<char*>(dst);
     const auto* s = static_cast<const char*>(src);
-    if (bytes < kParallelBytes || (d < s + bytes && s < d + bytes)) return static_cast<void>(std::memmove(dst, src, bytes));
+    const auto da = reinterpret_cast<uintptr_t>(dst), sa = reinterpret_cast<uintptr_t>(src);
+    const bool overlap = da < sa + bytes && sa < da + bytes;
+    if (bytes < kParallelBytes || overlap) return static_cast<void>(std::memmove(dst, src, bytes));
     const auto chunks = static_cast<int64_t>((bytes + kChunkBytes - 1) / kChunkBytes);
 #pragma omp parallel for schedule(static)
     for (int64_t c = 0; c < chunks; ++c) {
@@ -58,6 +62,7 @@ class CpuDevice final : public Device {
     }
   }
   void zero(void* dst, size_t bytes) override {
+    if (bytes == 0) return;
     auto* d = static_cast<char*>(dst);
     if (bytes < kParallelBytes) return static_cast<void>(std::memset(dst, 0, bytes));
     const auto chunks = static_cast<int64_t>((bytes + kChunkBytes - 1) / kChunkBytes);
