@@ -17,11 +17,13 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <numeric>
 
 #include "engine/models/blocks/batch_rows.h"
 #include "engine/models/blocks/item_graph.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/objective.h"
+#include "engine/src/eval_blocks.h"
 #include "kernels/modality_attention.h"
 
 namespace mmgraph::detail {
@@ -30,14 +32,9 @@ namespace {
 
 // Rows [first, first + count) of a as a CSR of their own (row pointers from 0).
 kernels::CsrHost row_block(const kernels::CsrHost& a, int64_t first, int64_t count) {
-  kernels::CsrHost b;
-  b.n_rows = count;
-  b.n_cols = a.n_cols;
-  const int64_t k0 = a.row_ptr[first], k1 = a.row_ptr[first + count];
-  for (int64_t r = first; r <= first + count; ++r) b.row_ptr.push_back(a.row_ptr[r] - k0);
-  b.col.assign(a.col.begin() + k0, a.col.begin() + k1);
-  b.val.assign(a.val.begin() + k0, a.val.begin() + k1);
-  return b;
+  std::vector<int32_t> rows(static_cast<size_t>(count));
+  std::iota(rows.begin(), rows.end(), static_cast<int32_t>(first));
+  return gather_rows(a.view(), rows.data(), count);
 }
 
 class Mgcn final : public Model {

@@ -45,9 +45,12 @@ kernels::CsrHost gather_rows(const kernels::CsrView& csr, const int32_t* users, 
   for (int64_t r = 0; r < n; ++r)
     out.row_ptr[r + 1] = out.row_ptr[r] + csr.row_ptr[users[r] + 1] - csr.row_ptr[users[r]];
   out.col.resize(static_cast<size_t>(out.row_ptr[n]));
-  for (int64_t r = 0; r < n; ++r)
-    std::copy(csr.col + csr.row_ptr[users[r]], csr.col + csr.row_ptr[users[r] + 1],
-              out.col.begin() + out.row_ptr[r]);
+  if (csr.val) out.val.resize(out.col.size());
+  for (int64_t r = 0; r < n; ++r) {
+    const int64_t k0 = csr.row_ptr[users[r]], k1 = csr.row_ptr[users[r] + 1];
+    std::copy(csr.col + k0, csr.col + k1, out.col.begin() + out.row_ptr[r]);
+    if (csr.val) std::copy(csr.val + k0, csr.val + k1, out.val.begin() + out.row_ptr[r]);
+  }
   return out;
 }
 

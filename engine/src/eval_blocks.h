@@ -20,7 +20,7 @@ InteractionCsr cold_items_of(const Dataset& data, const InteractionCsr& held_out
 // Rows with at least one non-zero, ascending.
 std::vector<int32_t> rows_with_items(const kernels::CsrView& csr);
 
-// Rows users[0..n) of csr, as a pattern CSR whose row r is user users[r].
+// Rows users[0..n) of csr, as a CSR whose row r is row users[r] (with its values when csr has them).
 kernels::CsrHost gather_rows(const kernels::CsrView& csr, const int32_t* users, int64_t n);
 
 // Largest K in topk, capped at kMaxTopK; throws InputError above it.
