@@ -59,7 +59,7 @@ class Vbpr final : public Model {
 
   void forward_backward(const TripleBatch& batch, double* loss_sum) override {
     if (!features_bf16_.empty()) return forward_backward_all_items(batch, loss_sum);
-    // item_rep = [E_i ; F W + b] at the batch's items K (other rows are stale: nothing reads them).
+    // item_rep = [E_i ; F W + b] at the batch's items K, zero elsewhere (nothing reads the other rows).
     batch_items_.build(batch, objective_);
     const int64_t k = batch_items_.item_count();
     const int32_t* items = batch_items_.item_rows();
