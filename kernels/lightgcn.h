@@ -12,11 +12,15 @@
 namespace mmgraph::kernels {
 
 // rows (optional, n_rows distinct ids): a training step reads out only at its batch's rows;
-// the last layer is then computed there alone and out's other rows are left unfinished.
+// the layer mean is then summed and the last layer computed there alone; out's other rows
+// are left unfinished.
 void lightgcn_forward_cpu(const CsrView& adj, int64_t d, int n_layers, const float* x0,
                           float* out, float* work, const int32_t* rows = nullptr, int64_t n_rows = 0);
-void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, const float* grad_out,
-                           float* grad_x0, float* work);
+// rows (optional, n_rows distinct ids): grad_out is zero outside these rows (a training step's
+// objective writes its batch's rows alone); the backward then reads it there alone and leaves
+// grad_out all zero, ready for the next step, by clearing them.
+void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, float* grad_out, float* grad_x0,
+                           float* work, const int32_t* rows = nullptr, int64_t n_rows = 0);
 
 // CUDA twins. Besides work (2 N d floats), they take spmm_scratch: device
 // memory of spmm_csr_cuda_scratch_bytes(adj, d) bytes (kernels/spmm.h). Both

@@ -1,5 +1,7 @@
 // CPU reference of LightGCN propagation: forward layer mean and its backward,
 // with the mean (forward) and Horner sum (backward) fused into each SpMM row.
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "kernels/lightgcn.h"
@@ -16,8 +18,19 @@ void lightgcn_forward_cpu(const CsrView& adj, int64_t d, int n_layers, const flo
     for (int64_t e = 0; e < n * d; ++e) out[e] = c * x0[e];
     return;
   }
-  // Layer l's rows y = (Â y_{l-1})[r] add c y into out in the same row loop; the first layer
-  // also starts out at c x0 there, and the last one keeps y in a row buffer (nothing reads it).
+  // Layer l's rows y = (Â y_{l-1})[r] add c y into out (the first layer starts out at c x0);
+  // the last layer keeps y in a row buffer (nothing reads it). With rows, out is summed at
+  // those rows alone, by a pass over them after each full layer, and the last layer is
+  // computed there alone.
+  const auto add_layer = [c, d](bool first, float* o, const float* x, const float* y) {
+    if (first) {
+#pragma omp simd
+      for (int64_t j = 0; j < d; ++j) o[j] = c * x[j] + c * y[j];
+    } else {
+#pragma omp simd
+      for (int64_t j = 0; j < d; ++j) o[j] += c * y[j];
+    }
+  };
   const float* cur = x0;
   for (int l = 1; l <= n_layers; ++l) {
     const bool first = l == 1, last = l == n_layers, subset = rows && last;
@@ -30,14 +43,13 @@ void lightgcn_forward_cpu(const CsrView& adj, int64_t d, int n_layers, const flo
         const int64_t r = subset ? rows[i] : i;
         float* y = last ? row.data() : next + r * d;
         spmm_row_cpu(adj, r, d, cur, y);
-        float* o = out + r * d;
-        const float* x = x0 + r * d;
-        if (first) {
-#pragma omp simd
-          for (int64_t j = 0; j < d; ++j) o[j] = c * x[j] + c * y[j];
-        } else {
-#pragma omp simd
-          for (int64_t j = 0; j < d; ++j) o[j] += c * y[j];
+        if (!rows || last) add_layer(first, out + r * d, x0 + r * d, y);
+      }
+      if (rows && !last) {
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < n_rows; ++i) {
+          const int64_t r = rows[i];
+          add_layer(first, out + r * d, x0 + r * d, next + r * d);
         }
       }
     }
@@ -45,13 +57,28 @@ void lightgcn_forward_cpu(const CsrView& adj, int64_t d, int n_layers, const flo
   }
 }
 
-void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, const float* grad_out,
-                           float* grad_x0, float* work) {
+void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, float* grad_out, float* grad_x0,
+                           float* work, const int32_t* rows, int64_t n_rows) {
   const int64_t n = adj.n_rows;
   const float c = 1.0f / static_cast<float>(n_layers + 1);
+  // With rows, grad_out is zero elsewhere: the epilogues read a row of zeros for the other rows
+  // (c 0 + s rounds as s alone), and the rows are cleared at the end.
+  std::vector<uint8_t> in_rows(rows ? static_cast<size_t>(n) : 0);
+  for (int64_t i = 0; i < n_rows; ++i) in_rows[static_cast<size_t>(rows[i])] = 1;
+  const std::vector<float> zero_row(rows ? static_cast<size_t>(d) : 0);
+  const auto g_row = [&](int64_t r) { return !rows || in_rows[static_cast<size_t>(r)] ? grad_out + r * d : zero_row.data(); };
+  const auto clear_rows = [&] {
+    if (!rows) return;
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < n_rows; ++i) std::fill(grad_out + rows[i] * d, grad_out + (rows[i] + 1) * d, 0.0f);
+  };
   if (n_layers == 0) {
-#pragma omp parallel for schedule(static)
-    for (int64_t e = 0; e < n * d; ++e) grad_x0[e] += grad_out[e];
+#pragma omp parallel
+    {
+#pragma omp for schedule(static)
+      for (int64_t e = 0; e < n * d; ++e) grad_x0[e] += grad_out[e];
+      clear_rows();
+    }
     return;
   }
   // Layer 1 multiplies g itself and scales the row by c there (h_0 = c g is never stored):
@@ -67,7 +94,7 @@ void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, const fl
 #pragma omp for schedule(dynamic, 64)
       for (int64_t r = 0; r < n; ++r) {
         spmm_row_cpu(adj, r, d, h, row.data());
-        const float* g = grad_out + r * d;
+        const float* g = g_row(r);
         float* dst = last ? grad_x0 + r * d : next + r * d;
         if (last) {
 #pragma omp simd
@@ -77,6 +104,7 @@ void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, const fl
           for (int64_t j = 0; j < d; ++j) dst[j] = c * g[j] + scale * row[j];
         }
       }
+      if (last) clear_rows();
     }
     h = next;
   }

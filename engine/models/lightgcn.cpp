@@ -1,8 +1,9 @@
 // LightGCN (He et al., SIGIR 2020): id embeddings E = [E_u; E_i] propagated
 // over the normalised user-item graph, X = mean(E, ÂE, ..., Â^L E); score u.i;
 // the objective (BPR by default) on X with L2 on the batch's rows of E
-// (LightGCN's convention). A training step computes X's last layer only at the batch's rows
-// (the objective reads no other); propagate() computes every row.
+// (LightGCN's convention). A training step computes X only at the batch's rows (the objective
+// reads and writes no other): the backward reads dX there alone and leaves it zero for the next
+// step; propagate() computes every row.
 //   forward:  X = lightgcn_forward(Â, E)
 //   backward: dE = lightgcn_backward(Â, dX) + dL2/dE   (the BPR op adds the L2 part)
 #include "engine/models/lightgcn.h"
@@ -24,7 +25,7 @@ class LightGcn final : public Model {
     if (layers_ > 0) {
       const size_t nd = emb_->value.size();
       rep_ = Buffer<float>(dev_, nd, "representations");
-      grad_rep_ = Buffer<float>(dev_, nd, "representation gradients");
+      grad_rep_ = Buffer<float>::zeros(dev_, nd, "representation gradients");
       work_ = Buffer<float>(dev_, 2 * nd, "propagation scratch");
       batch_rows_ = BatchRowSet(ctx);
     }
@@ -39,12 +40,13 @@ class LightGcn final : public Model {
       // The objective reads the batch's rows of X only: the last layer is computed there.
       batch_rows_.build(batch, objective_);
       dev_.lightgcn_forward(adjacency(), d_, layers_, emb, rep, work_.data(), batch_rows_.rows(), batch_rows_.size());
-      grad_rep_.set_zero();
     }
     const int64_t user_rows = n_users_ * d_;
     objective_.add(batch, d_, rep, rep + user_rows, grad_rep, grad_rep + user_rows, emb, emb + user_rows, grad_emb,
                    grad_emb + user_rows, loss_sum);
-    if (layers_ > 0) dev_.lightgcn_backward(adjacency(), d_, layers_, grad_rep, grad_emb, work_.data());
+    if (layers_ > 0)  // grad_rep is zero again after it (zeros at construction)
+      dev_.lightgcn_backward(adjacency(), d_, layers_, grad_rep, grad_emb, work_.data(), batch_rows_.rows(),
+                             batch_rows_.size());
   }
 
   void propagate() override {

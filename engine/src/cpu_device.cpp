@@ -96,9 +96,9 @@ class CpuDevice final : public Device {
                         float* work, const int32_t* rows, int64_t n_rows) override {
     kernels::lightgcn_forward_cpu(adj, d, layers, x0, out, work, rows, n_rows);
   }
-  void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, const float* grad_out, float* grad_x0,
-                         float* work) override {
-    kernels::lightgcn_backward_cpu(adj, d, layers, grad_out, grad_x0, work);
+  void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, float* grad_out, float* grad_x0,
+                         float* work, const int32_t* rows, int64_t n_rows) override {
+    kernels::lightgcn_backward_cpu(adj, d, layers, grad_out, grad_x0, work, rows, n_rows);
   }
   void sample_triples(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first, int64_t count,
                       int32_t* users, int32_t* pos, int32_t* neg) override {

@@ -144,11 +144,13 @@ class CudaDevice final : public Device {
     kernels::lightgcn_forward_cuda(adj, d, layers, x0, out, work,
                                    scratch(kernels::spmm_csr_cuda_scratch_bytes(adj, d)), stream_);
   }
-  void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, const float* grad_out, float* grad_x0,
-                         float* work) override {
+  void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, float* grad_out, float* grad_x0,
+                         float* work, const int32_t* rows, int64_t /*n_rows*/) override {
     activate();
     kernels::lightgcn_backward_cuda(adj, d, layers, grad_out, grad_x0, work,
                                     scratch(kernels::spmm_csr_cuda_scratch_bytes(adj, d)), stream_);
+    // The rows hint promises grad_out comes back zero: cleared whole here.
+    if (rows) MMGRAPH_CUDA_CHECK(cudaMemsetAsync(grad_out, 0, static_cast<size_t>(adj.n_rows * d) * sizeof(float), stream_));
   }
   void sample_triples(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first, int64_t count,
                       int32_t* users, int32_t* pos, int32_t* neg) override {

@@ -75,8 +75,10 @@ class Device {
   // device may then leave the others unfinished (the CPU does, kernels/lightgcn.h).
   virtual void lightgcn_forward(const kernels::CsrView& adj, int64_t d, int layers, const float* x0, float* out,
                                 float* work, const int32_t* rows = nullptr, int64_t n_rows = 0) = 0;
-  virtual void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, const float* grad_out,
-                                 float* grad_x0, float* work) = 0;
+  // rows (optional, device memory, n_rows distinct ids): grad_out is zero outside them; the
+  // device then leaves grad_out all zero (the CPU reads and clears those rows alone).
+  virtual void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, float* grad_out,
+                                 float* grad_x0, float* work, const int32_t* rows = nullptr, int64_t n_rows = 0) = 0;
   virtual void sample_triples(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first,
                               int64_t count, int32_t* users, int32_t* pos, int32_t* neg) = 0;
   virtual void bpr_loss(const kernels::BprBatch& batch, int64_t d, const float* user_rep, const float* item_rep,

@@ -97,9 +97,9 @@ TEST_P(LightGcnGpuTest, ForwardAndBackwardMatchCpuAndRepeatBitForBit) {
   const auto g = testing::random_dense(n * d, seed + 2);
   const auto grad0 = testing::random_dense(n * d, seed + 3);
 
-  std::vector<float> out(n * d), work(2 * n * d), grad = grad0;
+  std::vector<float> out(n * d), work(2 * n * d), grad = grad0, g_cpu = g;
   kernels::lightgcn_forward_cpu(adj.view(), d, layers, x0.data(), out.data(), work.data());
-  kernels::lightgcn_backward_cpu(adj.view(), d, layers, g.data(), grad.data(), work.data());
+  kernels::lightgcn_backward_cpu(adj.view(), d, layers, g_cpu.data(), grad.data(), work.data());
 
   DeviceArray<int64_t> rp(adj.row_ptr);
   DeviceArray<int32_t> col(adj.col);

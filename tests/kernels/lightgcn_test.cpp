@@ -2,6 +2,7 @@
 // finite differences of a float64 reference of the forward.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/graph_build.h"
@@ -66,8 +67,9 @@ TEST_P(LightGcnTest, BackwardMatchesFiniteDifferences) {
       return s;
     };
     // Backward ADDS into grad_x0: start from a known offset.
-    std::vector<float> grad(x0.size(), 0.25f), work(2 * x0.size());
-    kernels::lightgcn_backward_cpu(a.view(), d, layers, weights.data(), grad.data(), work.data());
+    std::vector<float> grad(x0.size(), 0.25f), work(2 * x0.size()), grad_out = weights;
+    kernels::lightgcn_backward_cpu(a.view(), d, layers, grad_out.data(), grad.data(), work.data());
+    ASSERT_EQ(grad_out, weights) << "without rows, grad_out is only read";
     const double h = 1e-4;
     for (size_t e = 0; e < x0.size(); ++e) {
       std::vector<double> xp = x0, xm = x0;
@@ -99,6 +101,29 @@ TEST_P(LightGcnTest, ForwardOnBatchRowsGivesTheFullForwardsBitsThere) {
     for (const int32_t r : rows)
       for (int64_t j = 0; j < d; ++j)
         ASSERT_EQ(part[r * d + j], full[r * d + j]) << "d " << d << " row " << r << " col " << j;
+  }
+}
+
+TEST_P(LightGcnTest, BackwardFromBatchRowsMatchesTheFullBackwardAndClearsThem) {
+  // A training step's dX is zero outside its batch's rows: told so, the backward must give the
+  // full backward's values and leave dX all zero for the next step.
+  const int layers = GetParam();
+  const uint64_t seed = testing::fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const auto a = random_adjacency(seed, 41, 23);
+  const int64_t n = a.n_rows;
+  const std::vector<int32_t> rows = {0, 3, 4, 17, 40, 41, 50, static_cast<int32_t>(n - 1)};
+  for (const int64_t d : {16, 12}) {
+    const auto dense = testing::random_dense(n * d, seed + d);
+    std::vector<float> g(dense.size(), 0.0f);
+    for (const int32_t r : rows) std::copy(dense.begin() + r * d, dense.begin() + (r + 1) * d, g.begin() + r * d);
+    const auto grad0 = testing::random_dense(n * d, seed + d + 1);
+    std::vector<float> full = grad0, part = grad0, work(2 * g.size()), g_full = g;
+    kernels::lightgcn_backward_cpu(a.view(), d, layers, g_full.data(), full.data(), work.data());
+    kernels::lightgcn_backward_cpu(a.view(), d, layers, g.data(), part.data(), work.data(), rows.data(),
+                                   static_cast<int64_t>(rows.size()));
+    for (size_t e = 0; e < full.size(); ++e) ASSERT_EQ(part[e], full[e]) << "d " << d << " element " << e;
+    for (size_t e = 0; e < g.size(); ++e) ASSERT_EQ(g[e], 0.0f) << "d " << d << " dX element " << e << " not cleared";
   }
 }
 
