@@ -33,6 +33,14 @@ kernels::CsrHost random_adjacency(uint64_t seed, int32_t users, int32_t items) {
   return kernels::normalized_bipartite_adjacency_cpu(users, items, r.row_ptr.data(), r.col.data());
 }
 
+// A 41 x 23 graph and a batch's rows (users, the first items, the last row) for the rows hints.
+struct BatchRowsGraph {
+  kernels::CsrHost a;
+  std::vector<int32_t> rows;
+  explicit BatchRowsGraph(uint64_t seed)
+      : a(random_adjacency(seed, 41, 23)), rows{0, 3, 4, 17, 40, 41, 50, static_cast<int32_t>(a.n_rows - 1)} {}
+};
+
 class LightGcnTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(LightGcnTest, ForwardMatchesFloat64) {
@@ -87,9 +95,10 @@ TEST_P(LightGcnTest, ForwardOnBatchRowsGivesTheFullForwardsBitsThere) {
   const int layers = GetParam();
   const uint64_t seed = testing::fresh_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
-  const auto a = random_adjacency(seed, 41, 23);
+  const BatchRowsGraph graph(seed);
+  const auto& a = graph.a;
+  const auto& rows = graph.rows;
   const int64_t n = a.n_rows;
-  const std::vector<int32_t> rows = {0, 3, 4, 17, 40, 41, 50, static_cast<int32_t>(n - 1)};
   for (const int64_t d : {16, 12}) {
     const auto x0 = testing::random_dense(n * d, seed + d);
     std::vector<float> full(x0.size()), part(x0.size(), std::nanf("")), work(2 * x0.size());
@@ -110,9 +119,10 @@ TEST_P(LightGcnTest, BackwardFromBatchRowsMatchesTheFullBackwardAndClearsThem) {
   const int layers = GetParam();
   const uint64_t seed = testing::fresh_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
-  const auto a = random_adjacency(seed, 41, 23);
+  const BatchRowsGraph graph(seed);
+  const auto& a = graph.a;
+  const auto& rows = graph.rows;
   const int64_t n = a.n_rows;
-  const std::vector<int32_t> rows = {0, 3, 4, 17, 40, 41, 50, static_cast<int32_t>(n - 1)};
   for (const int64_t d : {16, 12}) {
     const auto dense = testing::random_dense(n * d, seed + d);
     std::vector<float> g(dense.size(), 0.0f);
