@@ -64,12 +64,14 @@ void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, float* g
                            float* work, const int32_t* rows, int64_t n_rows) {
   const int64_t n = adj.n_rows;
   const float c = 1.0f / static_cast<float>(n_layers + 1);
-  // With rows, grad_out is zero elsewhere: the epilogues read a row of zeros for the other rows
-  // (c 0 + s rounds as s alone), and the rows are cleared at the end.
+  // With rows, grad_out is zero elsewhere: the epilogues read one cached row of zeros instead of
+  // its other rows (the same values, so the same bits), and the rows are cleared at the end.
   std::vector<uint8_t> in_rows(rows ? static_cast<size_t>(n) : 0);
   for (int64_t i = 0; i < n_rows; ++i) in_rows[static_cast<size_t>(rows[i])] = 1;
   const std::vector<float> zero_row(rows ? static_cast<size_t>(d) : 0);
-  const auto g_row = [&](int64_t r) { return !rows || in_rows[static_cast<size_t>(r)] ? grad_out + r * d : zero_row.data(); };
+  const auto g_row = [&](int64_t r) {
+    return !rows || in_rows[static_cast<size_t>(r)] ? grad_out + r * d : zero_row.data();
+  };
   const auto clear_rows = [&] {
     if (!rows) return;
 #pragma omp for schedule(static)

@@ -150,7 +150,8 @@ class CudaDevice final : public Device {
     kernels::lightgcn_backward_cuda(adj, d, layers, grad_out, grad_x0, work,
                                     scratch(kernels::spmm_csr_cuda_scratch_bytes(adj, d)), stream_);
     // The rows hint promises grad_out comes back zero: cleared whole here.
-    if (rows) MMGRAPH_CUDA_CHECK(cudaMemsetAsync(grad_out, 0, static_cast<size_t>(adj.n_rows * d) * sizeof(float), stream_));
+    if (rows)
+      MMGRAPH_CUDA_CHECK(cudaMemsetAsync(grad_out, 0, static_cast<size_t>(adj.n_rows * d) * sizeof(float), stream_));
   }
   void sample_triples(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first, int64_t count,
                       int32_t* users, int32_t* pos, int32_t* neg) override {
