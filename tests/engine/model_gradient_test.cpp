@@ -131,9 +131,31 @@ INSTANTIATE_TEST_SUITE_P(AllModels, ModelGradient,
                            return p.param.model + "_" + p.param.loss;
                          });
 
-// MGCN computes its fuser only at the rows the objective reads (kernels/batch_rows.h): for every
-// objective, WARP's sampled candidates included, its training loss must equal the objective over
-// the representations of every row (propagate), which the full fuser computes.
+// The models that compute a step's representations only at the batch's rows, on small
+// synthetic data: a config, and the device, inputs and model it makes (at epoch 0).
+TrainConfig rows_model_config(const char* name, const char* loss) {
+  TrainConfig c;
+  c.model = name;
+  c.loss = loss;
+  c.device = "cpu";
+  c.embedding_size = 8;
+  c.knn_k = 4;
+  c.warp_candidates = 7;
+  c.train_batch_size = 32;
+  c.seed = 13;
+  return c;
+}
+
+struct RowsModel {
+  std::unique_ptr<detail::Device> dev;
+  detail::TrainingInputs inputs;
+  std::unique_ptr<detail::Model> model;
+  RowsModel(const Dataset& data, const TrainConfig& c)
+      : dev(detail::make_cpu_device()), inputs(data, c, *dev), model(detail::make_model(c.model, inputs.context())) {
+    model->begin_epoch(0);
+  }
+};
+
 // Models that compute a step's representations only at the batch's rows (MGCN's fuser, LightGCN's
 // last layer, VBPR's projection): the step's loss must equal the objective over the representations
 // of every row (propagate), for every objective; a row the step leaves out (WARP's candidates, say)
@@ -149,25 +171,15 @@ TEST(BatchRows, LossEqualsTheObjectiveOverEveryRowsRepresentations) {
   const Dataset data = make_synthetic_dataset(s);
   for (const char* name : {"mgcn", "vbpr", "lightgcn"}) for (const char* loss : {"bpr", "bce", "mse", "warp"}) {
     SCOPED_TRACE(std::string(name) + "/" + loss);
-    TrainConfig c;
-    c.model = name;
-    c.loss = loss;
-    c.device = "cpu";
-    c.embedding_size = 8;
-    c.knn_k = 4;
+    TrainConfig c = rows_model_config(name, loss);
     c.cl_weight = 0;  // the objective alone (InfoNCE reads only the batch's own rows)
     // The L2 term reads the layer-0 rows, which are MGCN's and VBPR's representations but not LightGCN's.
     c.reg_weight = c.model == "lightgcn" ? 0.0 : 0.05;
-    c.warp_candidates = 7;
-    c.train_batch_size = 32;
-    c.seed = 13;
-    std::unique_ptr<detail::Device> dev = detail::make_cpu_device();
-    const detail::TrainingInputs inputs(data, c, *dev);
-    std::unique_ptr<detail::Model> model = detail::make_model(c.model, inputs.context());
+    RowsModel m(data, c);
+    auto& [dev, inputs, model] = m;
     std::vector<int32_t> users(32), pos(32), neg(32);
     dev->sample_triples(inputs.sampler(), c.seed, 0, 0, 32, users.data(), pos.data(), neg.data());
     const detail::TripleBatch batch{0, 0, 32, users.data(), pos.data(), neg.data()};
-    model->begin_epoch(0);
     double rows_loss = 0;
     model->compute_gradients(batch, &rows_loss);
 
@@ -193,20 +205,10 @@ TEST(BatchRows, StepsLeaveNothingBehindForTheNext) {
   const Dataset data = make_synthetic_dataset(s);
   for (const char* name : {"mgcn", "vbpr", "lightgcn"}) for (const char* loss : {"bpr", "warp"}) {
     SCOPED_TRACE(std::string(name) + "/" + loss);
-    TrainConfig c;
-    c.model = name;
-    c.loss = loss;
-    c.device = "cpu";
-    c.embedding_size = 8;
-    c.knn_k = 4;
-    c.train_batch_size = 32;
-    c.seed = 14;
-    std::unique_ptr<detail::Device> dev = detail::make_cpu_device();
-    const detail::TrainingInputs inputs(data, c, *dev);
-    std::unique_ptr<detail::Model> model = detail::make_model(c.model, inputs.context());
-    model->begin_epoch(0);
+    RowsModel m(data, rows_model_config(name, loss));
+    auto& [dev, inputs, model] = m;
     std::vector<int32_t> users(64), pos(64), neg(64);
-    dev->sample_triples(inputs.sampler(), c.seed, 0, 0, 64, users.data(), pos.data(), neg.data());
+    dev->sample_triples(inputs.sampler(), 13, 0, 0, 64, users.data(), pos.data(), neg.data());
     const detail::TripleBatch first{0, 0, 32, users.data(), pos.data(), neg.data()};
     const detail::TripleBatch second{0, 32, 32, users.data() + 32, pos.data() + 32, neg.data() + 32};
     const auto gradients = [&](const detail::TripleBatch& batch) {

@@ -33,14 +33,6 @@ kernels::CsrHost random_adjacency(uint64_t seed, int32_t users, int32_t items) {
   return kernels::normalized_bipartite_adjacency_cpu(users, items, r.row_ptr.data(), r.col.data());
 }
 
-// A 41 x 23 graph and a batch's rows (users, the first items, the last row) for the rows hints.
-struct BatchRowsGraph {
-  kernels::CsrHost a;
-  std::vector<int32_t> rows;
-  explicit BatchRowsGraph(uint64_t seed)
-      : a(random_adjacency(seed, 41, 23)), rows{0, 3, 4, 17, 40, 41, 50, static_cast<int32_t>(a.n_rows - 1)} {}
-};
-
 class LightGcnTest : public ::testing::TestWithParam<int> {};
 
 TEST_P(LightGcnTest, ForwardMatchesFloat64) {
@@ -89,51 +81,37 @@ TEST_P(LightGcnTest, BackwardMatchesFiniteDifferences) {
   }
 }
 
-TEST_P(LightGcnTest, ForwardOnBatchRowsGivesTheFullForwardsBitsThere) {
-  // A training step asks for the rows its loss reads: those rows must be exactly the full
-  // forward's (width 16 runs the register-accumulated SpMM row, 12 the general one).
+TEST_P(LightGcnTest, BatchRowHintsGiveTheFullPassesBitsThere) {
+  // A training step asks the forward for the rows its loss reads: those rows must be exactly the
+  // full forward's. Its dX is zero outside them: told so, the backward must give the full
+  // backward's values and leave dX all zero for the next step. (Width 16 runs the
+  // register-accumulated SpMM row, 12 the general one.)
   const int layers = GetParam();
   const uint64_t seed = testing::fresh_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
-  const BatchRowsGraph graph(seed);
-  const auto& a = graph.a;
-  const auto& rows = graph.rows;
+  const auto a = random_adjacency(seed, 41, 23);
   const int64_t n = a.n_rows;
+  const std::vector<int32_t> rows = {0, 3, 4, 17, 40, 41, 50, static_cast<int32_t>(n - 1)};
+  const auto n_rows = static_cast<int64_t>(rows.size());
   for (const int64_t d : {16, 12}) {
+    SCOPED_TRACE("d " + std::to_string(d));
     const auto x0 = testing::random_dense(n * d, seed + d);
     std::vector<float> full(x0.size()), part(x0.size(), std::nanf("")), work(2 * x0.size());
     kernels::lightgcn_forward_cpu(a.view(), d, layers, x0.data(), full.data(), work.data());
     const auto ref = forward_reference(a, d, layers, std::vector<double>(x0.begin(), x0.end()));
-    for (size_t e = 0; e < ref.size(); ++e) ASSERT_NEAR(full[e], ref[e], 2e-6) << "d " << d << " element " << e;
-    kernels::lightgcn_forward_cpu(a.view(), d, layers, x0.data(), part.data(), work.data(), rows.data(),
-                                  static_cast<int64_t>(rows.size()));
+    for (size_t e = 0; e < ref.size(); ++e) ASSERT_NEAR(full[e], ref[e], 2e-6) << "element " << e;
+    kernels::lightgcn_forward_cpu(a.view(), d, layers, x0.data(), part.data(), work.data(), rows.data(), n_rows);
     for (const int32_t r : rows)
-      for (int64_t j = 0; j < d; ++j)
-        ASSERT_EQ(part[r * d + j], full[r * d + j]) << "d " << d << " row " << r << " col " << j;
-  }
-}
+      for (int64_t j = 0; j < d; ++j) ASSERT_EQ(part[r * d + j], full[r * d + j]) << "forward row " << r << " col " << j;
 
-TEST_P(LightGcnTest, BackwardFromBatchRowsMatchesTheFullBackwardAndClearsThem) {
-  // A training step's dX is zero outside its batch's rows: told so, the backward must give the
-  // full backward's values and leave dX all zero for the next step.
-  const int layers = GetParam();
-  const uint64_t seed = testing::fresh_seed();
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  const BatchRowsGraph graph(seed);
-  const auto& a = graph.a;
-  const auto& rows = graph.rows;
-  const int64_t n = a.n_rows;
-  for (const int64_t d : {16, 12}) {
-    const auto dense = testing::random_dense(n * d, seed + d);
-    std::vector<float> g(dense.size(), 0.0f);
-    for (const int32_t r : rows) std::copy(dense.begin() + r * d, dense.begin() + (r + 1) * d, g.begin() + r * d);
+    std::vector<float> g(x0.size(), 0.0f);  // dX: x0's values at the rows, zero elsewhere
+    for (const int32_t r : rows) std::copy(x0.begin() + r * d, x0.begin() + (r + 1) * d, g.begin() + r * d);
     const auto grad0 = testing::random_dense(n * d, seed + d + 1);
-    std::vector<float> full = grad0, part = grad0, work(2 * g.size()), g_full = g;
-    kernels::lightgcn_backward_cpu(a.view(), d, layers, g_full.data(), full.data(), work.data());
-    kernels::lightgcn_backward_cpu(a.view(), d, layers, g.data(), part.data(), work.data(), rows.data(),
-                                   static_cast<int64_t>(rows.size()));
-    for (size_t e = 0; e < full.size(); ++e) ASSERT_EQ(part[e], full[e]) << "d " << d << " element " << e;
-    for (size_t e = 0; e < g.size(); ++e) ASSERT_EQ(g[e], 0.0f) << "d " << d << " dX element " << e << " not cleared";
+    std::vector<float> g_full = g, grad_full = grad0, grad_part = grad0;
+    kernels::lightgcn_backward_cpu(a.view(), d, layers, g_full.data(), grad_full.data(), work.data());
+    kernels::lightgcn_backward_cpu(a.view(), d, layers, g.data(), grad_part.data(), work.data(), rows.data(), n_rows);
+    for (size_t e = 0; e < grad_full.size(); ++e) ASSERT_EQ(grad_part[e], grad_full[e]) << "backward element " << e;
+    for (size_t e = 0; e < g.size(); ++e) ASSERT_EQ(g[e], 0.0f) << "dX element " << e << " not cleared";
   }
 }
 
