@@ -91,7 +91,8 @@ TEST_P(LightGcnTest, BatchRowHintsGiveTheFullPassesBitsThere) {
   SCOPED_TRACE("seed " + std::to_string(seed));
   const auto a = random_adjacency(seed, 41, 23);
   const int64_t n = a.n_rows;
-  const std::vector<int32_t> rows = {0, 3, 4, 17, 40, 41, 50, static_cast<int32_t>(n - 1)};
+  // Users and items, not in order (a batch lists its users, then its positives, then the rest).
+  const std::vector<int32_t> rows = {3, 17, 40, 0, 4, 50, static_cast<int32_t>(n - 1), 41};
   const auto n_rows = static_cast<int64_t>(rows.size());
   for (const int64_t d : {16, 12}) {
     SCOPED_TRACE("d " + std::to_string(d));
