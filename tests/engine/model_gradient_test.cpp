@@ -147,11 +147,13 @@ TrainConfig rows_model_config(const char* name, const char* loss) {
 }
 
 struct RowsModel {
+  TrainConfig config;  // kept: the inputs and the model refer to it
   std::unique_ptr<detail::Device> dev;
   detail::TrainingInputs inputs;
   std::unique_ptr<detail::Model> model;
-  RowsModel(const Dataset& data, const TrainConfig& c)
-      : dev(detail::make_cpu_device()), inputs(data, c, *dev), model(detail::make_model(c.model, inputs.context())) {
+  RowsModel(const Dataset& data, TrainConfig c)
+      : config(std::move(c)), dev(detail::make_cpu_device()), inputs(data, config, *dev),
+        model(detail::make_model(config.model, inputs.context())) {
     model->begin_epoch(0);
   }
 };
@@ -176,9 +178,9 @@ TEST(BatchRows, LossEqualsTheObjectiveOverEveryRowsRepresentations) {
     // The L2 term reads the layer-0 rows, which are MGCN's and VBPR's representations but not LightGCN's.
     c.reg_weight = c.model == "lightgcn" ? 0.0 : 0.05;
     RowsModel m(data, c);
-    auto& [dev, inputs, model] = m;
+    auto& [config, dev, inputs, model] = m;
     std::vector<int32_t> users(32), pos(32), neg(32);
-    dev->sample_triples(inputs.sampler(), c.seed, 0, 0, 32, users.data(), pos.data(), neg.data());
+    dev->sample_triples(inputs.sampler(), config.seed, 0, 0, 32, users.data(), pos.data(), neg.data());
     const detail::TripleBatch batch{0, 0, 32, users.data(), pos.data(), neg.data()};
     double rows_loss = 0;
     model->compute_gradients(batch, &rows_loss);
@@ -206,9 +208,9 @@ TEST(BatchRows, StepsLeaveNothingBehindForTheNext) {
   for (const char* name : {"mgcn", "vbpr", "lightgcn"}) for (const char* loss : {"bpr", "warp"}) {
     SCOPED_TRACE(std::string(name) + "/" + loss);
     RowsModel m(data, rows_model_config(name, loss));
-    auto& [dev, inputs, model] = m;
+    auto& [config, dev, inputs, model] = m;
     std::vector<int32_t> users(64), pos(64), neg(64);
-    dev->sample_triples(inputs.sampler(), 13, 0, 0, 64, users.data(), pos.data(), neg.data());
+    dev->sample_triples(inputs.sampler(), config.seed, 0, 0, 64, users.data(), pos.data(), neg.data());
     const detail::TripleBatch first{0, 0, 32, users.data(), pos.data(), neg.data()};
     const detail::TripleBatch second{0, 32, 32, users.data() + 32, pos.data() + 32, neg.data() + 32};
     const auto gradients = [&](const detail::TripleBatch& batch) {
