@@ -1,8 +1,8 @@
 // CPU reference of LightGCN propagation: forward layer mean and its backward,
 // with the mean (forward) and Horner sum (backward) fused into each SpMM row.
 // Rows are split among threads statically, as Adam splits the parameters: each thread
-// writes the same rows in every pass, which then stay in its own cache (with dynamic
-// chunks, a training step's Adam on 2 cores took 1.7x as long, fetching from the other's).
+// writes the same rows in every pass over all rows, which then stay in its own cache (with
+// dynamic chunks, a training step's Adam on 2 cores took 1.7x as long, fetching from the other's).
 #include <algorithm>
 #include <cstdint>
 #include <vector>
