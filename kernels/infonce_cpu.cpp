@@ -70,9 +70,8 @@ double infonce_loss_fused_cpu(int64_t b, int64_t d, const float* a, const float*
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, bi, bi, di, inv_t, a_hat, di, b_hat, di, 0.0f, logits, bi);
   // Row k: loss term n_k (lse_k - c_kk); the logits become G in place. One float exp per logit
   // (exp(c - max) in (0, 1]; libmvec's vector expf when present, within 4 ulp), sums in float64
-  // (vector partial sums);
-  // rows in parallel, their terms added in row order afterwards, so the result does not depend
-  // on the thread count. Columns of multiplicity 0 take no part (weighted 0, the max skips them).
+  // (vector partial sums); rows in parallel, their terms added in row order afterwards, so the
+  // result does not depend on the thread count. Columns of multiplicity 0 take no part (weighted 0, the max skips them).
   const double scale = weight / static_cast<double>(total);
 #pragma omp parallel for schedule(static)
   for (int64_t k = 0; k < b; ++k) {
