@@ -1,35 +1,94 @@
 #!/usr/bin/env bash
-# The GPU suite, in one call on a machine with a GPU (see README, "GPU runs"):
-# build for sm_90, run every test, compute-sanitizer on the GPU tests, the
-# microbenchmarks and the end-to-end peer comparison on Amazon Baby; writes
-# everything under $OUT (default bench/results/raw-<date>).
-#   bench/run_gpu_suite.sh [data/amazon-baby]
+# The GPU suite: one call on a lent GPU machine (README "GPU runs"), inside a time budget.
+#   here:  bench/make_gpu_bundle.sh              # sm_90 binaries + libraries + data sets -> data/
+#   there: bench/run_gpu_suite.sh [seconds]      # carry: data; default 420 s
+# Stages run most valuable first, each under `timeout`, and the suite stops starting
+# stages when the budget is spent: the GPU-vs-CPU tests, compute-sanitizer memcheck,
+# the microbenchmarks, the TikTok timing beside MMRec, racecheck and synccheck, the
+# PyG peer on Amazon Baby, the CPU tests, then TikTok runs to early stopping with the
+# time left. After every stage
+# it rewrites $OUT/summary.txt (one line a stage) and $OUT/gpu-suite.tar.gz (every
+# log), so what ran comes back even if the call is cut off. Without a bundle it
+# builds build-gpu-bundle itself (the machine then needs every build dependency).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-data=${1:-data/amazon-baby}
+budget=${1:-420}
+deadline=$((SECONDS + budget))
 out=${OUT:-bench/results/raw-$(date +%F)}
 mkdir -p "$out"
+work=$(mktemp -d)/gpu-suite
+mkdir -p "$work"
+build=build-gpu-bundle
+summary=$out/summary.txt
+: > "$summary"
+
+note() { echo "$*" | tee -a "$summary"; }
+pack() { tar -czf "$out/gpu-suite.tar.gz" -C "$(dirname "$work")" gpu-suite 2> /dev/null; }
+# stage NAME SECONDS COMMAND...: runs COMMAND (log: NAME.log) for at most SECONDS and
+# never past the deadline; one summary line with its exit status, time and result.
+stage() {
+  local name=$1 limit=$2 left=$((deadline - SECONDS)) t0=$SECONDS rc
+  shift 2
+  if [ "$left" -lt 20 ]; then note "$(printf '%-16s skipped: budget spent' "$name")"; return; fi
+  [ "$limit" -gt "$left" ] && limit=$left
+  timeout -k 5 "$limit" "$@" > "$work/$name.log" 2>&1
+  rc=$?
+  [ "$rc" = 124 ] && rc="124 (timed out at ${limit} s)"
+  note "$(printf '%-16s rc=%s  %4d s  %s' "$name" "$rc" $((SECONDS - t0)) "$(result_of "$work/$name.log")")"
+  pack
+}
+result_of() {  # the lines that say how a log ended (gtest, compute-sanitizer, timing tables), else its last
+  { grep -h -E '^\[  (PASSED|FAILED)  \]|^\[  SKIPPED \] [0-9]|ERROR SUMMARY|^[a-z]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+x|failed|^mmgraph [a-z]+: rc=|s/epoch' "$1" ||
+    tail -1 "$1"; } 2> /dev/null | tail -6 | tr '\n' ' ' | cut -c1-400
+}
+
+# The bundle, the paths the test binaries were built with, and the CUDA libraries.
+if [ ! -x "$build/mmgraph" ] && [ -f data/gpu-bundle.tar.xz ]; then tar -xJf data/gpu-bundle.tar.xz; fi
+if [ ! -x "$build/mmgraph" ]; then
+  note "no bundle (data/gpu-bundle.tar.xz): building $build here"
+  stage build 400 bash -c "cmake -S . -B $build -G Ninja -DCMAKE_BUILD_TYPE=Release -DMMGRAPH_CUDA=ON \
+    -DCMAKE_CUDA_ARCHITECTURES=90 -DMMGRAPH_BUILD_BENCH=ON && cmake --build $build -j$(nproc)"
+fi
+if [ "$PWD" != /work/main ] && [ ! -e /work/main ]; then  # MMGRAPH_SOURCE_DIR / _BINARY_DIR of the bundle
+  mkdir -p /work && ln -s "$PWD" /work/main 2> /dev/null
+fi
+[ -e /work/shared/datasets ] || { mkdir -p /work/shared && ln -s "$PWD/data" /work/shared/datasets; } 2> /dev/null
+for so in libcublas.so.13 libcublasLt.so.13 libcusparse.so.12 libnvJitLink.so.13; do
+  ldconfig -p 2> /dev/null | grep -q "$so" && continue
+  f=$(find /usr/local/cuda/ /usr/local/cuda*/ /opt /usr/lib -name "$so" 2> /dev/null | head -1)
+  [ -n "$f" ] && export LD_LIBRARY_PATH="$(dirname "$f")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+done
+export PATH=$PATH:/usr/local/cuda/bin:/usr/local/cuda/compute-sanitizer
 {
   date -u
-  git rev-parse HEAD 2>/dev/null || echo "commit: unknown (no .git)"
+  cat "$build/MANIFEST.txt" 2> /dev/null
   nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm,clocks.max.mem --format=csv
-} > "$out/device.txt" 2>&1
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DMMGRAPH_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 > "$out/configure.log" 2>&1
-cmake --build build-gpu -j"$(nproc)" > "$out/build.log" 2>&1 || { tail -50 "$out/build.log"; exit 1; }
-ctest --test-dir build-gpu --output-on-failure -j4 > "$out/ctest.log" 2>&1; echo "ctest rc=$?" >> "$out/ctest.log"
-tail -5 "$out/ctest.log"
-compute-sanitizer --tool memcheck --error-exitcode 1 build-gpu/tests/mmgraph_gpu_tests --gtest_filter=-TrainGpu.* \
-  > "$out/memcheck.log" 2>&1; echo "memcheck rc=$?" >> "$out/memcheck.log"
-compute-sanitizer --tool racecheck --error-exitcode 1 build-gpu/tests/mmgraph_gpu_tests --gtest_filter=TopkGpu.*:BprGpu.*:MetricsGpu.*:Shapes/SpmmGpuTest.* \
-  > "$out/racecheck.log" 2>&1; echo "racecheck rc=$?" >> "$out/racecheck.log"
-compute-sanitizer --tool synccheck --error-exitcode 1 build-gpu/tests/mmgraph_gpu_tests --gtest_filter=-TrainGpu.* \
-  > "$out/synccheck.log" 2>&1; echo "synccheck rc=$?" >> "$out/synccheck.log"
-tail -2 "$out/memcheck.log" "$out/racecheck.log" "$out/synccheck.log"
-build-gpu/mmgraph_bench --benchmark_min_time=0.2 --benchmark_out="$out/bench.json" --benchmark_out_format=json \
-  > "$out/bench.txt" 2>&1
-grep -E "spmm|topk|lightgcn" "$out/bench.txt" | head -60
-if [ -d "$data" ]; then
-  python3 bench/peers/pyg_lightgcn.py --data "$data" --mmgraph build-gpu/mmgraph --device cuda --pyg-device cuda \
-    --layers 3 --reg 1e-3 > "$out/peer_baby.txt" 2>&1
-  tail -4 "$out/peer_baby.txt"
-fi
+  grep -m1 'model name' /proc/cpuinfo; echo "cores: $(nproc)"
+  echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
+  for b in $build/mmgraph $build/mmgraph_bench $build/tests/*_tests; do ldd "$b" | grep 'not found' | sed "s|^|$b: |"; done
+} > "$work/device.log" 2>&1
+note "device: $(grep -m1 -E 'H100|H200|NVIDIA' "$work/device.log" | cut -c1-120); bundle $(grep -m1 commit "$work/device.log")"
+grep 'not found' "$work/device.log" | head -5 | tee -a "$summary"
+pack
+
+bin=$build
+gpu_tests=$bin/tests/mmgraph_gpu_tests
+stage gpu_tests 150 "$gpu_tests"
+stage memcheck 120 compute-sanitizer --tool memcheck --error-exitcode 1 "$gpu_tests" --gtest_filter=-TrainGpu.*
+stage bench 90 "$bin/mmgraph_bench" --benchmark_filter=-_cpu --benchmark_min_time=0.05 --benchmark_out="$work/bench.json" --benchmark_out_format=json
+grep -E "spmm|topk|lightgcn|knn" "$work/bench.log" | head -40 > "$work/bench_short.txt"
+stage tiktok_time 180 env OUT="$work" MM="$bin/mmgraph" PHASES=1 bench/run_gpu_tiktok.sh data/tiktok data/mmrec 5
+stage racecheck 60 compute-sanitizer --tool racecheck --error-exitcode 1 "$gpu_tests" \
+  --gtest_filter=TopkGpu.*:BprGpu.*:MetricsGpu.*:Shapes/SpmmGpuTest.*
+stage synccheck 60 compute-sanitizer --tool synccheck --error-exitcode 1 "$gpu_tests" --gtest_filter=-TrainGpu.*
+stage pyg_baby 90 python3 bench/peers/pyg_lightgcn.py --data data/amazon-baby --mmgraph "$bin/mmgraph" \
+  --device cuda --pyg-device cuda --layers 3 --reg 1e-3 --max-epochs 30 --pyg-max-epochs 30
+for t in kernel engine io; do stage "cpu_${t}_tests" 60 "$bin/tests/mmgraph_${t}_tests"; done
+left=$((deadline - SECONDS - 10))
+[ "$left" -gt 30 ] && stage tiktok_full "$left" env OUT="$work" MM="$bin/mmgraph" PHASES=2 \
+  bench/run_gpu_tiktok.sh data/tiktok data/mmrec 5 "$((left - 5))"
+pack
+echo "== summary ($summary; logs in $out/gpu-suite.tar.gz)"
+cat "$summary"
+echo "== microbenchmarks (bench.log)"
+head -30 "$work/bench_short.txt" 2> /dev/null
