@@ -7,7 +7,8 @@
 #     fmt, OpenBLAS's OpenMP build, libgomp, libgfortran, libstdc++, cudart), run
 #     path $ORIGIN/lib, so nothing is installed there. cuBLAS and cuSPARSE (hundreds
 #     of MB) come from the GPU machine's CUDA 13 (bench/run_gpu_suite.sh finds them);
-#   - the data sets and an MMRec checkout (bench/stage_gpu_data.sh).
+#   - the data sets and an MMRec checkout (bench/stage_gpu_data.sh), and a wheel of the
+#     one package MMRec imports that the image lacks (lmdb; CPython 3.12 there).
 # All of it lands in data/ (git-ignored): name `data` in the run's carry.
 #   bench/make_gpu_bundle.sh [datasets dir] [MMRec checkout]
 set -euo pipefail
@@ -45,7 +46,10 @@ for lib in "$stage/$build/lib/"*; do patchelf --force-rpath --set-rpath '$ORIGIN
   echo "libraries carried: $(ls "$stage/$build/lib" | tr '\n' ' ')"
 } > "$stage/$build/MANIFEST.txt"
 bench/stage_gpu_data.sh "$@" > /dev/null
-tar -cJf data/gpu-bundle.tar.xz -C "$stage" "$build"
+rm -rf data/wheels
+python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+  --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d data/wheels lmdb
+tar -czf data/gpu-bundle.tar.gz -C "$stage" "$build"
 cat "$stage/$build/MANIFEST.txt"
-du -sh data/gpu-bundle.tar.xz
+du -sh data/gpu-bundle.tar.gz
 echo "travels with the tree: $(du -sm data | cut -f1) MiB in data/ plus $(git ls-files -z | du -cm --files0-from=- | tail -1 | cut -f1) MiB tracked (limit 64 MiB)"

@@ -6,10 +6,10 @@
 # stages when the budget is spent: the GPU-vs-CPU tests, compute-sanitizer memcheck,
 # the microbenchmarks, the TikTok timing beside MMRec, racecheck and synccheck, the
 # PyG peer on Amazon Baby, the CPU tests, then TikTok runs to early stopping with the
-# time left. After every stage
-# it rewrites $OUT/summary.txt (one line a stage) and $OUT/gpu-suite.tar.gz (every
-# log), so what ran comes back even if the call is cut off. Without a bundle it
-# builds build-gpu-bundle itself (the machine then needs every build dependency).
+# time left. After every stage it rewrites $OUT/summary.txt (one line a stage) and
+# $OUT/gpu-suite.tar.gz (every log), so what ran comes back even if the call is cut
+# off. Without a bundle it builds build-gpu-bundle itself (the machine then needs
+# every build dependency).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 budget=${1:-420}
@@ -43,9 +43,9 @@ result_of() {  # the lines that say how a log ended (gtest, compute-sanitizer, t
 }
 
 # The bundle, the paths the test binaries were built with, and the CUDA libraries.
-if [ ! -x "$build/mmgraph" ] && [ -f data/gpu-bundle.tar.xz ]; then tar -xJf data/gpu-bundle.tar.xz; fi
+if [ ! -x "$build/mmgraph" ] && [ -f data/gpu-bundle.tar.gz ]; then tar -xzf data/gpu-bundle.tar.gz; fi
 if [ ! -x "$build/mmgraph" ]; then
-  note "no bundle (data/gpu-bundle.tar.xz): building $build here"
+  note "no bundle (data/gpu-bundle.tar.gz): building $build here"
   stage build 400 bash -c "cmake -S . -B $build -G Ninja -DCMAKE_BUILD_TYPE=Release -DMMGRAPH_CUDA=ON \
     -DCMAKE_CUDA_ARCHITECTURES=90 -DMMGRAPH_BUILD_BENCH=ON && cmake --build $build -j$(nproc)"
 fi
@@ -59,6 +59,11 @@ for so in libcublas.so.13 libcublasLt.so.13 libcusparse.so.12 libnvJitLink.so.13
   [ -n "$f" ] && export LD_LIBRARY_PATH="$(dirname "$f")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 done
 export PATH=$PATH:/usr/local/cuda/bin:/usr/local/cuda/compute-sanitizer
+# MMRec imports lmdb (for image data sets; unused here), which the image lacks: the bundle's wheel.
+if ! python3 -c 'import lmdb' 2> /dev/null && ls data/wheels/*.whl > /dev/null 2>&1; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site data/wheels/*.whl &&
+    export PYTHONPATH=/tmp/site${PYTHONPATH:+:$PYTHONPATH}
+fi
 {
   date -u
   cat "$build/MANIFEST.txt" 2> /dev/null

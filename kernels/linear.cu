@@ -44,7 +44,8 @@ void linear_forward_cuda(int64_t n, int64_t in, int64_t out, const float* x, con
 }
 
 void linear_backward_cuda(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* dy,
-                          float* dx, float* dw, float* db, cublasHandle_t cublas, cudaStream_t stream) {
+                          float* dx, float* dw, float* db, float* db_scratch, cublasHandle_t cublas,
+                          cudaStream_t stream) {
   if (n == 0 || out == 0) return;
   const float one = 1.0f;
   if (in > 0) {
@@ -56,11 +57,12 @@ void linear_backward_cuda(int64_t n, int64_t in, int64_t out, const float* x, co
     MMGRAPH_CUDA_CHECK(cublasSgemm(cublas, CUBLAS_OP_N, CUBLAS_OP_T, to_int(out), to_int(in), to_int(n), &one, dy,
                                    to_int(out), x, to_int(in), &one, dw, to_int(out)));
   }
-  if (db) column_weighted_sum_cuda(n, out, dy, nullptr, db, stream);
+  if (db) column_weighted_sum_cuda(n, out, dy, nullptr, db, db_scratch, stream);
 }
 
-size_t linear_bf16x_cuda_scratch_bytes(int64_t n, int64_t in, int64_t tile_floats) {
-  return static_cast<size_t>(linear_bf16x_tile_rows(n, in, tile_floats) * in) * sizeof(float);
+size_t linear_bf16x_cuda_scratch_bytes(int64_t n, int64_t in, int64_t out, int64_t tile_floats) {
+  const int64_t floats = std::max(linear_bf16x_tile_rows(n, in, tile_floats) * in, column_sum_scratch_floats(n, out));
+  return static_cast<size_t>(floats) * sizeof(float);
 }
 
 void linear_forward_bf16x_cuda(int64_t n, int64_t in, int64_t out, const uint16_t* x, const float* w, const float* b,
@@ -87,11 +89,14 @@ void linear_backward_bf16x_cuda(int64_t n, int64_t in, int64_t out, const uint16
       const int64_t rows = std::min(tile, n - r0);
       cuda::launch("widen_bf16", &widen_bf16, rows * in, 256, stream, rows * in, x + r0 * in, xf);
       // dw += xf^T dy[r0 ..]; w is read only for dx, which is not asked for.
-      linear_backward_cuda(rows, in, out, xf, nullptr, dy + r0 * out, nullptr, dw, nullptr, cublas, stream);
+      linear_backward_cuda(rows, in, out, xf, nullptr, dy + r0 * out, nullptr, dw, nullptr, nullptr, cublas, stream);
     }
   }
-  // db over all n rows at once (in = 0: the column sums only), as the float32 layer sums them.
-  if (db) linear_backward_cuda(n, 0, out, nullptr, nullptr, dy, nullptr, nullptr, db, cublas, stream);
+  // db over all n rows at once (in = 0: the column sums only), as the float32 layer sums them; the
+  // tiles are done with the scratch by then (stream order).
+  if (db)
+    linear_backward_cuda(n, 0, out, nullptr, nullptr, dy, nullptr, nullptr, db, static_cast<float*>(scratch), cublas,
+                         stream);
 }
 
 }  // namespace mmgraph::kernels

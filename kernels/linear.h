@@ -14,11 +14,13 @@ void linear_backward_cpu(int64_t n, int64_t in, int64_t out, const float* x, con
                          float* dx, float* dw, float* db);
 
 // CUDA twins: cuBLAS SGEMMs in the handle's math mode (FP32 as the engine sets it), a bias
-// kernel and a fixed-order column sum (bit-identical run to run).
+// kernel and a fixed-order column sum (kernels/column_sum.h: bit-identical run to run).
+// db_scratch: column_sum_scratch_floats(n, out) floats of device memory (unused when db is null).
 void linear_forward_cuda(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* b, float* y,
                          cublasHandle_t cublas, cudaStream_t stream);
 void linear_backward_cuda(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* dy,
-                          float* dx, float* dw, float* db, cublasHandle_t cublas, cudaStream_t stream);
+                          float* dx, float* dw, float* db, float* db_scratch, cublasHandle_t cublas,
+                          cudaStream_t stream);
 
 // The same layer with x stored as bf16 (kernels/bf16.h bit patterns), as fixed item features are:
 //   forward:  y [n x out] = float(x) [n x in] w [in x out] + b [out]   (b may be null; y overwritten)
@@ -39,8 +41,9 @@ void linear_forward_bf16x_cpu(int64_t n, int64_t in, int64_t out, const uint16_t
 void linear_backward_bf16x_cpu(int64_t n, int64_t in, int64_t out, const uint16_t* x, const float* dy, float* dw,
                                float* db, int64_t tile_floats);
 // CUDA twins: a widening kernel per tile, then the float32 CUDA layer (cuBLAS SGEMMs) on the tile.
-// scratch: device memory (16-byte aligned) of linear_bf16x_cuda_scratch_bytes(n, in, tile_floats) bytes.
-size_t linear_bf16x_cuda_scratch_bytes(int64_t n, int64_t in, int64_t tile_floats);
+// scratch: device memory (16-byte aligned) of linear_bf16x_cuda_scratch_bytes(n, in, out, tile_floats) bytes
+// (the widened tile; the backward's column sums of dy reuse it after the last tile).
+size_t linear_bf16x_cuda_scratch_bytes(int64_t n, int64_t in, int64_t out, int64_t tile_floats);
 void linear_forward_bf16x_cuda(int64_t n, int64_t in, int64_t out, const uint16_t* x, const float* w, const float* b,
                                float* y, int64_t tile_floats, void* scratch, cublasHandle_t cublas,
                                cudaStream_t stream);

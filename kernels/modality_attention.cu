@@ -91,7 +91,8 @@ void modality_attention_forward_cuda(int64_t n, int64_t d, int m, const float* h
 
 void modality_attention_backward_cuda(int64_t n, int64_t d, int m, const float* h, const float* P, const float* q,
                                       const float* t, const float* a, const float* dz, float* dh, float* dP,
-                                      float* dp, float* dq, float* work, cublasHandle_t cublas, cudaStream_t stream) {
+                                      float* dp, float* dq, float* work, float* sum_scratch, cublasHandle_t cublas,
+                                      cudaStream_t stream) {
   check_modalities(m);
   if (n == 0) return;
   float* dpre = work;            // [m x n x d]
@@ -99,9 +100,9 @@ void modality_attention_backward_cuda(int64_t n, int64_t d, int m, const float* 
   cuda::launch("attention_backward", &attention_backward_rowwarp, n * 32, 256, stream, n, d, m, h, q, t, a, dz, dh,
                dpre, ds);
   // dq[c] += sum over the m n rows of ds_r t_r[c]
-  column_weighted_sum_cuda(m * n, d, t, ds, dq, stream);
+  column_weighted_sum_cuda(m * n, d, t, ds, dq, sum_scratch, stream);
   // pre = h P + p: dh += dpre P^T, dP += h^T dpre, dp += column sums of dpre.
-  linear_backward_cuda(m * n, d, d, h, P, dpre, dh, dP, dp, cublas, stream);
+  linear_backward_cuda(m * n, d, d, h, P, dpre, dh, dP, dp, sum_scratch, cublas, stream);
 }
 
 }  // namespace mmgraph::kernels

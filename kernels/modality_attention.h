@@ -24,12 +24,14 @@ void modality_attention_backward_cpu(int64_t n, int64_t d, int m, const float* h
                                      float* dp, float* dq, float* work);
 
 // CUDA twins: h P for all views as one [(m n) x d] x [d x d] cuBLAS GEMM; one fused
-// kernel per direction for the rest; fixed-order reductions (bit-identical runs).
+// kernel per direction for the rest; fixed-order reductions (bit-identical runs). The
+// backward's column sums (dq, dp) take sum_scratch: column_sum_scratch_floats(m n, d) floats.
 void modality_attention_forward_cuda(int64_t n, int64_t d, int m, const float* h, const float* P, const float* p,
                                      const float* q, float* t, float* a, float* z, cublasHandle_t cublas,
                                      cudaStream_t stream);
 void modality_attention_backward_cuda(int64_t n, int64_t d, int m, const float* h, const float* P, const float* q,
                                       const float* t, const float* a, const float* dz, float* dh, float* dP,
-                                      float* dp, float* dq, float* work, cublasHandle_t cublas, cudaStream_t stream);
+                                      float* dp, float* dq, float* work, float* sum_scratch, cublasHandle_t cublas,
+                                      cudaStream_t stream);
 
 }  // namespace mmgraph::kernels

@@ -1,12 +1,9 @@
 // CUDA masked per-row top-K without sorting rows: one block per row masks the
-// row's training items (-inf in place), finds the K-th largest score by a
+// row's training items (a marker NaN of key 0 in place), finds the K-th largest score by a
 // 4-pass 8-bit radix select on order-preserving keys, gathers the winners
 // (ties at the threshold by lowest item id, via an in-order block scan) and
 // ranks the <= K winners in shared memory.
 #include <cub/block/block_scan.cuh>
-
-#include <cfloat>
-#include <cmath>
 
 #include "kernels/cuda_check.h"
 #include "kernels/topk.h"
@@ -17,12 +14,8 @@ namespace {
 
 constexpr int kBlock = 256;
 
-// Monotone map float -> uint32 (larger float, larger key). -0 and +0 get the
-// same key: they compare equal, so they tie (lower item id first) as on the CPU.
-__device__ __forceinline__ uint32_t order_key(float f) {
-  const uint32_t u = f == 0.0f ? 0u : __float_as_uint(f);
-  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
+// Masked items: all bits set, a NaN whose order key is 0, below every other score's.
+constexpr uint32_t kMaskedBits = 0xFFFFFFFFu;
 
 __global__ void __launch_bounds__(kBlock) topk_masked_rowblock(int64_t n_cols, float* scores, int64_t ld,
                                                                int64_t first_user, RowMasks masks, int k,
@@ -34,15 +27,17 @@ __global__ void __launch_bounds__(kBlock) topk_masked_rowblock(int64_t n_cols, f
   __shared__ int sh_need;
   __shared__ int sh_count;
   __shared__ float win_score[kMaxTopK];
+  __shared__ uint32_t win_key[kMaxTopK];
   __shared__ int32_t win_idx[kMaxTopK];
 
   const int64_t r = blockIdx.x;
   float* row = scores + r * ld;
   const int64_t user = first_user + r;
-  // 1. Mask: masked items become -inf (reported as -1 below).
+  // 1. Mask: masked items get the marker (reported as -1 below).
   for (int m = 0; m < masks.count; ++m) {
     const CsrView& mk = masks.mask[m];
-    for (int64_t e = mk.row_ptr[user] + threadIdx.x; e < mk.row_ptr[user + 1]; e += kBlock) row[mk.col[e]] = -INFINITY;
+    for (int64_t e = mk.row_ptr[user] + threadIdx.x; e < mk.row_ptr[user + 1]; e += kBlock)
+      row[mk.col[e]] = __uint_as_float(kMaskedBits);
   }
   __syncthreads();
 
@@ -54,7 +49,7 @@ __global__ void __launch_bounds__(kBlock) topk_masked_rowblock(int64_t n_cols, f
     for (int b = threadIdx.x; b < 256; b += kBlock) hist[b] = 0;
     __syncthreads();
     for (int64_t c = threadIdx.x; c < n_cols; c += kBlock) {
-      const uint32_t key = order_key(row[c]);
+      const uint32_t key = topk_order_key(row[c]);
       if ((key & prefix_mask) == prefix) atomicAdd(&hist[(key >> shift) & 255u], 1);
     }
     __syncthreads();
@@ -78,7 +73,7 @@ __global__ void __launch_bounds__(kBlock) topk_masked_rowblock(int64_t n_cols, f
   __syncthreads();
   for (int64_t base = 0; base < n_cols && keff > 0; base += kBlock) {
     const int64_t c = base + threadIdx.x;
-    const uint32_t key = c < n_cols ? order_key(row[c]) : 0u;
+    const uint32_t key = c < n_cols ? topk_order_key(row[c]) : 0u;
     const int is_tie = c < n_cols && key == prefix;
     int tie_rank, tie_total;
     BlockScan(scan_storage).ExclusiveSum(is_tie, tie_rank, tie_total);
@@ -86,21 +81,23 @@ __global__ void __launch_bounds__(kBlock) topk_masked_rowblock(int64_t n_cols, f
     if (take) {
       const int slot = atomicAdd(&sh_count, 1);
       win_score[slot] = row[c];
+      win_key[slot] = key;
       win_idx[slot] = static_cast<int32_t>(c);
     }
     ties_taken += tie_total;
     __syncthreads();
   }
-  // 4. Rank the winners: score descending, then item id ascending.
+  // 4. Rank the winners by the selection's own total order (key descending, then item
+  // id ascending): the ranks are a permutation of 0 .. count-1, so every slot is written.
   const int count = sh_count;
   for (int i = threadIdx.x; i < count; i += kBlock) {
-    const float s = win_score[i];
+    const uint32_t key = win_key[i];
     const int32_t id = win_idx[i];
     int rank = 0;
-    for (int j = 0; j < count; ++j) rank += win_score[j] > s || (win_score[j] == s && win_idx[j] < id);
-    const bool masked = s < -FLT_MAX;
+    for (int j = 0; j < count; ++j) rank += win_key[j] > key || (win_key[j] == key && win_idx[j] < id);
+    const bool masked = __float_as_uint(win_score[i]) == kMaskedBits;
     out_idx[r * k + rank] = masked ? -1 : id;
-    if (out_score) out_score[r * k + rank] = masked ? 0.0f : s;
+    if (out_score) out_score[r * k + rank] = masked ? 0.0f : win_score[i];
   }
   for (int i = count + threadIdx.x; i < k; i += kBlock) {
     out_idx[r * k + i] = -1;

@@ -14,9 +14,10 @@ struct Candidate {
   int32_t idx;
 };
 
-// a ranks before b.
+// a ranks before b: larger order key (topk.h), then lower item id.
 inline bool ranks_before(const Candidate& a, const Candidate& b) {
-  return a.score > b.score || (a.score == b.score && a.idx < b.idx);
+  const uint32_t ka = topk_order_key(a.score), kb = topk_order_key(b.score);
+  return ka > kb || (ka == kb && a.idx < b.idx);
 }
 
 }  // namespace

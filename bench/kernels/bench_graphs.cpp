@@ -63,4 +63,21 @@ kernels::CsrHost power_law_matrix(int64_t n, int64_t nnz_target, uint64_t seed) 
   return a;
 }
 
+kernels::CsrHost with_empty_rows(const kernels::CsrHost& a, int64_t every, bool as_block) {
+  kernels::CsrHost b;
+  b.n_rows = a.n_rows;
+  b.n_cols = a.n_cols;
+  b.row_ptr.assign(1, 0);
+  const int64_t first_empty = a.n_rows - a.n_rows / every;
+  for (int64_t r = 0; r < a.n_rows; ++r) {
+    const bool empty = as_block ? r >= first_empty : r % every == every - 1;
+    if (!empty) {
+      b.col.insert(b.col.end(), a.col.begin() + a.row_ptr[r], a.col.begin() + a.row_ptr[r + 1]);
+      b.val.insert(b.val.end(), a.val.begin() + a.row_ptr[r], a.val.begin() + a.row_ptr[r + 1]);
+    }
+    b.row_ptr.push_back(static_cast<int64_t>(b.col.size()));
+  }
+  return b;
+}
+
 }  // namespace mmgraph::bench

@@ -32,4 +32,10 @@ const kernels::CsrHost& lightgcn_adjacency(const GraphSpec& g);
 // 10^5), random columns, values 1/len. Deterministic by seed.
 kernels::CsrHost power_law_matrix(int64_t n, int64_t nnz_target, uint64_t seed);
 
+// The same matrix with one row in `every` emptied, either the last n / every rows (a
+// block, as items without training interactions may be numbered) or rows every-1,
+// 2 every-1, ... (spread): the two cost the same work, so their times compare how
+// the SpMM handles runs of empty rows.
+kernels::CsrHost with_empty_rows(const kernels::CsrHost& a, int64_t every, bool as_block);
+
 }  // namespace mmgraph::bench

@@ -30,10 +30,16 @@ const kernels::CsrHost& graph(int64_t index) {
   static std::map<int64_t, kernels::CsrHost> cache;
   auto it = cache.find(index);
   if (it != cache.end()) return it->second;
-  return cache[index] = index < 3 ? lightgcn_adjacency(kGraphs[index]) : power_law_matrix(4'000'000, 100'000'000, 7);
+  if (index < 3) return cache[index] = lightgcn_adjacency(kGraphs[index]);
+  if (index == 3) return cache[index] = power_law_matrix(4'000'000, 100'000'000, 7);
+  // 4, 5: 1M rows, a fifth of them empty, as a block at the end or spread out.
+  return cache[index] = with_empty_rows(power_law_matrix(1'000'000, 25'000'000, 11), 5, index == 4);
 }
 
-const char* graph_name(int64_t index) { return index < 3 ? kGraphs[index].name : "powerlaw-1e8"; }
+const char* graph_name(int64_t index) {
+  const char* names[] = {"powerlaw-1e8", "powerlaw-1e6-empty-block", "powerlaw-1e6-empty-spread"};
+  return index < 3 ? kGraphs[index].name : names[index - 3];
+}
 
 bool fits(double bytes) {
   size_t free_b = 0, total = 0;
@@ -116,8 +122,10 @@ void lightgcn_fwd_bwd(benchmark::State& state) {
 
 BENCHMARK(spmm_mmgraph)->ArgsProduct({{0, 1, 2}, {32, 64, 128, 256}})->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(spmm_mmgraph)->Args({3, 64})->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(10);
+BENCHMARK(spmm_mmgraph)->ArgsProduct({{4, 5}, {64}})->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(spmm_cusparse)->ArgsProduct({{0, 1, 2}, {32, 64, 128, 256}, {1, 2}})->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(spmm_cusparse)->Args({3, 64, 2})->Args({3, 64, 1})->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(10);
+BENCHMARK(spmm_cusparse)->ArgsProduct({{4, 5}, {64}, {1}})->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(lightgcn_fwd_bwd)->ArgsProduct({{0, 1, 2}, {3}})->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "engine/src/device.h"
 #include "engine/src/device_buffer.h"
 #include "engine/src/eval_blocks.h"
+#include "kernels/column_sum.h"
 #include "kernels/cuda_check.h"
 #include "kernels/edge_prune.h"
 #include "kernels/infonce.h"
@@ -208,14 +209,15 @@ class CudaDevice final : public Device {
   void linear_backward(int64_t n, int64_t in, int64_t out, const float* x, const float* w, const float* dy, float* dx,
                        float* dw, float* db) override {
     activate();
-    kernels::linear_backward_cuda(n, in, out, x, w, dy, dx, dw, db, cublas_, stream_);
+    float* db_scratch = db ? floats_scratch(kernels::column_sum_scratch_floats(n, out)) : nullptr;
+    kernels::linear_backward_cuda(n, in, out, x, w, dy, dx, dw, db, db_scratch, cublas_, stream_);
   }
   void linear_forward_bf16x(int64_t n, int64_t in, int64_t out, const uint16_t* x, const float* w, const float* b,
                             float* y) override {
     activate();
     const int64_t tile = kernels::kLinearBf16xTileFloats;
     kernels::linear_forward_bf16x_cuda(n, in, out, x, w, b, y, tile,
-                                       scratch(kernels::linear_bf16x_cuda_scratch_bytes(n, in, tile)), cublas_,
+                                       scratch(kernels::linear_bf16x_cuda_scratch_bytes(n, in, out, tile)), cublas_,
                                        stream_);
   }
   void linear_backward_bf16x(int64_t n, int64_t in, int64_t out, const uint16_t* x, const float* dy, float* dw,
@@ -223,7 +225,7 @@ class CudaDevice final : public Device {
     activate();
     const int64_t tile = kernels::kLinearBf16xTileFloats;
     kernels::linear_backward_bf16x_cuda(n, in, out, x, dy, dw, db, tile,
-                                        scratch(kernels::linear_bf16x_cuda_scratch_bytes(n, in, tile)), cublas_,
+                                        scratch(kernels::linear_bf16x_cuda_scratch_bytes(n, in, out, tile)), cublas_,
                                         stream_);
   }
   void sigmoid_gate_forward(int64_t n, const float* x, const float* pre, float* out) override {
@@ -244,7 +246,9 @@ class CudaDevice final : public Device {
                           const float* a, const float* dz, float* dh, float* dP, float* dp, float* dq,
                           float* work) override {
     activate();
-    kernels::modality_attention_backward_cuda(n, d, m, h, P, q, t, a, dz, dh, dP, dp, dq, work, cublas_, stream_);
+    kernels::modality_attention_backward_cuda(n, d, m, h, P, q, t, a, dz, dh, dP, dp, dq, work,
+                                              floats_scratch(kernels::column_sum_scratch_floats(m * n, d)), cublas_,
+                                              stream_);
   }
   void l2_normalize_forward(int64_t n, int64_t d, const float* x, float* y) override {
     activate();
@@ -344,10 +348,11 @@ class CudaDevice final : public Device {
     for (int64_t first = 0; first < n_users; first += block) {
       const int64_t nb = std::min<int64_t>(block, n_users - first);
       // Row-major scores [nb x I] = users [nb x d] items^T, as column-major [I x nb].
-      MMGRAPH_CUDA_CHECK(cublasSgemm(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(n_items),
-                                     static_cast<int>(nb), static_cast<int>(d), &alpha, item_rep,
-                                     static_cast<int>(d), user_rep + first * d, static_cast<int>(d), &beta, scores,
-                                     static_cast<int>(n_items)));
+      if (n_items > 0)
+        MMGRAPH_CUDA_CHECK(cublasSgemm(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(n_items),
+                                       static_cast<int>(nb), static_cast<int>(d), &alpha, item_rep,
+                                       static_cast<int>(d), user_rep + first * d, static_cast<int>(d), &beta, scores,
+                                       static_cast<int>(n_items)));
       kernels::topk_masked_rows_cuda(nb, n_items, scores, n_items, first, masks, k, top, nullptr, stream_);
       kernels::ranking_metrics_cuda(nb, k, top, first, split.truth, topk.data(), static_cast<int>(topk.size()), sums,
                                     counted, stream_);
@@ -386,6 +391,7 @@ class CudaDevice final : public Device {
     }
     return scratch_;
   }
+  float* floats_scratch(int64_t floats) { return static_cast<float*>(scratch(static_cast<size_t>(floats) * sizeof(float))); }
 
   int device_;
   bool deterministic_;

@@ -18,6 +18,7 @@
 #include "engine/src/device_buffer.h"
 #include "gpu/gpu_test_util.h"
 #include "kernels/bf16.h"
+#include "kernels/column_sum.h"
 #include "kernels/knn_graph.h"
 #include "kernels/linear.h"
 #include "support/random_inputs.h"
@@ -68,7 +69,7 @@ TEST(Bf16Gpu, LinearBf16xMatchesCpu) {
         DeviceArray<uint16_t> gx(x);
         DeviceArray<float> gw(w), gb(b), gdy(dy), gdw(dw0), gdb(db0);
         auto gy = DeviceArray<float>::poisoned(n * out);
-        auto scratch = DeviceArray<uint8_t>::poisoned(kernels::linear_bf16x_cuda_scratch_bytes(n, in, tile_floats));
+        auto scratch = DeviceArray<uint8_t>::poisoned(kernels::linear_bf16x_cuda_scratch_bytes(n, in, out, tile_floats));
         kernels::linear_forward_bf16x_cuda(n, in, out, gx.get(), gw.get(), gb.get(), gy.get(), tile_floats,
                                            scratch.get(), cublas.get(), nullptr);
         kernels::linear_backward_bf16x_cuda(n, in, out, gx.get(), gdy.get(), gdw.get(), gdb.get(), tile_floats,
@@ -96,14 +97,15 @@ TEST(Bf16Gpu, LinearBf16xInOneTileIsTheFloatLayerOnWidenedX) {
     auto y16 = DeviceArray<float>::poisoned(n * out), y32 = DeviceArray<float>::poisoned(n * out);
     DeviceArray<float> dw16(std::vector<float>(in * out, 0.25f)), dw32(std::vector<float>(in * out, 0.25f));
     DeviceArray<float> db16(std::vector<float>(out, 0.5f)), db32(std::vector<float>(out, 0.5f));
-    auto scratch = DeviceArray<uint8_t>::poisoned(kernels::linear_bf16x_cuda_scratch_bytes(n, in, tile));
+    auto scratch = DeviceArray<uint8_t>::poisoned(kernels::linear_bf16x_cuda_scratch_bytes(n, in, out, tile));
     kernels::linear_forward_bf16x_cuda(n, in, out, gx.get(), gw.get(), gb.get(), y16.get(), tile, scratch.get(),
                                        cublas.get(), nullptr);
     kernels::linear_backward_bf16x_cuda(n, in, out, gx.get(), gdy.get(), dw16.get(), db16.get(), tile, scratch.get(),
                                         cublas.get(), nullptr);
     kernels::linear_forward_cuda(n, in, out, gxf.get(), gw.get(), gb.get(), y32.get(), cublas.get(), nullptr);
+    auto sums = DeviceArray<float>::poisoned(kernels::column_sum_scratch_floats(n, out));
     kernels::linear_backward_cuda(n, in, out, gxf.get(), gw.get(), gdy.get(), nullptr, dw32.get(), db32.get(),
-                                  cublas.get(), nullptr);
+                                  sums.get(), cublas.get(), nullptr);
     EXPECT_TRUE(bit_identical(y16.host(), y32.host(), "y"));
     EXPECT_TRUE(bit_identical(dw16.host(), dw32.host(), "dw"));
     EXPECT_TRUE(bit_identical(db16.host(), db32.host(), "db"));

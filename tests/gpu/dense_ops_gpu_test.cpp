@@ -8,11 +8,13 @@
 #include <cublas_v2.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "gpu/gpu_test_util.h"
+#include "kernels/column_sum.h"
 #include "kernels/l2_normalize.h"
 #include "kernels/linear.h"
 #include "kernels/modality_attention.h"
@@ -51,9 +53,10 @@ TEST(DenseOpsGpu, LinearMatchesCpuAndRepeats) {
       for (int rep = 0; rep < 2; ++rep) {
         auto gy = DeviceArray<float>::poisoned(n * out);
         DeviceArray<float> gdx(dx0), gdw(dw0), gdb(db0);
+        auto sums = DeviceArray<float>::poisoned(kernels::column_sum_scratch_floats(n, out));
         kernels::linear_forward_cuda(n, in, out, gx.get(), gw.get(), gb.get(), gy.get(), cublas.get(), nullptr);
         kernels::linear_backward_cuda(n, in, out, gx.get(), gw.get(), gdy.get(), gdx.get(), gdw.get(), gdb.get(),
-                                      cublas.get(), nullptr);
+                                      sums.get(), cublas.get(), nullptr);
         if (n > 0) {
           EXPECT_TRUE(all_close(gy.host(), y, kAtol, kRtol, "y"));
         }
@@ -67,6 +70,49 @@ TEST(DenseOpsGpu, LinearMatchesCpuAndRepeats) {
         }
       }
     }
+}
+
+TEST(DenseOpsGpu, ColumnSumsMatchFloat64OverManyChunks) {
+  // Row counts from one chunk to past the 512-chunk cap (1M rows), weighted and not, against
+  // float64 sums. Bound: each float32 total passes at most rows-per-thread + 8 + chunks
+  // roundings, each under 2^-24 of the running |terms|, so |gpu - ref| <= depth 2^-24 sum|terms|.
+  MMGRAPH_REQUIRE_GPU();
+  const uint64_t seed = testing::fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  for (const int64_t n : {int64_t{1}, int64_t{1023}, int64_t{1025}, int64_t{70001}, int64_t{1} << 20}) {
+    for (const int64_t cols : {int64_t{1}, int64_t{13}, int64_t{64}}) {
+      for (const bool weighted : {false, true}) {
+        SCOPED_TRACE("n " + std::to_string(n) + " cols " + std::to_string(cols) + (weighted ? " weighted" : ""));
+        const auto x = random_dense(n * cols, seed + n + cols), w = random_dense(n, seed + 7 * n);
+        const auto out0 = random_dense(cols, seed + 3);
+        std::vector<double> ref(out0.begin(), out0.end()), mag(cols, 0.0);
+        for (int64_t r = 0; r < n; ++r)
+          for (int64_t c = 0; c < cols; ++c) {
+            const double term = (weighted ? double{w[r]} : 1.0) * x[r * cols + c];
+            ref[c] += term;
+            mag[c] += std::abs(term);
+          }
+        const int64_t chunks = kernels::column_sum_scratch_floats(n, cols) / cols;
+        const double depth = static_cast<double>((n + chunks - 1) / chunks / 8 + 1 + 8 + chunks + 1);
+        DeviceArray<float> gx(x), gw(w);
+        std::vector<float> first;
+        for (int rep = 0; rep < 2; ++rep) {
+          DeviceArray<float> gout(out0);
+          auto sums = DeviceArray<float>::poisoned(kernels::column_sum_scratch_floats(n, cols));
+          kernels::column_weighted_sum_cuda(n, cols, gx.get(), weighted ? gw.get() : nullptr, gout.get(), sums.get(),
+                                            nullptr);
+          const auto got = gout.host();
+          for (int64_t c = 0; c < cols; ++c)
+            EXPECT_LE(std::abs(got[c] - ref[c]), depth * 0x1p-24 * (mag[c] + std::abs(out0[c])) + 1e-30) << "col " << c;
+          if (rep == 0) {
+            first = got;
+          } else {
+            EXPECT_TRUE(bit_identical(got, first, "column sums on repeat"));
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(DenseOpsGpu, SigmoidGateMatchesCpu) {
@@ -113,13 +159,14 @@ TEST(DenseOpsGpu, ModalityAttentionMatchesCpuAndRepeats) {
         for (int rep = 0; rep < 2; ++rep) {
           auto gt = DeviceArray<float>::poisoned(m * n * d), ga = DeviceArray<float>::poisoned(n * m),
                gz = DeviceArray<float>::poisoned(n * d),
-               gwork = DeviceArray<float>::poisoned(kernels::modality_attention_work_floats(n, d, m));
+               gwork = DeviceArray<float>::poisoned(kernels::modality_attention_work_floats(n, d, m)),
+               gsums = DeviceArray<float>::poisoned(kernels::column_sum_scratch_floats(m * n, d));
           DeviceArray<float> gdh(dh0), gdP(dP0), gdp(dp0), gdq(dq0);
           kernels::modality_attention_forward_cuda(n, d, m, gh.get(), gP.get(), gp.get(), gq.get(), gt.get(), ga.get(),
                                                    gz.get(), cublas.get(), nullptr);
           kernels::modality_attention_backward_cuda(n, d, m, gh.get(), gP.get(), gq.get(), gt.get(), ga.get(), gdz.get(),
                                                     gdh.get(), gdP.get(), gdp.get(), gdq.get(), gwork.get(),
-                                                    cublas.get(), nullptr);
+                                                    gsums.get(), cublas.get(), nullptr);
           if (n > 0) {
             EXPECT_TRUE(all_close(gz.host(), z, kAtol, kRtol, "z"));
             EXPECT_TRUE(all_close(ga.host(), a, kAtol, kRtol, "a"));

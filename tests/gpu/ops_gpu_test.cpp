@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <tuple>
 
@@ -153,6 +154,17 @@ TEST(SamplerGpu, DrawsExactlyTheCpuTriples) {
   EXPECT_EQ(dg.host(), g);
 }
 
+// A CSR mask copied to the device, as the GPU top-K takes it.
+struct DeviceMask {
+  explicit DeviceMask(const kernels::CsrHost& m) : row_ptr(m.row_ptr), col(m.col) {
+    masks.mask[masks.count++] =
+        kernels::CsrView{m.n_rows, m.n_cols, static_cast<int64_t>(m.col.size()), row_ptr.get(), col.get(), nullptr};
+  }
+  DeviceArray<int64_t> row_ptr;
+  DeviceArray<int32_t> col;
+  kernels::RowMasks masks;
+};
+
 TEST(TopkGpu, MatchesCpuWithTiesMasksAndShortRows) {
   MMGRAPH_REQUIRE_GPU();
   const uint64_t seed = testing::fresh_seed();
@@ -189,14 +201,10 @@ TEST(TopkGpu, MatchesCpuWithTiesMasksAndShortRows) {
     std::vector<float> val(rows * k);
     kernels::topk_masked_rows_cpu(rows, cols, scores.data(), cols, 3, cpu_masks, k, idx.data(), val.data());
     DeviceArray<float> ds(scores);
-    DeviceArray<int64_t> mrp(mask.row_ptr);
-    DeviceArray<int32_t> mcol(mask.col);
-    kernels::RowMasks gpu_masks;
-    gpu_masks.mask[gpu_masks.count++] = kernels::CsrView{mask.n_rows, mask.n_cols, static_cast<int64_t>(mask.col.size()),
-                                                          mrp.get(), mcol.get(), nullptr};
+    const DeviceMask gpu_mask(mask);
     auto di = DeviceArray<int32_t>::poisoned(idx.size());
     auto dv = DeviceArray<float>::poisoned(val.size());
-    kernels::topk_masked_rows_cuda(rows, cols, ds.get(), cols, 3, gpu_masks, k, di.get(), dv.get(), nullptr);
+    kernels::topk_masked_rows_cuda(rows, cols, ds.get(), cols, 3, gpu_mask.masks, k, di.get(), dv.get(), nullptr);
     const auto gi = di.host();
     const auto gv = dv.host();
     // Same tie rule on both sides, so indices agree exactly; values must match.
@@ -209,6 +217,38 @@ TEST(TopkGpu, MatchesCpuWithTiesMasksAndShortRows) {
       EXPECT_EQ(std::adjacent_find(row.begin(), row.end()), row.end()) << "index twice in row " << r;
     }
   }
+}
+
+TEST(TopkGpu, NonFiniteScoresMatchCpuAndFillEverySlot) {
+  // NaN (both signs), +-inf and finite scores with masks: the twins share one total
+  // order (topk_order_key), so the items agree exactly and every slot is a real item or -1.
+  MMGRAPH_REQUIRE_GPU();
+  const uint64_t seed = testing::fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  const int64_t rows = 9, cols = 333;
+  const int k = 100;
+  const float specials[] = {std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::quiet_NaN(),
+                            std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()};
+  std::vector<float> scores(rows * cols);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> pick(0, 9);
+  for (auto& s : scores) {
+    const int p = pick(rng);
+    s = p < 4 ? specials[p] : u(rng);
+  }
+  const auto mask = testing::random_csr(rows, cols, static_cast<double>(cols) / 3, seed + 1);
+  kernels::RowMasks cpu_masks;
+  cpu_masks.mask[cpu_masks.count++] = mask.view();
+  std::vector<int32_t> idx(rows * k);
+  kernels::topk_masked_rows_cpu(rows, cols, scores.data(), cols, 0, cpu_masks, k, idx.data(), nullptr);
+  DeviceArray<float> ds(scores);
+  const DeviceMask gpu_mask(mask);
+  auto di = DeviceArray<int32_t>::poisoned(idx.size());
+  kernels::topk_masked_rows_cuda(rows, cols, ds.get(), cols, 0, gpu_mask.masks, k, di.get(), nullptr, nullptr);
+  const auto gi = di.host();
+  EXPECT_EQ(gi, idx);
+  for (const int32_t i : gi) EXPECT_TRUE(i >= -1 && i < cols) << i;
 }
 
 TEST(MetricsGpu, MatchCpuSums) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -36,6 +37,25 @@ TEST(TopK, FewerUnmaskedItemsThanKFillsMinusOne) {
   std::vector<int32_t> idx(4);
   kernels::topk_masked_rows_cpu(1, 3, scores.data(), 3, 0, masks, 4, idx.data(), nullptr);
   EXPECT_EQ(idx, (std::vector<int32_t>{1, -1, -1, -1}));
+}
+
+TEST(TopK, NonFiniteScoresRankByTheTotalOrder) {
+  // +NaN above +inf, -inf below every finite score, a NaN with the sign bit below -inf;
+  // item 6 masked. Every slot names a distinct real item (k = all 8 items).
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> scores = {1.0f, -inf, nan, inf, -nan, 0.0f, 5.0f, -0.0f};
+  const std::vector<int64_t> ptr = {0, 1};
+  const std::vector<int32_t> col = {6};
+  kernels::RowMasks masks;
+  masks.mask[0] = {1, 8, 1, ptr.data(), col.data(), nullptr};
+  masks.count = 1;
+  std::vector<int32_t> idx(8);
+  kernels::topk_masked_rows_cpu(1, 8, scores.data(), 8, 0, masks, 8, idx.data(), nullptr);
+  EXPECT_EQ(idx, (std::vector<int32_t>{2, 3, 0, 5, 7, 1, 4, -1}));
+  EXPECT_GT(kernels::topk_order_key(nan), kernels::topk_order_key(inf));
+  EXPECT_EQ(kernels::topk_order_key(0.0f), kernels::topk_order_key(-0.0f));
+  EXPECT_LT(kernels::topk_order_key(-nan), kernels::topk_order_key(-inf));
+  EXPECT_LT(kernels::topk_order_key(-1.0f), kernels::topk_order_key(-0.5f));
 }
 
 TEST(TopK, RandomRowsMatchFullSortWithLeadingDimensionAndUserOffset) {
