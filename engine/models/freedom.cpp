@@ -8,6 +8,7 @@
 // dH_m -> projection backward.
 #include <memory>
 
+#include "engine/models/blocks/cold_items.h"
 #include "engine/models/blocks/item_graph.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/objective.h"
@@ -35,6 +36,7 @@ class Freedom final : public Model {
     h_ = Buffer<float>(dev_, id, "item graph output");
     proj_ = Buffer<float>(dev_, mods_.count() * id, "modality projections");
     grad_proj_ = Buffer<float>(dev_, mods_.count() * id, "modality projection gradients");
+    cold_ = ColdItems(dev_, *ctx.data, c_.cold_scale);
   }
 
   void begin_epoch(uint64_t epoch) override {
@@ -61,7 +63,10 @@ class Freedom final : public Model {
     item_graph_.backward(c_.n_mm_layers, d_, grad_items, grad_emb + user_rows, work_.data());
   }
 
-  void propagate() override { forward(ctx_.adjacency_dev->view); }
+  void propagate() override {
+    forward(ctx_.adjacency_dev->view);
+    cold_.calibrate({&item_graph_}, d_, item_out_.data());
+  }
 
   const float* user_rep() const override { return rep_.data(); }
   const float* item_rep() const override { return item_out_.data(); }
@@ -88,6 +93,7 @@ class Freedom final : public Model {
   ItemGraph item_graph_;
   DeviceCsr pruned_;
   Buffer<float> rep_, grad_rep_, work_, item_out_, h_, proj_, grad_proj_;
+  ColdItems cold_;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 // and re-learns S from the current H_m every graph_update_every epochs.
 #include <memory>
 
+#include "engine/models/blocks/cold_items.h"
 #include "engine/models/blocks/item_graph.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/objective.h"
@@ -34,6 +35,7 @@ class Lattice final : public Model {
     work_ = Buffer<float>(dev_, 2 * nd, "propagation scratch");
     for (auto* b : {&item_out_, &h_, &h_norm_, &grad_h_}) *b = Buffer<float>(dev_, id, "item activations");
     for (auto* b : {&proj_, &grad_proj_}) *b = Buffer<float>(dev_, mods_.count() * id, "modality projections");
+    cold_ = ColdItems(dev_, *ctx.data, c_.cold_scale);
   }
 
   void begin_epoch(uint64_t epoch) override {
@@ -66,7 +68,10 @@ class Lattice final : public Model {
                                grad_h_.data(), grad_emb + user_rows, work_.data());
   }
 
-  void propagate() override { forward(); }
+  void propagate() override {
+    forward();
+    cold_.calibrate({&graph_.graph()}, d_, item_out_.data());
+  }
   const float* user_rep() const override { return rep_.data(); }
   const float* item_rep() const override { return item_out_.data(); }
   int64_t rep_dim() const override { return d_; }
@@ -90,6 +95,7 @@ class Lattice final : public Model {
   Projections projections_;
   MixedItemGraph graph_;  // the re-learnt S (checkpointed)
   Buffer<float> rep_, grad_rep_, work_, item_out_, h_, h_norm_, grad_h_, proj_, grad_proj_;
+  ColdItems cold_;
 };
 
 }  // namespace

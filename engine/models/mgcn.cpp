@@ -20,6 +20,7 @@
 #include <numeric>
 
 #include "engine/models/blocks/batch_rows.h"
+#include "engine/models/blocks/cold_items.h"
 #include "engine/models/blocks/item_graph.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/objective.h"
@@ -61,6 +62,7 @@ class Mgcn final : public Model {
     att_P_ = att_w[0];
     att_p_ = att_b[0];
     att_q_ = &params_.add(dev_, "attention.query", {d_}, uniform_values(d_, bound, c_.seed, stream++));
+    cold_ = ColdItems(dev_, *ctx.data, c_.cold_scale);
 
     const size_t nd = static_cast<size_t>(n_ * d_), id = static_cast<size_t>(n_items_ * d_);
     const size_t m = static_cast<size_t>(m_);
@@ -128,6 +130,9 @@ class Mgcn final : public Model {
   void propagate() override {
     views_forward();
     fuse_forward(n_, views_.data(), x_.data(), side_.data(), rep_.data());
+    std::vector<const ItemGraph*> graphs;
+    for (const auto& g : graphs_) graphs.push_back(&g);
+    cold_.calibrate(graphs, d_, rep_.data() + n_users_ * d_);
   }
   const float* user_rep() const override { return rep_.data(); }
   const float* item_rep() const override { return rep_.data() + n_users_ * d_; }
@@ -252,6 +257,7 @@ class Mgcn final : public Model {
   Buffer<float> views_, grad_views_, att_t_, sep_raw_, pref_pre_, att_a_;
   BatchRowSet batch_rows_;  // the batch's distinct rows R and multiplicities
   Buffer<float> bx_, bgx_, bside_, bgside_, brep_, bgrep_, bviews_, bgviews_;  // their rows of x_, side_, ...
+  ColdItems cold_;
 };
 
 }  // namespace

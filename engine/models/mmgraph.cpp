@@ -3,24 +3,23 @@
 // content; items = LightGCN item + the L2-normalised item-graph term), whose
 // re-learnt graph is built from the items' content fused by modality-aware
 // attention, plus an InfoNCE term between the collaborative and item-graph views
-// and cold-item imputation:
+// and cold items placed by their content neighbours at evaluation:
 //   H_m = F_m W_m + b_m (F_m's rows at unit norm),  a = softmax_m(q . tanh(H_m P + p)),  Z = sum_m a_m H_m
 //   S = (1 - lambda_coeff) kNN(Z) + lambda_coeff sum_m w_m kNN(F_m)   (cosine edges, D^-1/2 A D^-1/2 each;
 //       kNN(Z) re-learnt every graph_update_every epochs, no gradient through the selection)
 //   X = LightGCN(Â_e, [E_u; E_i])  (Â_e: FREEDOM's degree-sensitive pruning when dropout > 0; evaluation on Â)
-//   h = S^{n_mm_layers} E_i,  u = X_u,  i = X_i + h / |h|;  for an item without training interactions
-//   X_i := (S^{n_mm_layers} X)_i
+//   h = S^{n_mm_layers} E_i,  u = X_u,  i = X_i + h / |h|
 //   loss = objective(u, i) + mm_bpr_weight * BPR(u, Z[pos], Z[neg]) + cl_weight * InfoNCE(X_i[pos], h[pos])
 // The attention is trained by the BPR term on Z, which makes the fused content
 // predict the users' choices before its kNN graph is taken. An item without
-// training interactions has no collaborative signal of its own (X_i is its
-// untrained embedding scaled by 1/(L+1)), so its X_i is imputed from its
-// content neighbours' collaborative representations: cold items are then scored
-// on the scale of warm ones. README "Models" gives the validation runs behind each part.
+// training interactions has no collaborative signal of its own; at evaluation
+// it takes its content neighbours' representation over S (blocks/cold_items.h,
+// cold_scale). README "Models" gives the validation runs behind each part.
 #include <algorithm>
 #include <cmath>
 #include <memory>
 
+#include "engine/models/blocks/cold_items.h"
 #include "engine/models/blocks/item_graph.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/objective.h"
@@ -56,18 +55,7 @@ class MmGraph final : public Model {
     att_a_ = Buffer<float>(dev_, static_cast<size_t>(n_items_) * m, "attention weights");
     const size_t b = static_cast<size_t>(c_.train_batch_size * d_);
     for (auto* buf : {&cl_a_, &cl_b_, &cl_ga_, &cl_gb_}) *buf = Buffer<float>(dev_, b, "InfoNCE rows");
-    std::vector<char> seen(static_cast<size_t>(n_items_), 0);
-    for (int32_t i : ctx.data->train.col) seen[static_cast<size_t>(i)] = 1;
-    std::vector<int32_t> cold;
-    for (int32_t i = 0; i < n_items_; ++i)
-      if (!seen[static_cast<size_t>(i)]) cold.push_back(i);
-    cold_ = Buffer<int32_t>::from_host(dev_, cold, "cold items");
-    cold_rows_ = Buffer<float>(dev_, cold.size() * static_cast<size_t>(d_), "cold item rows");
-    cold_tmp_ = Buffer<float>(dev_, cold_rows_.size(), "cold item rows");
-    if (!cold.empty()) {
-      xhat_ = Buffer<float>(dev_, id, "imputed item representations");
-      grad_xhat_ = Buffer<float>(dev_, id, "imputed item representation gradients");
-    }
+    cold_ = ColdItems(dev_, *ctx.data, c_.cold_scale);
   }
 
   void begin_epoch(uint64_t epoch) override {
@@ -87,20 +75,10 @@ class MmGraph final : public Model {
     const int64_t user_rows = n_users_ * d_, item_floats = n_items_ * d_;
     float* grad_emb = emb_->grad.data();
     float* grad_xi = grad_x_.data() + user_rows;
-    // i = X_i + normalize(h): d(i) goes to X_i (to the imputation for cold items) and to h.
+    // i = X_i + normalize(h): d(i) goes to X_i and to h.
     objective_.add(batch, d_, x_.data(), item_out_.data(), grad_x_.data(), grad_xi, emb_->value.data(),
                    emb_->value.data() + user_rows, grad_emb, grad_emb + user_rows, loss_sum);
     dev_.copy(grad_item_out_.data(), grad_xi, static_cast<size_t>(item_floats) * sizeof(float));
-    if (!cold_.empty()) {  // cold items: the gradient of X_i goes to the imputation (S^L X)_i instead
-      const auto nc = static_cast<int64_t>(cold_.size());
-      dev_.gather_rows(nc, d_, cold_.data(), grad_xi, cold_rows_.data());
-      grad_xhat_.set_zero();
-      dev_.scatter_add_rows(nc, d_, cold_.data(), cold_rows_.data(), grad_xhat_.data());
-      cold_tmp_.set_zero();
-      dev_.axpy(nc * d_, -1.0f, cold_rows_.data(), cold_tmp_.data());
-      dev_.scatter_add_rows(nc, d_, cold_.data(), cold_tmp_.data(), grad_xi);
-      graph_.graph().backward(c_.n_mm_layers, d_, grad_xhat_.data(), grad_xi, work_.data());
-    }
     if (c_.mm_bpr_weight > 0) {
       fuse_content();
       grad_z_.set_zero();
@@ -130,7 +108,10 @@ class MmGraph final : public Model {
     }
   }
 
-  void propagate() override { forward(ctx_.adjacency_dev->view); }
+  void propagate() override {
+    forward(ctx_.adjacency_dev->view);
+    cold_.calibrate({&graph_.graph()}, d_, item_out_.data());
+  }
   const float* user_rep() const override { return x_.data(); }
   const float* item_rep() const override { return item_out_.data(); }
   int64_t rep_dim() const override { return d_; }
@@ -148,14 +129,6 @@ class MmGraph final : public Model {
     dev_.lightgcn_forward(adj, d_, c_.n_layers, emb_->value.data(), x_.data(), work_.data());
     graph_.normalized_forward(c_.n_mm_layers, d_, emb_->value.data() + user_rows, x_.data() + user_rows, h_.data(),
                               h_norm_.data(), item_out_.data(), work_.data());
-    if (!cold_.empty()) {  // cold items: X_i imputed by (S^L X)_i (add (S^L X)_i - X_i to their rows)
-      const auto nc = static_cast<int64_t>(cold_.size());
-      graph_.graph().forward(c_.n_mm_layers, d_, x_.data() + user_rows, xhat_.data(), work_.data());
-      dev_.gather_rows(nc, d_, cold_.data(), xhat_.data(), cold_rows_.data());
-      dev_.gather_rows(nc, d_, cold_.data(), x_.data() + user_rows, cold_tmp_.data());
-      dev_.axpy(nc * d_, -1.0f, cold_tmp_.data(), cold_rows_.data());
-      dev_.scatter_add_rows(nc, d_, cold_.data(), cold_rows_.data(), item_out_.data());
-    }
   }
 
   ModelContext ctx_;
@@ -172,8 +145,7 @@ class MmGraph final : public Model {
   DeviceCsr pruned_;
   Buffer<float> x_, grad_x_, work_, item_out_, grad_item_out_, h_, h_norm_, grad_h_, z_, grad_z_, proj_, grad_proj_;
   Buffer<float> att_t_, att_a_, cl_a_, cl_b_, cl_ga_, cl_gb_;
-  Buffer<int32_t> cold_;  // items without training interactions
-  Buffer<float> cold_rows_, cold_tmp_, xhat_, grad_xhat_;
+  ColdItems cold_;
 };
 
 }  // namespace

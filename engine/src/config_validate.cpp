@@ -80,6 +80,7 @@ void validate_config(const TrainConfig& c) {
   if (c.cl_weight < 0) fail("cl_weight", "must be >= 0");
   if (!(c.cl_temperature > 0)) fail("cl_temperature", "must be > 0");
   if (!(c.lambda_coeff >= 0 && c.lambda_coeff <= 1)) fail("lambda_coeff", "must be in [0, 1]");
+  if (!(c.cold_scale >= 0 && c.cold_scale <= 100)) fail("cold_scale", "must be in [0, 100]");
   if (c.graph_update_every <= 0) fail("graph_update_every", "must be > 0");
   if (c.loss != "bpr" && c.loss != "mse" && c.loss != "bce" && c.loss != "warp")
     fail("loss", "must be bpr, mse, bce or warp, got '" + io::excerpt(c.loss) + "'");

@@ -55,6 +55,10 @@ struct TrainConfig {
   double cl_temperature = 0.2;      // InfoNCE temperature
   double lambda_coeff = 0.9;        // LATTICE: weight of the frozen graph beside the re-learnt one
   int graph_update_every = 1;       // LATTICE: re-learn the item graph every this many epochs
+  // Models with an item graph (LATTICE, FREEDOM, MGCN, mmgraph): at evaluation an item without
+  // training interactions takes its warm content neighbours' representation in direction and
+  // cold_scale times the warm items' mean norm in length (0: the model's own row).
+  double cold_scale = 1.0;
   std::string loss = "bpr";         // main objective: bpr | mse | bce | warp
   int warp_candidates = 16;         // WARP: negatives tried per positive
   double warp_margin = 1.0;         // WARP: margin

@@ -54,7 +54,8 @@ TEST(ConfigMultimodal, ModalitiesMustBeAMapping) {
 
 TEST(ConfigMultimodal, RangesAreChecked) {
   for (const char* bad : {"knn_k=0", "dropout=1", "dropout=-0.1", "cl_temperature=0", "loss=hinge",
-                          "lambda_coeff=2", "warp_candidates=0", "n_mm_layers=-1", "modality_weights={image: -1}"}) {
+                          "lambda_coeff=2", "warp_candidates=0", "n_mm_layers=-1", "modality_weights={image: -1}",
+                          "cold_scale=-1", "cold_scale=101"}) {
     TrainConfig c;
     apply_override(c, bad);
     EXPECT_THROW(validate_config(c), InputError) << bad;

@@ -41,7 +41,8 @@ TEST_P(ModelGradient, MatchesFiniteDifferences) {
   s.text_dim = 5;
   s.seed = 5;
   Dataset data = make_synthetic_dataset(s);
-  // Items 0 and 1 lose their training interactions: cold items take their own paths in some models.
+  // Items 0 and 1 lose their training interactions: the gradient must hold with cold items present
+  // (no loss term reads their rows; evaluation places them, blocks/cold_items.h).
   InteractionCsr train;
   train.row_ptr.push_back(0);
   for (int32_t u = 0; u < data.n_users; ++u) {

@@ -1,0 +1,35 @@
+#pragma once
+// Items without training interactions ("cold" items) in the multimodal models. No
+// loss term reads their rows (positives and negatives come from training items), so
+// their representations are whatever the untrained parts give them; and what the
+// content graph gives them has a smaller norm than a warm item's (a mean of
+// neighbours), so under dot-product scoring they never reach a top-K. At evaluation,
+// each cold item's representation becomes its content neighbours' (S's row over the
+// warm items; the sum over the graphs given) in direction, with cold_scale times the
+// warm items' mean norm in length. cold_scale 0 leaves the model's rows as they are.
+#include <cstdint>
+#include <vector>
+
+#include "engine/models/blocks/item_graph.h"
+
+namespace mmgraph::detail {
+
+class ColdItems {
+ public:
+  ColdItems() = default;
+  ColdItems(Device& dev, const Dataset& data, double scale);
+  // item_rep [n_items x d] (device memory) in place; graphs: the model's item graphs.
+  void calibrate(const std::vector<const ItemGraph*>& graphs, int64_t d, float* item_rep);
+  int64_t count() const { return static_cast<int64_t>(cold_.size()); }
+
+ private:
+  Device* dev_ = nullptr;
+  float scale_ = 0;
+  int64_t n_items_ = 0;
+  std::vector<int32_t> host_cold_;
+  std::vector<char> is_cold_;
+  Buffer<int32_t> cold_;
+  Buffer<float> warm_, sum_, part_, work_, rows_;
+};
+
+}  // namespace mmgraph::detail
