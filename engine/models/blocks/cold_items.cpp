@@ -21,9 +21,10 @@ void ColdItems::calibrate(const std::vector<const ItemGraph*>& graphs, int64_t d
   const auto nd = static_cast<size_t>(n_items_ * d);
   const int64_t nc = count();
   if (warm_.empty()) {
-    for (auto* b : {&warm_, &sum_, &part_, &work_}) *b = Buffer<float>(*dev_, nd, "cold item calibration");
+    for (auto* b : {&warm_, &sum_, &work_}) *b = Buffer<float>(*dev_, nd, "cold item calibration");
     rows_ = Buffer<float>(*dev_, static_cast<size_t>(nc * d), "cold item rows");
   }
+  if (graphs.size() > 1 && part_.empty()) part_ = Buffer<float>(*dev_, nd, "cold item calibration");
   // warm = item_rep with the cold rows zeroed (x + (-x) is exactly 0).
   dev_->copy(warm_.data(), item_rep, nd * sizeof(float));
   dev_->gather_rows(nc, d, cold_.data(), item_rep, rows_.data());
