@@ -52,7 +52,10 @@ fi
 if [ "$PWD" != /work/main ] && [ ! -e /work/main ]; then  # MMGRAPH_SOURCE_DIR / _BINARY_DIR of the bundle
   mkdir -p /work && ln -s "$PWD" /work/main 2> /dev/null
 fi
-[ -e /work/shared/datasets ] || { mkdir -p /work/shared && ln -s "$PWD/data" /work/shared/datasets; } 2> /dev/null
+# Tests and benchmarks read MMGRAPH_SOURCE_DIR/../shared/datasets, which resolves through the link
+# to the tree's real parent.
+shared=$(dirname "$PWD")/shared
+[ -e "$shared/datasets" ] || { mkdir -p "$shared" && ln -s "$PWD/data" "$shared/datasets"; } 2> /dev/null
 for so in libcublas.so.13 libcublasLt.so.13 libcusparse.so.12 libnvJitLink.so.13; do
   ldconfig -p 2> /dev/null | grep -q "$so" && continue
   f=$(find /usr/local/cuda/ /usr/local/cuda*/ /opt /usr/lib -name "$so" 2> /dev/null | head -1)
