@@ -18,7 +18,9 @@ class ColdItems {
  public:
   ColdItems() = default;
   ColdItems(Device& dev, const Dataset& data, double scale);
-  // item_rep [n_items x d] (device memory) in place; graphs: the model's item graphs.
+  // item_rep [n_items x d] (device memory) in place; graphs: the model's item graphs. Takes three
+  // [n_items x d] device buffers on its first call (four with several graphs) and downloads the
+  // item table once per call, for the warm items' mean norm.
   void calibrate(const std::vector<const ItemGraph*>& graphs, int64_t d, float* item_rep);
   int64_t count() const { return static_cast<int64_t>(cold_.size()); }
 
