@@ -18,8 +18,8 @@ class ColdItems {
  public:
   ColdItems() = default;
   ColdItems(Device& dev, const Dataset& data, double scale);
-  // item_rep [n_items x d] (device memory) in place; graphs: the model's item graphs. Takes three
-  // [n_items x d] device buffers on its first call (four with several graphs) and downloads the
+  // item_rep [n_items x d] (device memory) in place; graphs: the model's item graphs. Takes two
+  // [n_items x d] device buffers on its first call (three with several graphs) and downloads the
   // item table once per call, for the warm items' mean norm.
   void calibrate(const std::vector<const ItemGraph*>& graphs, int64_t d, float* item_rep);
   int64_t count() const { return static_cast<int64_t>(cold_.size()); }
@@ -28,10 +28,9 @@ class ColdItems {
   Device* dev_ = nullptr;
   float scale_ = 0;
   int64_t n_items_ = 0;
-  std::vector<int32_t> host_cold_;
   std::vector<char> is_cold_;
   Buffer<int32_t> cold_;
-  Buffer<float> warm_, sum_, part_, work_, rows_;
+  Buffer<float> sum_, part_, work_, rows_;
 };
 
 }  // namespace mmgraph::detail
