@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The "results unchanged" check of a refactor: trains every config of configs/ (and the
 # objectives and storage variants that take other code paths) for a few epochs on TikTok with
-# one binary, on the CPU with fixed threads, and writes one digest line per run: the JSONL log
-# without its timings, the SHA-256 of every checkpoint file, and the SHA-256 of `recommend`'s
+# one binary, on the CPU with fixed threads, and writes one digest line per output: the JSONL
+# log and every checkpoint file without their wall-clock seconds (digest.py), and `recommend`'s
 # output for all users. Two binaries give results that are identical to the last bit exactly
 # when their digests are equal:
 #
@@ -47,9 +47,9 @@ for run in "${runs[@]}"; do
   "$bin" recommend --checkpoint "$dir/ckpt/best.safetensors" --users all -k 20 --device cpu \
     >"$dir/recommend.csv"
   {
-    echo "[$name] log $(python3 "$root/bench/unchanged/strip_timings.py" "$dir/log.jsonl" | sha256sum | cut -c1-16)"
+    echo "[$name] log $(python3 "$root/bench/unchanged/digest.py" "$dir/log.jsonl")"
     (cd "$dir/ckpt" && for f in $(ls | sort); do
-       [[ -f $f ]] && echo "[$name] $f $(sha256sum <"$f" | cut -c1-16)"
+       [[ -f $f ]] && echo "[$name] $f $(python3 "$root/bench/unchanged/digest.py" "$f")"
      done)
     echo "[$name] recommend $(sha256sum <"$dir/recommend.csv" | cut -c1-16)"
   } >>"$out/digest.txt"
