@@ -20,6 +20,7 @@ namespace mmgraph::detail {
 
 namespace {
 
+// The rules of single keys beyond range and choices: the problem, or "".
 std::string unknown_model(const TrainConfig& c) {
   const std::vector<std::string> models = model_names();
   if (std::find(models.begin(), models.end(), c.model) != models.end()) return "";
@@ -33,6 +34,7 @@ std::string bad_device(const TrainConfig& c) {
 
 std::string no_k(const TrainConfig& c) { return c.topk.empty() ? "needs at least one K" : ""; }
 
+// The ranges the table states: [min, inf), (min, inf), [min, max].
 NumberRange at_least(double min) { return {.min = min}; }
 NumberRange above(double min) { return {.min = min, .min_open = true}; }
 NumberRange between(double min, double max) { return {.min = min, .max = max}; }
@@ -62,11 +64,6 @@ std::string_view type_name(const ConfigMember& member) {
       member);
 }
 
-// Model groups by what they read: a user-item graph, item features, an item-item graph.
-const std::vector<std::string_view> kGraphModels = {"lightgcn", "lattice", "freedom", "mgcn", "mmgraph"};
-const std::vector<std::string_view> kFeatureModels = {"vbpr", "lattice", "freedom", "mgcn", "mmgraph"};
-const std::vector<std::string_view> kItemGraphModels = {"lattice", "freedom", "mgcn", "mmgraph"};
-
 }  // namespace
 
 std::string NumberRange::describe(bool integer) const {
@@ -93,6 +90,10 @@ bool ConfigKey::applies_to(std::string_view model) const {
 }
 
 const std::vector<ConfigKey>& config_keys() {
+  // Model groups by what they read: a user-item graph, item features, an item-item graph.
+  const std::vector<std::string_view> kGraphModels = {"lightgcn", "lattice", "freedom", "mgcn", "mmgraph"};
+  const std::vector<std::string_view> kFeatureModels = {"vbpr", "lattice", "freedom", "mgcn", "mmgraph"};
+  const std::vector<std::string_view> kItemGraphModels = {"lattice", "freedom", "mgcn", "mmgraph"};
   static const std::vector<ConfigKey> keys = {
       {.name = "model", .member = &TrainConfig::model, .problem = unknown_model,
        .values = "a model of `engine/models/` (see \"Models\")", .doc = "the model to train"},
