@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/src/config_keys.h"
 #include "io/atomic_file.h"
 #include "mmgraph/build_info.h"
 #include "mmgraph/checkpoint.h"
@@ -28,10 +29,6 @@ namespace {
 constexpr const char* kFormat = "mmgraph-checkpoint";
 constexpr int kFormatVersion = 1;
 constexpr const char* kBestName = "best.safetensors";
-// Config keys a resumed run may change: they do not change the model or its training.
-const std::set<std::string> kResumableKeys = {"epochs",  "stopping_step", "eval_step",     "eval_batch_size",
-                                              "device",  "threads",       "deterministic", "checkpoint_every",
-                                              "modalities"};  // paths: the features' contents are in the fingerprint
 
 template <typename T>
 uint64_t hash_of(const std::vector<T>& v, uint64_t h = 0xcbf29ce484222325ull) {
@@ -329,8 +326,11 @@ void CheckpointDir::restore(const io::Safetensors& f, Model& model, TrainProgres
                      fmt::format("written for another data set ({})", fmt::join(differences, "; ")));
   // The config.
   const json config = config_to_json(config_), saved = meta_json(f, "config");
+  // The keys a resumed run may change (config_keys.cpp marks them); modalities are paths: the
+  // features' contents are in the fingerprint.
+  const std::set<std::string> resumable = resumable_config_keys();
   for (const auto& [key, value] : config.items()) {
-    if (kResumableKeys.count(key)) continue;
+    if (resumable.count(key)) continue;
     const std::string before = saved.contains(key) ? saved[key].get<std::string>() : "absent";
     if (before != value.get<std::string>())
       differences.push_back(fmt::format("{}: {} in the checkpoint, {} now", key, before, value.get<std::string>()));
@@ -338,7 +338,7 @@ void CheckpointDir::restore(const io::Safetensors& f, Model& model, TrainProgres
   if (!differences.empty())
     throw InputError(f.source, "",
                      fmt::format("incompatible config ({}); only {} may change on resume", fmt::join(differences, "; "),
-                                 fmt::join(kResumableKeys, ", ")));
+                                 fmt::join(resumable, ", ")));
   // The parameters, their Adam moments and the model's own state.
   size_t saved_params = 0;
   for (const auto& [name, t] : f.tensors) saved_params += name.rfind("param.", 0) == 0;

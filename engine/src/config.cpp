@@ -1,16 +1,19 @@
-// TrainConfig from YAML files and key=value overrides; every key is checked
-// and the origin of its value recorded (config_validate.cpp checks the values).
+// TrainConfig from YAML files and key=value overrides: each key is read as its
+// declaration in config_keys.cpp types it, and the origin of its value recorded
+// (config_validate.cpp checks the values).
 #include "mmgraph/config.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <fmt/ranges.h>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
-#include <functional>
 #include <map>
+#include <variant>
 
+#include "engine/src/config_keys.h"
 #include "io/text_input.h"
 #include "mmgraph/errors.h"
 
@@ -44,8 +47,6 @@ struct KeyContext {
   }
 };
 
-using Setter = std::function<void(TrainConfig&, const KeyContext&)>;
-
 // A relative path in a config file is relative to that file's folder; on the
 // command line (--set), to the working directory.
 std::string relative_to_source(const KeyContext& ctx, const std::string& path) {
@@ -67,83 +68,52 @@ std::vector<std::pair<std::string, YAML::Node>> read_map(const KeyContext& ctx, 
   return out;
 }
 
-template <typename T>
-Setter set_number(T TrainConfig::*field, const char* type_name) {
-  return [field, type_name](TrainConfig& c, const KeyContext& ctx) { c.*field = ctx.as<T>(type_name); };
+// Reads the node into `value`, by the value's type.
+void read_value(std::string& value, const KeyContext& ctx) { value = ctx.as<std::string>("a string"); }
+void read_value(int& value, const KeyContext& ctx) { value = ctx.as<int>("an integer"); }
+void read_value(int64_t& value, const KeyContext& ctx) { value = ctx.as<int64_t>("an integer"); }
+void read_value(uint64_t& value, const KeyContext& ctx) { value = ctx.as<uint64_t>("a non-negative integer"); }
+void read_value(double& value, const KeyContext& ctx) { value = ctx.as<double>("a number"); }
+void read_value(bool& value, const KeyContext& ctx) { value = ctx.as<bool>("true or false"); }
+
+// One integer, or a list of them.
+void read_value(std::vector<int>& value, const KeyContext& ctx) {
+  std::vector<int> ks;
+  if (ctx.node.IsScalar()) {
+    ks.push_back(ctx.as<int>("an integer or a list of integers"));
+  } else if (ctx.node.IsSequence()) {
+    for (const auto& item : ctx.node) ks.push_back(ctx.at(item).as<int>("a list of integers"));
+  } else {
+    ctx.fail("expected an integer or a list of integers");
+  }
+  value = ks;
 }
 
-const std::map<std::string, Setter>& setters() {
-  static const std::map<std::string, Setter> table = {
-      {"model", [](TrainConfig& c, const KeyContext& ctx) { c.model = ctx.as<std::string>("a string"); }},
-      {"embedding_size", set_number(&TrainConfig::embedding_size, "an integer")},
-      {"n_layers", set_number(&TrainConfig::n_layers, "an integer")},
-      {"reg_weight", set_number(&TrainConfig::reg_weight, "a number")},
-      {"learning_rate", set_number(&TrainConfig::learning_rate, "a number")},
-      {"train_batch_size", set_number(&TrainConfig::train_batch_size, "an integer")},
-      {"epochs", set_number(&TrainConfig::epochs, "an integer")},
-      {"stopping_step", set_number(&TrainConfig::stopping_step, "an integer")},
-      {"eval_step", set_number(&TrainConfig::eval_step, "an integer")},
-      {"eval_batch_size", set_number(&TrainConfig::eval_batch_size, "an integer")},
-      {"valid_metric", [](TrainConfig& c, const KeyContext& ctx) { c.valid_metric = ctx.as<std::string>("a string"); }},
-      {"seed", set_number(&TrainConfig::seed, "a non-negative integer")},
-      {"device", [](TrainConfig& c, const KeyContext& ctx) { c.device = ctx.as<std::string>("a string"); }},
-      {"threads", set_number(&TrainConfig::threads, "an integer")},
-      {"deterministic", set_number(&TrainConfig::deterministic, "true or false")},
-      {"modalities",
-       [](TrainConfig& c, const KeyContext& ctx) {
-         c.modalities.clear();
-         for (const auto& [name, value] : read_map(ctx, "a mapping of modality name to .npy path"))
-           c.modalities.emplace_back(name, relative_to_source(ctx, ctx.at(value).as<std::string>("a path")));
-       }},
-      {"modality_weights",
-       [](TrainConfig& c, const KeyContext& ctx) {
-         c.modality_weights.clear();
-         for (const auto& [name, value] : read_map(ctx, "a mapping of modality name to weight"))
-           c.modality_weights.emplace_back(name, ctx.at(value).as<double>("a number"));
-       }},
-      {"knn_k", set_number(&TrainConfig::knn_k, "an integer")},
-      {"n_mm_layers", set_number(&TrainConfig::n_mm_layers, "an integer")},
-      {"dropout", set_number(&TrainConfig::dropout, "a number")},
-      {"mm_bpr_weight", set_number(&TrainConfig::mm_bpr_weight, "a number")},
-      {"learn_features", set_number(&TrainConfig::learn_features, "true or false")},
-      {"feature_storage",
-       [](TrainConfig& c, const KeyContext& ctx) { c.feature_storage = ctx.as<std::string>("a string"); }},
-      {"cl_weight", set_number(&TrainConfig::cl_weight, "a number")},
-      {"cl_temperature", set_number(&TrainConfig::cl_temperature, "a number")},
-      {"lambda_coeff", set_number(&TrainConfig::lambda_coeff, "a number")},
-      {"cold_scale", set_number(&TrainConfig::cold_scale, "a number")},
-      {"graph_update_every", set_number(&TrainConfig::graph_update_every, "an integer")},
-      {"loss", [](TrainConfig& c, const KeyContext& ctx) { c.loss = ctx.as<std::string>("a string"); }},
-      {"warp_candidates", set_number(&TrainConfig::warp_candidates, "an integer")},
-      {"warp_margin", set_number(&TrainConfig::warp_margin, "a number")},
-      {"checkpoint_every", set_number(&TrainConfig::checkpoint_every, "an integer")},
-      {"topk",
-       [](TrainConfig& c, const KeyContext& ctx) {
-         std::vector<int> ks;
-         if (ctx.node.IsScalar()) {
-           ks.push_back(ctx.as<int>("an integer or a list of integers"));
-         } else if (ctx.node.IsSequence()) {
-           for (const auto& item : ctx.node) ks.push_back(ctx.at(item).as<int>("a list of integers"));
-         } else {
-           ctx.fail("expected an integer or a list of integers");
-         }
-         c.topk = ks;
-       }},
-  };
-  return table;
+// A mapping of modality name to .npy path.
+void read_value(std::vector<std::pair<std::string, std::string>>& value, const KeyContext& ctx) {
+  value.clear();
+  for (const auto& [name, path] : read_map(ctx, "a mapping of modality name to .npy path"))
+    value.emplace_back(name, relative_to_source(ctx, ctx.at(path).as<std::string>("a path")));
+}
+
+// A mapping of modality name to weight.
+void read_value(std::vector<std::pair<std::string, double>>& value, const KeyContext& ctx) {
+  value.clear();
+  for (const auto& [name, weight] : read_map(ctx, "a mapping of modality name to weight"))
+    value.emplace_back(name, ctx.at(weight).as<double>("a number"));
 }
 
 // Sets the key and records where its value came from.
 void apply_key(TrainConfig& config, const KeyContext& ctx) {
-  const auto it = setters().find(ctx.key);
-  if (it == setters().end()) {
-    std::string known;
-    for (const auto& entry : setters()) known += (known.empty() ? "" : ", ") + entry.first;
-    ctx.fail("unknown key (known keys: " + known + ")");
+  const detail::ConfigKey* key = detail::find_config_key(ctx.key);
+  if (!key) {
+    std::vector<std::string_view> names;
+    for (const detail::ConfigKey& k : detail::config_keys()) names.push_back(k.name);
+    std::sort(names.begin(), names.end());
+    ctx.fail(fmt::format("unknown key (known keys: {})", fmt::join(names, ", ")));
   }
-  it->second(config, ctx);
-  for (auto& [key, value] : config_items(config))
-    if (key == ctx.key) config.origins[key] = {ctx.source, ctx.position, std::move(value)};
+  std::visit([&config, &ctx](auto member) { read_value(config.*member, ctx); }, key->member);
+  config.origins[ctx.key] = {ctx.source, ctx.position, detail::config_value(config, *key)};
 }
 
 }  // namespace
@@ -194,48 +164,9 @@ void apply_override(TrainConfig& config, const std::string& assignment, const st
 }
 
 std::vector<std::pair<std::string, std::string>> config_items(const TrainConfig& c) {
-  std::string ks;
-  for (int k : c.topk) ks += (ks.empty() ? "" : ", ") + std::to_string(k);
-  std::string modalities, weights;
-  for (const auto& [name, path] : c.modalities)
-    modalities += fmt::format("{}{}: {}", modalities.empty() ? "" : ", ", name, nlohmann::json(path).dump());
-  for (const auto& [name, w] : c.modality_weights)
-    weights += fmt::format("{}{}: {}", weights.empty() ? "" : ", ", name, w);
-  return {
-      {"model", c.model},
-      {"embedding_size", std::to_string(c.embedding_size)},
-      {"n_layers", std::to_string(c.n_layers)},
-      {"reg_weight", fmt::format("{}", c.reg_weight)},
-      {"learning_rate", fmt::format("{}", c.learning_rate)},
-      {"train_batch_size", std::to_string(c.train_batch_size)},
-      {"epochs", std::to_string(c.epochs)},
-      {"stopping_step", std::to_string(c.stopping_step)},
-      {"eval_step", std::to_string(c.eval_step)},
-      {"eval_batch_size", std::to_string(c.eval_batch_size)},
-      {"topk", "[" + ks + "]"},
-      {"valid_metric", c.valid_metric},
-      {"seed", std::to_string(c.seed)},
-      {"device", c.device},
-      {"threads", std::to_string(c.threads)},
-      {"deterministic", c.deterministic ? "true" : "false"},
-      {"modalities", "{" + modalities + "}"},
-      {"modality_weights", "{" + weights + "}"},
-      {"knn_k", std::to_string(c.knn_k)},
-      {"n_mm_layers", std::to_string(c.n_mm_layers)},
-      {"dropout", fmt::format("{}", c.dropout)},
-      {"mm_bpr_weight", fmt::format("{}", c.mm_bpr_weight)},
-      {"learn_features", c.learn_features ? "true" : "false"},
-      {"feature_storage", c.feature_storage},
-      {"cl_weight", fmt::format("{}", c.cl_weight)},
-      {"cl_temperature", fmt::format("{}", c.cl_temperature)},
-      {"lambda_coeff", fmt::format("{}", c.lambda_coeff)},
-      {"cold_scale", fmt::format("{}", c.cold_scale)},
-      {"graph_update_every", std::to_string(c.graph_update_every)},
-      {"loss", c.loss},
-      {"warp_candidates", std::to_string(c.warp_candidates)},
-      {"warp_margin", fmt::format("{}", c.warp_margin)},
-      {"checkpoint_every", std::to_string(c.checkpoint_every)},
-  };
+  std::vector<std::pair<std::string, std::string>> items;
+  for (const detail::ConfigKey& key : detail::config_keys()) items.emplace_back(key.name, detail::config_value(c, key));
+  return items;
 }
 
 }  // namespace mmgraph

@@ -1,10 +1,14 @@
-// validate_config and config_error: value ranges, reported where the value came from.
+// validate_config, config_error and unread_key_warnings: each key's value checked as its
+// declaration in config_keys.cpp says, the rules between keys, and messages that name where a
+// value came from.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <type_traits>
+#include <variant>
 
-#include "engine/src/model.h"
+#include "engine/src/config_keys.h"
 #include "io/text_input.h"
 #include "mmgraph/config.h"
 #include "mmgraph/errors.h"
@@ -17,10 +21,41 @@ namespace {
 // The origin of the key's value, if the value is still the one assigned there.
 const ConfigOrigin* current_origin(const TrainConfig& c, const std::string& key) {
   const auto it = c.origins.find(key);
-  if (it == c.origins.end()) return nullptr;
-  for (const auto& [k, value] : config_items(c))
-    if (k == key) return value == it->second.value ? &it->second : nullptr;
-  return nullptr;
+  const detail::ConfigKey* declared = detail::find_config_key(key);
+  if (it == c.origins.end() || !declared) return nullptr;
+  return detail::config_value(c, *declared) == it->second.value ? &it->second : nullptr;
+}
+
+// The problem with the key's own value (its range, its choices, its rule), or "" when there is none.
+std::string value_problem(const TrainConfig& c, const detail::ConfigKey& key) {
+  const std::string range = key.range.describe(detail::holds_integers(key.member));
+  std::string problem = std::visit(
+      [&](auto member) -> std::string {
+        const auto& v = c.*member;
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          if (key.choices.empty() || std::find(key.choices.begin(), key.choices.end(), v) != key.choices.end()) return "";
+          std::string allowed;
+          for (size_t i = 0; i < key.choices.size(); ++i)
+            allowed += fmt::format("{}{}", i == 0 ? "" : i + 1 == key.choices.size() ? " or " : ", ", key.choices[i]);
+          return "must be " + allowed + ", got '" + io::excerpt(v) + "'";
+        } else if constexpr (std::is_same_v<T, std::vector<int>>) {
+          for (int x : v)
+            if (!key.range.contains(x)) return fmt::format("every {} must be {}, got {}", key.element, range, x);
+          return "";
+        } else if constexpr (std::is_same_v<T, std::vector<std::pair<std::string, double>>>) {
+          for (const auto& [name, x] : v)
+            if (!key.range.contains(x)) return fmt::format("{} of '{}' must be {}", key.element, io::excerpt(name), range);
+          return "";
+        } else if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+          return key.range.contains(static_cast<double>(v)) ? "" : "must be " + range;
+        } else {
+          return "";
+        }
+      },
+      key.member);
+  if (problem.empty() && key.problem) problem = key.problem(c);
+  return problem;
 }
 
 }  // namespace
@@ -33,25 +68,9 @@ InputError config_error(const TrainConfig& c, const std::string& key, const std:
 
 void validate_config(const TrainConfig& c) {
   auto fail = [&c](const std::string& key, const std::string& problem) { throw config_error(c, key, problem); };
-  const std::vector<std::string> models = detail::model_names();
-  if (std::find(models.begin(), models.end(), c.model) == models.end()) {
-    std::string known;
-    for (const std::string& m : models) known += (known.empty() ? "" : ", ") + m;
-    fail("model", "unknown model '" + io::excerpt(c.model) + "' (known: " + known + ")");
-  }
-  if (c.embedding_size <= 0 || c.embedding_size > 4096) fail("embedding_size", "must be in 1..4096");
-  if (c.n_layers < 0 || c.n_layers > 16) fail("n_layers", "must be in 0..16");
-  if (c.reg_weight < 0) fail("reg_weight", "must be >= 0");
-  if (!(c.learning_rate > 0)) fail("learning_rate", "must be > 0");
-  if (c.train_batch_size <= 0) fail("train_batch_size", "must be > 0");
-  if (c.epochs < 0) fail("epochs", "must be >= 0");
-  if (c.stopping_step <= 0) fail("stopping_step", "must be > 0");
-  if (c.eval_step <= 0) fail("eval_step", "must be > 0");
-  if (c.eval_batch_size <= 0) fail("eval_batch_size", "must be > 0");
-  if (c.threads < 0) fail("threads", "must be >= 0");
-  if (c.topk.empty()) fail("topk", "needs at least one K");
-  for (int k : c.topk)
-    if (k <= 0 || k > 100) fail("topk", "every K must be in 1..100, got " + std::to_string(k));
+  for (const detail::ConfigKey& key : detail::config_keys())
+    if (const std::string problem = value_problem(c, key); !problem.empty()) fail(std::string(key.name), problem);
+  // Rules between keys.
   bool metric_ok = false;
   for (const char* m : kMetricNames)
     for (int k : c.topk) metric_ok |= c.valid_metric == std::string(m) + "@" + std::to_string(k);
@@ -63,32 +82,23 @@ void validate_config(const TrainConfig& c) {
          fmt::format("valid_metric '{}' is not computed; use <Recall|NDCG|Precision|Hit|MAP>@K with K in topk {}",
                      io::excerpt(c.valid_metric), ks));
   }
-  const bool device_ok = c.device == "auto" || c.device == "cpu" || c.device == "cuda" ||
-                         (c.device.rfind("cuda:", 0) == 0 && c.device.size() > 5 &&
-                          std::all_of(c.device.begin() + 5, c.device.end(), ::isdigit));
-  if (!device_ok) fail("device", "must be auto, cpu, cuda or cuda:N, got '" + io::excerpt(c.device) + "'");
-  if (c.knn_k <= 0 || c.knn_k > 128) fail("knn_k", "must be in 1..128");
-  if (c.n_mm_layers < 0 || c.n_mm_layers > 16) fail("n_mm_layers", "must be in 0..16");
-  if (!(c.dropout >= 0 && c.dropout < 1)) fail("dropout", "must be in [0, 1)");
-  if (c.mm_bpr_weight < 0) fail("mm_bpr_weight", "must be >= 0");
-  if (c.feature_storage != "float32" && c.feature_storage != "bf16")
-    fail("feature_storage", "must be float32 or bf16, got '" + io::excerpt(c.feature_storage) + "'");
   if (c.feature_storage == "bf16" && c.learn_features)
     fail("feature_storage",
          "bf16 stores the item features as fixed inputs, but learn_features: true trains them "
          "(set learn_features: false, or feature_storage: float32)");
-  if (c.cl_weight < 0) fail("cl_weight", "must be >= 0");
-  if (!(c.cl_temperature > 0)) fail("cl_temperature", "must be > 0");
-  if (!(c.lambda_coeff >= 0 && c.lambda_coeff <= 1)) fail("lambda_coeff", "must be in [0, 1]");
-  if (!(c.cold_scale >= 0 && c.cold_scale <= 100)) fail("cold_scale", "must be in [0, 100]");
-  if (c.graph_update_every <= 0) fail("graph_update_every", "must be > 0");
-  if (c.loss != "bpr" && c.loss != "mse" && c.loss != "bce" && c.loss != "warp")
-    fail("loss", "must be bpr, mse, bce or warp, got '" + io::excerpt(c.loss) + "'");
-  if (c.warp_candidates <= 0 || c.warp_candidates > 1024) fail("warp_candidates", "must be in 1..1024");
-  if (!(c.warp_margin > 0)) fail("warp_margin", "must be > 0");
-  if (c.checkpoint_every < 0) fail("checkpoint_every", "must be >= 0");
-  for (const auto& [name, w] : c.modality_weights)
-    if (!(w >= 0)) fail("modality_weights", "weight of '" + io::excerpt(name) + "' must be >= 0");
+}
+
+std::vector<std::string> unread_key_warnings(const TrainConfig& c) {
+  const TrainConfig defaults;
+  std::vector<std::string> warnings;
+  for (const detail::ConfigKey& key : detail::config_keys()) {
+    const std::string name(key.name);
+    const ConfigOrigin* origin = current_origin(c, name);
+    if (key.applies_to(c.model) || !origin || origin->value == detail::config_value(defaults, key)) continue;
+    warnings.push_back(fmt::format("{}:{}: key '{}' is not read by model '{}' (only by {}): ignored", origin->source,
+                                   origin->position, name, io::excerpt(c.model), fmt::join(key.models, ", ")));
+  }
+  return warnings;
 }
 
 }  // namespace mmgraph

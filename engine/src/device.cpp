@@ -1,10 +1,10 @@
 // Device selection and CSR upload, shared by both devices.
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cctype>
+#include <string>
 
 #include "engine/src/device.h"
+#include "engine/src/device_name.h"
 #include "mmgraph/errors.h"
 
 namespace mmgraph::detail {
@@ -36,9 +36,7 @@ DeviceCsr upload_pattern(Device& dev, int64_t n_rows, int64_t n_cols, const std:
 std::unique_ptr<Device> select_device(const std::string& name, bool deterministic) {
   if (name == "cpu") return make_cpu_device();
   if (name == "auto") return cuda_device_count() > 0 ? make_cuda_device(0, deterministic) : make_cpu_device();
-  const bool well_formed = name == "cuda" || (name.rfind("cuda:", 0) == 0 && name.size() > 5 && name.size() <= 11 &&
-                                              std::all_of(name.begin() + 5, name.end(), ::isdigit));
-  if (!well_formed) throw InputError("--device", name, "must be auto, cpu, cuda or cuda:N");
+  if (!is_device_name(name)) throw InputError("--device", name, "must be " + std::string(kDeviceNames));
   const int index = name == "cuda" ? 0 : std::stoi(name.substr(5));
   const int count = cuda_device_count();
   if (index >= count) throw InputError("--device", name, fmt::format("no such CUDA device ({} visible)", count));

@@ -130,6 +130,8 @@ class DivergenceGuard {
 
 TrainResult train(const Dataset& source_data, const TrainConfig& config, const TrainOptions& options) {
   validate_config(config);
+  for (const std::string& warning : unread_key_warnings(config))
+    std::fprintf(stderr, "mmgraph: warning: %s\n", warning.c_str());
   if (options.resume && options.checkpoint_dir.empty())
     throw InputError("--resume", "", "needs a checkpoint directory (--checkpoint-dir)");
   // Modalities named in the config join (or replace) the data set's own features.
