@@ -4,7 +4,7 @@
 namespace mmgraph::detail {
 
 EmbeddingModel::EmbeddingModel(const ModelContext& ctx, PropagationOptions options)
-    : ctx_(ctx), dev_(ctx.device()), c_(*ctx.config), nodes_(*ctx.nodes), d_(c_.embedding_size),
+    : dev_(ctx.device()), c_(*ctx.config), nodes_(*ctx.nodes), d_(c_.embedding_size),
       n_users_(nodes_.owned(NodeKind::kUser)), n_items_(nodes_.owned(NodeKind::kItem)), prop_(ctx, options) {
   const NodeSet set = NodeSet::kUsersAndItems;
   emb_ = &params_.add(dev_, "embedding", {nodes_.rows(set, false), d_},

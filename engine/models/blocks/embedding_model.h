@@ -1,5 +1,5 @@
 #pragma once
-// What the models over one [users; items] id embedding table share: the context, the
+// What the models over one [users; items] id embedding table share: the
 // device, the config, the node index, the width d (embedding_size), the table
 // E = [E_u; E_i] itself (parameter "embedding", row-sharded, each part Xavier-uniform
 // as LightGCN initialises it) and the propagation block over the model's graphs.
@@ -21,7 +21,6 @@ class EmbeddingModel : public Model {
   // A table of `set` with d columns (uninitialised).
   NodeTable table(NodeSet set, const char* what) const { return NodeTable(dev_, nodes_, set, d_, what); }
 
-  ModelContext ctx_;
   Device& dev_;
   const TrainConfig& c_;
   const NodeIndex& nodes_;
