@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "engine/models/blocks/cold_items.h"
+#include "engine/models/blocks/embedding_model.h"
 #include "engine/models/blocks/item_graph.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/objective.h"
@@ -19,21 +20,18 @@ namespace mmgraph::detail {
 
 namespace {
 
-class Lattice final : public Model {
+class Lattice final : public EmbeddingModel {
  public:
   explicit Lattice(const ModelContext& ctx)
-      : ctx_(ctx), dev_(*ctx.dev), c_(*ctx.config), d_(c_.embedding_size), n_users_(ctx.data->n_users),
-        n_items_(ctx.data->n_items), mods_(upload_modalities(ctx, "lattice")), objective_(ctx),
+      : EmbeddingModel(ctx, {}), mods_(upload_modalities(ctx, "lattice")), objective_(ctx),
         weights_(modality_weights(c_, mods_.names)) {
-    emb_ = &params_.add(dev_, "embedding", {n_users_ + n_items_, d_},
-                        id_embedding_init(n_users_, n_items_, d_, c_.seed));
-    projections_ = Projections(params_, dev_, mods_, n_items_, d_, c_.seed, 16, c_.learn_features);
+    projections_ = Projections(params_, dev_, nodes_, mods_, d_, c_.seed, 16, c_.learn_features);
     graph_ = MixedItemGraph(dev_, mods_, c_, n_items_);
 
-    const size_t nd = emb_->value.size(), id = static_cast<size_t>(n_items_ * d_);
-    for (auto* b : {&rep_, &grad_rep_}) *b = Buffer<float>(dev_, nd, "representations");
-    work_ = Buffer<float>(dev_, 2 * nd, "propagation scratch");
-    for (auto* b : {&item_out_, &h_, &h_norm_, &grad_h_}) *b = Buffer<float>(dev_, id, "item activations");
+    for (auto* t : {&rep_, &grad_rep_}) *t = table(NodeSet::kUsersAndItems, "representations");
+    work_ = Buffer<float>(dev_, 2 * static_cast<size_t>(rep_.size()), "propagation scratch");
+    for (auto* t : {&item_out_, &h_, &h_norm_, &grad_h_}) *t = table(NodeSet::kItems, "item activations");
+    const auto id = static_cast<size_t>(n_items_ * d_);
     for (auto* b : {&proj_, &grad_proj_}) *b = Buffer<float>(dev_, mods_.count() * id, "modality projections");
     cold_ = ColdItems(dev_, *ctx.data, c_.cold_scale);
   }
@@ -51,50 +49,45 @@ class Lattice final : public Model {
     forward();
     grad_rep_.set_zero();
     grad_h_.set_zero();
-    const int64_t user_rows = n_users_ * d_;
-    float* grad_emb = emb_->grad.data();
-    objective_.add(batch, d_, rep_.data(), item_out_.data(), grad_rep_.data(), grad_rep_.data() + user_rows,
-                   emb_->value.data(), emb_->value.data() + user_rows, grad_emb, grad_emb + user_rows, loss_sum);
+    const NodeRows e = emb(), grad_e = grad_emb();
+    objective_.add(batch, d_, rep_.users(), item_out_.data(), grad_rep_.users(), grad_rep_.items(), e.users(),
+                   e.items(), grad_e.users(), grad_e.items(), loss_sum);
     if (c_.mm_bpr_weight > 0) {
       grad_proj_.set_zero();
       projections_.forward(proj_.data());
       add_modality_bpr(dev_, batch, static_cast<float>(c_.mm_bpr_weight), static_cast<int>(mods_.count()), n_items_, d_,
-                       rep_.data(), proj_.data(), grad_rep_.data(), grad_proj_.data(), loss_sum);
+                       rep_.users(), proj_.data(), grad_rep_.users(), grad_proj_.data(), loss_sum);
       projections_.backward(grad_proj_.data());
     }
     // i = X_i + normalize(h): dX_i = d(i); dh through the normalisation, then S^T.
-    dev_.lightgcn_backward(ctx_.adjacency_dev->view, d_, c_.n_layers, grad_rep_.data(), grad_emb, work_.data());
-    graph_.normalized_backward(c_.n_mm_layers, d_, h_.data(), h_norm_.data(), grad_rep_.data() + user_rows,
-                               grad_h_.data(), grad_emb + user_rows, work_.data());
+    prop_.user_item_backward(UserItemGraph::kFull, c_.n_layers, grad_rep_.rows(), grad_e, work_.data());
+    graph_.normalized_backward(prop_, c_.n_mm_layers, d_, h_.data(), h_norm_.data(), grad_rep_.items(),
+                               grad_h_.data(), grad_e.items(), work_.data());
   }
 
   void propagate() override {
     forward();
     cold_.calibrate({&graph_.graph()}, d_, item_out_.data());
   }
-  const float* user_rep() const override { return rep_.data(); }
+  const float* user_rep() const override { return rep_.users(); }
   const float* item_rep() const override { return item_out_.data(); }
   int64_t rep_dim() const override { return d_; }
 
  private:
   void forward() {
-    const int64_t user_rows = n_users_ * d_;
-    dev_.lightgcn_forward(ctx_.adjacency_dev->view, d_, c_.n_layers, emb_->value.data(), rep_.data(), work_.data());
-    graph_.normalized_forward(c_.n_mm_layers, d_, emb_->value.data() + user_rows, rep_.data() + user_rows, h_.data(),
-                              h_norm_.data(), item_out_.data(), work_.data());
+    const NodeRows e = emb();
+    prop_.user_item_forward(UserItemGraph::kFull, c_.n_layers, e, rep_.rows(), work_.data());
+    graph_.normalized_forward(prop_, c_.n_mm_layers, d_, e.items(), rep_.items(), h_.data(), h_norm_.data(),
+                              item_out_.data(), work_.data());
   }
 
-  ModelContext ctx_;
-  Device& dev_;
-  const TrainConfig& c_;
-  int64_t d_, n_users_, n_items_;
   Modalities mods_;
   Objective objective_;
   std::vector<float> weights_;
-  Param* emb_ = nullptr;
   Projections projections_;
   MixedItemGraph graph_;  // the re-learnt S (checkpointed)
-  Buffer<float> rep_, grad_rep_, work_, item_out_, h_, h_norm_, grad_h_, proj_, grad_proj_;
+  NodeTable rep_, grad_rep_, item_out_, h_, h_norm_, grad_h_;
+  Buffer<float> work_, proj_, grad_proj_;
   ColdItems cold_;
 };
 

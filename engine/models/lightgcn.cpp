@@ -9,65 +9,57 @@
 #include "engine/models/lightgcn.h"
 
 #include "engine/models/blocks/batch_rows.h"
+#include "engine/models/blocks/embedding_model.h"
 #include "engine/models/blocks/objective.h"
 
 namespace mmgraph::detail {
 
 namespace {
 
-class LightGcn final : public Model {
+class LightGcn final : public EmbeddingModel {
  public:
-  LightGcn(const ModelContext& ctx, int layers)
-      : ctx_(ctx), dev_(*ctx.dev), d_(ctx.config->embedding_size), layers_(layers),
-        n_users_(ctx.data->n_users), n_items_(ctx.data->n_items), objective_(ctx) {
-    emb_ = &params_.add(dev_, "embedding", {n_users_ + n_items_, d_},
-                        id_embedding_init(n_users_, n_items_, d_, ctx.config->seed));
+  LightGcn(const ModelContext& ctx, int layers) : EmbeddingModel(ctx, {}), layers_(layers), objective_(ctx) {
     if (layers_ > 0) {
-      const size_t nd = emb_->value.size();
-      rep_ = Buffer<float>(dev_, nd, "representations");
-      grad_rep_ = Buffer<float>::zeros(dev_, nd, "representation gradients");
-      work_ = Buffer<float>(dev_, 2 * nd, "propagation scratch");
+      const NodeSet set = NodeSet::kUsersAndItems;
+      rep_ = table(set, "representations");
+      grad_rep_ = table(set, "representation gradients");
+      grad_rep_.set_zero();
+      work_ = Buffer<float>(dev_, 2 * static_cast<size_t>(rep_.size()), "propagation scratch");
       batch_rows_ = BatchRowSet(ctx);
     }
   }
 
   void forward_backward(const TripleBatch& batch, double* loss_sum) override {
-    float* emb = emb_->value.data();
-    float* grad_emb = emb_->grad.data();
-    float* rep = layers_ > 0 ? rep_.data() : emb;
-    float* grad_rep = layers_ > 0 ? grad_rep_.data() : grad_emb;
+    const NodeRows emb0 = emb(), grad_emb0 = grad_emb();
+    const NodeRows rep = layers_ > 0 ? rep_.rows() : emb0;
+    const NodeRows grad_rep = layers_ > 0 ? grad_rep_.rows() : grad_emb0;
     if (layers_ > 0) {
       // The objective reads the batch's rows of X only: the last layer is computed there.
       batch_rows_.build(batch, objective_);
-      dev_.lightgcn_forward(adjacency(), d_, layers_, emb, rep, work_.data(), batch_rows_.rows(), batch_rows_.size());
+      prop_.user_item_forward(UserItemGraph::kTraining, layers_, emb0, rep, work_.data(), &batch_rows_);
     }
-    const int64_t user_rows = n_users_ * d_;
-    objective_.add(batch, d_, rep, rep + user_rows, grad_rep, grad_rep + user_rows, emb, emb + user_rows, grad_emb,
-                   grad_emb + user_rows, loss_sum);
+    objective_.add(batch, d_, rep.users(), rep.items(), grad_rep.users(), grad_rep.items(), emb0.users(),
+                   emb0.items(), grad_emb0.users(), grad_emb0.items(), loss_sum);
     if (layers_ > 0)  // grad_rep is zero again after it (zeros at construction)
-      dev_.lightgcn_backward(adjacency(), d_, layers_, grad_rep, grad_emb, work_.data(), batch_rows_.rows(),
-                             batch_rows_.size());
+      prop_.user_item_backward(UserItemGraph::kTraining, layers_, grad_rep, grad_emb0, work_.data(), &batch_rows_);
   }
 
   void propagate() override {
-    if (layers_ > 0) dev_.lightgcn_forward(adjacency(), d_, layers_, emb_->value.data(), rep_.data(), work_.data());
+    if (layers_ > 0) prop_.user_item_forward(UserItemGraph::kFull, layers_, emb(), rep_.rows(), work_.data());
   }
 
-  const float* user_rep() const override { return layers_ > 0 ? rep_.data() : emb_->value.data(); }
-  const float* item_rep() const override { return user_rep() + n_users_ * d_; }
+  const float* user_rep() const override { return reps().users(); }
+  const float* item_rep() const override { return reps().items(); }
   int64_t rep_dim() const override { return d_; }
 
  private:
-  const kernels::CsrView& adjacency() const { return ctx_.adjacency_dev->view; }
+  // X: the propagated table, or E itself without layers.
+  NodeRows reps() const { return layers_ > 0 ? rep_.rows() : emb(); }
 
-  ModelContext ctx_;
-  Device& dev_;
-  int64_t d_;
   int layers_;
-  int64_t n_users_, n_items_;
   Objective objective_;
-  Param* emb_ = nullptr;
-  Buffer<float> rep_, grad_rep_, work_;
+  NodeTable rep_, grad_rep_;
+  Buffer<float> work_;
   BatchRowSet batch_rows_;  // the rows of X a training step reads
 };
 

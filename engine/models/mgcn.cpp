@@ -17,40 +17,32 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
-#include <numeric>
 
 #include "engine/models/blocks/batch_rows.h"
 #include "engine/models/blocks/cold_items.h"
+#include "engine/models/blocks/embedding_model.h"
 #include "engine/models/blocks/item_graph.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/objective.h"
-#include "engine/src/eval_blocks.h"
 #include "kernels/modality_attention.h"
 
 namespace mmgraph::detail {
 
 namespace {
 
-// Rows [first, first + count) of a as a CSR of their own (row pointers from 0).
-kernels::CsrHost row_block(const kernels::CsrHost& a, int64_t first, int64_t count) {
-  std::vector<int32_t> rows(static_cast<size_t>(count));
-  std::iota(rows.begin(), rows.end(), static_cast<int32_t>(first));
-  return gather_rows(a.view(), rows.data(), count);
-}
-
-class Mgcn final : public Model {
+class Mgcn final : public EmbeddingModel {
  public:
   explicit Mgcn(const ModelContext& ctx)
-      : ctx_(ctx), dev_(*ctx.dev), c_(*ctx.config), d_(c_.embedding_size), n_users_(ctx.data->n_users),
-        n_items_(ctx.data->n_items), n_(n_users_ + n_items_), mods_(upload_modalities(ctx, "mgcn")),
-        m_(static_cast<int>(mods_.count())), objective_(ctx) {
-    emb_ = &params_.add(dev_, "embedding", {n_, d_}, id_embedding_init(n_users_, n_items_, d_, c_.seed));
-    projections_ = Projections(params_, dev_, mods_, n_items_, d_, c_.seed, 16, c_.learn_features);
+      : EmbeddingModel(ctx, {.user_item_blocks = true}), n_(nodes_.rows(NodeSet::kUsersAndItems, false)),
+        mods_(upload_modalities(ctx, "mgcn")), m_(static_cast<int>(mods_.count())), objective_(ctx) {
+    projections_ = Projections(params_, dev_, nodes_, mods_, d_, c_.seed, 16, c_.learn_features);
     const auto bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d_)));
+    const ParamPlacement replicated = ParamPlacement::replicated();
     uint32_t stream = 64;
     auto linear = [&](const std::string& name, std::vector<Param*>& w, std::vector<Param*>& b) {
-      w.push_back(&params_.add(dev_, name + ".weight", {d_, d_}, uniform_values(d_ * d_, bound, c_.seed, stream++)));
-      b.push_back(&params_.add(dev_, name + ".bias", {d_}, uniform_values(d_, bound, c_.seed, stream++)));
+      w.push_back(&params_.add(dev_, name + ".weight", {d_, d_}, uniform_values(d_ * d_, bound, c_.seed, stream++),
+                               replicated));
+      b.push_back(&params_.add(dev_, name + ".bias", {d_}, uniform_values(d_, bound, c_.seed, stream++), replicated));
     };
     for (int m = 0; m < m_; ++m) {
       linear(mods_.names[m] + ".purifier", gate_w_, gate_b_);
@@ -61,13 +53,13 @@ class Mgcn final : public Model {
     linear("attention", att_w, att_b);
     att_P_ = att_w[0];
     att_p_ = att_b[0];
-    att_q_ = &params_.add(dev_, "attention.query", {d_}, uniform_values(d_, bound, c_.seed, stream++));
+    att_q_ = &params_.add(dev_, "attention.query", {d_}, uniform_values(d_, bound, c_.seed, stream++), replicated);
     cold_ = ColdItems(dev_, *ctx.data, c_.cold_scale);
 
     const size_t nd = static_cast<size_t>(n_ * d_), id = static_cast<size_t>(n_items_ * d_);
     const size_t m = static_cast<size_t>(m_);
-    for (auto* b : {&x_, &grad_x_, &side_, &rep_, &grad_rep_, &common_, &grad_common_, &tmp_, &tmp2_})
-      *b = Buffer<float>(dev_, nd, "MGCN activations");
+    for (auto* t : {&x_, &grad_x_, &side_, &rep_, &grad_rep_}) *t = table(NodeSet::kUsersAndItems, "MGCN activations");
+    for (auto* b : {&common_, &grad_common_, &tmp_, &tmp2_}) *b = Buffer<float>(dev_, nd, "MGCN activations");
     work_ = Buffer<float>(
         dev_, std::max(2 * nd, static_cast<size_t>(kernels::modality_attention_work_floats(n_, d_, m_))), "scratch");
     for (auto* b : {&proj_, &grad_proj_, &gate_pre_, &purified_, &grad_purified_})
@@ -75,10 +67,6 @@ class Mgcn final : public Model {
     for (auto* b : {&views_, &grad_views_, &att_t_, &sep_raw_, &pref_pre_})
       *b = Buffer<float>(dev_, m * nd, "MGCN modality views");
     att_a_ = Buffer<float>(dev_, static_cast<size_t>(n_) * m, "attention weights");
-    // Â's user rows (R^, over item columns) and item rows (R^T, over user columns): the views'
-    // users are R^ Z_m, and their gradient reaches the items through R^T.
-    user_rows_ = upload_csr(dev_, row_block(*ctx.adjacency, 0, n_users_), "adjacency user rows");
-    item_rows_ = upload_csr(dev_, row_block(*ctx.adjacency, n_users_, n_items_), "adjacency item rows");
     batch_rows_ = BatchRowSet(ctx);
     const size_t rd = static_cast<size_t>(batch_rows_.capacity() * d_);
     for (auto* buf : {&bx_, &bgx_, &bside_, &bgside_, &brep_, &bgrep_})
@@ -87,13 +75,12 @@ class Mgcn final : public Model {
   }
 
   void forward_backward(const TripleBatch& batch, double* loss_sum) override {
-    const int64_t user_rows = n_users_ * d_;
     // The batch's distinct rows R: users | positives | other items; the fuser runs on R only.
     batch_rows_.build(batch, objective_);
     const kernels::BatchRowSizes& sizes = batch_rows_.sizes();
     const int64_t r = sizes.total();
     const int32_t* rows = batch_rows_.rows();
-    views_forward(rows, r);
+    views_forward(&batch_rows_);
     dev_.gather_rows(r, d_, rows, x_.data(), bx_.data());
     for (int m = 0; m < m_; ++m)
       dev_.gather_rows(r, d_, rows, slice(views_, m, n_), slice(bviews_, m, r));
@@ -102,8 +89,8 @@ class Mgcn final : public Model {
     rep_.set_zero();
     dev_.scatter_add_rows(r, d_, rows, brep_.data(), rep_.data());
     grad_rep_.set_zero();
-    objective_.add(batch, d_, rep_.data(), rep_.data() + user_rows, grad_rep_.data(), grad_rep_.data() + user_rows,
-                   rep_.data(), rep_.data() + user_rows, grad_rep_.data(), grad_rep_.data() + user_rows, loss_sum);
+    objective_.add(batch, d_, rep_.users(), rep_.items(), grad_rep_.users(), grad_rep_.items(), rep_.users(),
+                   rep_.items(), grad_rep_.users(), grad_rep_.items(), loss_sum);
     // rep = X + side: both receive the representation gradient.
     dev_.gather_rows(r, d_, rows, grad_rep_.data(), bgrep_.data());
     const size_t rd_bytes = static_cast<size_t>(r * d_) * sizeof(float);
@@ -124,7 +111,7 @@ class Mgcn final : public Model {
     for (int m = 0; m < m_; ++m)
       dev_.scatter_add_rows(r, d_, rows, slice(bgviews_, m, r), slice(grad_views_, m, n_));
     views_backward();
-    dev_.lightgcn_backward(ctx_.adjacency_dev->view, d_, c_.n_layers, grad_x_.data(), emb_->grad.data(), work_.data());
+    prop_.user_item_backward(UserItemGraph::kFull, c_.n_layers, grad_x_.rows(), grad_emb(), work_.data());
   }
 
   void propagate() override {
@@ -132,32 +119,36 @@ class Mgcn final : public Model {
     fuse_forward(n_, views_.data(), x_.data(), side_.data(), rep_.data());
     std::vector<const ItemGraph*> graphs;
     for (const auto& g : graphs_) graphs.push_back(&g);
-    cold_.calibrate(graphs, d_, rep_.data() + n_users_ * d_);
+    cold_.calibrate(graphs, d_, rep_.items());
   }
-  const float* user_rep() const override { return rep_.data(); }
-  const float* item_rep() const override { return rep_.data() + n_users_ * d_; }
+  const float* user_rep() const override { return rep_.users(); }
+  const float* item_rep() const override { return rep_.items(); }
   int64_t rep_dim() const override { return d_; }
 
  private:
   float* slice(const Buffer<float>& b, int m, int64_t rows) const { return b.data() + m * rows * d_; }
+  // Modality m's [users; items] table in a buffer of the M per-modality tables.
+  NodeRows view_rows(const Buffer<float>& b, int m) const {
+    return NodeRows(slice(b, m, n_), nodes_, NodeSet::kUsersAndItems, d_);
+  }
 
   // X (the user-item view) and the per-modality views M_m of every row; with x_rows, X only
   // at those rows (a training step reads no other).
-  void views_forward(const int32_t* x_rows = nullptr, int64_t n_x_rows = 0) {
-    const int64_t user_rows = n_users_ * d_;
-    const float* item_emb = emb_->value.data() + user_rows;
-    const kernels::CsrView& adj = ctx_.adjacency_dev->view;
-    dev_.lightgcn_forward(adj, d_, c_.n_layers, emb_->value.data(), x_.data(), work_.data(), x_rows, n_x_rows);
+  void views_forward(const BatchRowSet* x_rows = nullptr) {
+    const NodeRows e = emb();
+    const float* item_emb = e.items();
+    prop_.user_item_forward(UserItemGraph::kFull, c_.n_layers, e, x_.rows(), work_.data(), x_rows);
     projections_.forward(proj_.data());
     for (int m = 0; m < m_; ++m) {
       // Purifier, item-item propagation, then users as R^ times their items' views.
       dev_.linear_forward(n_items_, d_, d_, slice(proj_, m, n_items_), gate_w_[m]->value.data(),
                           gate_b_[m]->value.data(), slice(gate_pre_, m, n_items_));
       dev_.sigmoid_gate_forward(n_items_ * d_, item_emb, slice(gate_pre_, m, n_items_), slice(purified_, m, n_items_));
-      float* view = slice(views_, m, n_);
-      graphs_[m].forward(c_.n_mm_layers, d_, slice(purified_, m, n_items_), view + user_rows, work_.data());
-      dev_.spmm(user_rows_.view, d_, view, tmp_.data());  // reads the item rows of view only
-      dev_.copy(view, tmp_.data(), static_cast<size_t>(user_rows) * sizeof(float));
+      const NodeRows view = view_rows(views_, m);
+      prop_.item_item_forward(graphs_[m], c_.n_mm_layers, d_, slice(purified_, m, n_items_), view.items(),
+                              work_.data());
+      prop_.users_from_items(view, tmp_.data());
+      dev_.copy(view.users(), tmp_.data(), static_cast<size_t>(view.floats(NodeKind::kUser)) * sizeof(float));
     }
   }
 
@@ -221,38 +212,32 @@ class Mgcn final : public Model {
 
   // From grad_views_ through R^, S_m, the purifier and the projections to dE_i and the parameters.
   void views_backward() {
-    const int64_t user_rows = n_users_ * d_;
-    float* grad_item_emb = emb_->grad.data() + user_rows;
+    const NodeRows e = emb(), grad_e = grad_emb();
     for (int m = 0; m < m_; ++m) {
-      // dZ_m = dM_m[items] + R^T dM_m[users]  (Â's item rows read the user rows of gview only)
-      float* gview = slice(grad_views_, m, n_);
-      dev_.spmm(item_rows_.view, d_, gview, tmp2_.data());
-      dev_.axpy(n_items_ * d_, 1.0f, tmp2_.data(), gview + user_rows);
+      // dZ_m = dM_m[items] + R^T dM_m[users]
+      const NodeRows gview = view_rows(grad_views_, m);
+      prop_.add_items_from_users(gview, tmp2_.data());
       float* gpur = slice(grad_purified_, m, n_items_);
-      graphs_[m].backward(c_.n_mm_layers, d_, gview + user_rows, gpur, work_.data());
+      prop_.item_item_backward(graphs_[m], c_.n_mm_layers, d_, gview.items(), gpur, work_.data());
       // P_m = E_i * sigmoid(pre), pre = H_m G_m + g_m
-      dev_.sigmoid_gate_backward(n_items_ * d_, emb_->value.data() + user_rows, slice(gate_pre_, m, n_items_), gpur,
-                                 grad_item_emb, tmp_.data());
+      dev_.sigmoid_gate_backward(n_items_ * d_, e.items(), slice(gate_pre_, m, n_items_), gpur, grad_e.items(),
+                                 tmp_.data());
       dev_.linear_backward(n_items_, d_, d_, slice(proj_, m, n_items_), gate_w_[m]->value.data(), tmp_.data(),
                            slice(grad_proj_, m, n_items_), gate_w_[m]->grad.data(), gate_b_[m]->grad.data());
     }
     projections_.backward(grad_proj_.data());
   }
 
-  ModelContext ctx_;
-  Device& dev_;
-  const TrainConfig& c_;
-  int64_t d_, n_users_, n_items_, n_;
+  int64_t n_;  // rows of a [users; items] table
   Modalities mods_;
   int m_;
   Objective objective_;
-  Param* emb_ = nullptr;
   Projections projections_;
   std::vector<Param*> gate_w_, gate_b_, pref_w_, pref_b_;
   Param *att_P_ = nullptr, *att_p_ = nullptr, *att_q_ = nullptr;
   std::vector<ItemGraph> graphs_;
-  DeviceCsr user_rows_, item_rows_;  // Â's rows of the users, of the items
-  Buffer<float> x_, grad_x_, side_, rep_, grad_rep_, common_, grad_common_, tmp_, tmp2_, work_;
+  NodeTable x_, grad_x_, side_, rep_, grad_rep_;
+  Buffer<float> common_, grad_common_, tmp_, tmp2_, work_;
   Buffer<float> proj_, grad_proj_, gate_pre_, purified_, grad_purified_;
   Buffer<float> views_, grad_views_, att_t_, sep_raw_, pref_pre_, att_a_;
   BatchRowSet batch_rows_;  // the batch's distinct rows R and multiplicities

@@ -13,6 +13,7 @@
 
 #include "engine/models/blocks/batch_rows.h"
 #include "engine/models/blocks/modalities.h"
+#include "engine/models/blocks/node_table.h"
 #include "engine/models/blocks/objective.h"
 
 namespace mmgraph::detail {
@@ -22,8 +23,8 @@ namespace {
 class Vbpr final : public Model {
  public:
   explicit Vbpr(const ModelContext& ctx)
-      : dev_(*ctx.dev), c_(*ctx.config), d_(c_.embedding_size), n_users_(ctx.data->n_users),
-        n_items_(ctx.data->n_items), objective_(ctx) {
+      : dev_(ctx.device()), c_(*ctx.config), d_(c_.embedding_size), n_users_(ctx.nodes->owned(NodeKind::kUser)),
+        n_items_(ctx.nodes->owned(NodeKind::kItem)), objective_(ctx) {
     const Dataset& data = *ctx.data;
     upload_modalities(ctx, "vbpr");  // checks that the data set has features
     // F = [F_1 | F_2 | ...] [I x sum d_m], as MMRec concatenates the modalities.
@@ -41,11 +42,20 @@ class Vbpr final : public Model {
       features_bf16_ = upload_bf16(dev_, concat, "item features (bf16)");
     else
       features_ = Buffer<float>::from_host(dev_, concat, "item features");
-    user_ = &params_.add(dev_, "user.embedding", {n_users_, 2 * d_}, xavier_uniform(n_users_, 2 * d_, c_.seed, 1));
-    item_ = &params_.add(dev_, "item.embedding", {n_items_, d_}, xavier_uniform(n_items_, d_, c_.seed, 2));
+    const NodeIndex& nodes = *ctx.nodes;
+    const int64_t all_users = nodes.part(NodeKind::kUser).global_count;
+    const int64_t all_items = nodes.part(NodeKind::kItem).global_count;
+    user_ = &params_.add(dev_, "user.embedding", {n_users_, 2 * d_},
+                         held_rows(xavier_uniform(all_users, 2 * d_, c_.seed, 1), nodes, NodeSet::kUsers, 2 * d_),
+                         nodes.placement(NodeSet::kUsers, 2 * d_));
+    item_ = &params_.add(dev_, "item.embedding", {n_items_, d_},
+                         held_rows(xavier_uniform(all_items, d_, c_.seed, 2), nodes, NodeSet::kItems, d_),
+                         nodes.placement(NodeSet::kItems, d_));
     const auto bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(width)));
-    weight_ = &params_.add(dev_, "proj.weight", {width, d_}, uniform_values(width * d_, bound, c_.seed, 16));
-    bias_ = &params_.add(dev_, "proj.bias", {d_}, uniform_values(d_, bound, c_.seed, 17));
+    const ParamPlacement replicated = ParamPlacement::replicated();
+    weight_ =
+        &params_.add(dev_, "proj.weight", {width, d_}, uniform_values(width * d_, bound, c_.seed, 16), replicated);
+    bias_ = &params_.add(dev_, "proj.bias", {d_}, uniform_values(d_, bound, c_.seed, 17), replicated);
     item_rep_ = Buffer<float>(dev_, static_cast<size_t>(n_items_ * 2 * d_), "item representations");
     grad_item_rep_ = Buffer<float>(dev_, item_rep_.size(), "item representation gradients");
     h_ = Buffer<float>(dev_, static_cast<size_t>(n_items_ * d_), "item projections");

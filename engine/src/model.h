@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "engine/src/device.h"
+#include "engine/src/node_index.h"
 #include "engine/src/params.h"
+#include "engine/src/resources.h"
 #include "io/safetensors.h"
 #include "kernels/sampler.h"
 #include "kernels/spmm.h"
@@ -22,11 +24,12 @@ namespace mmgraph::detail {
 struct ModelContext {
   const Dataset* data = nullptr;
   const TrainConfig* config = nullptr;
-  Device* dev = nullptr;
-  const kernels::CsrHost* adjacency = nullptr;  // Â over N = U + I nodes (host)
+  const Resources* resources = nullptr;  // the device and the communicator
+  const NodeIndex* nodes = nullptr;      // the users and items this process holds
+  const kernels::CsrHost* adjacency = nullptr;  // Â over the nodes, users then items (host)
   const DeviceCsr* adjacency_dev = nullptr;     // the same on the device
-  const std::vector<int32_t>* pair_user = nullptr;  // [train nnz] user of each training pair (host)
   const kernels::SamplerInputs* sampler = nullptr;  // the training pairs on the device (extra negatives)
+  Device& device() const { return resources->device(); }
 };
 
 // One batch of BPR triples in device memory (positions [first, first + size) of `epoch`).

@@ -10,15 +10,38 @@
 
 namespace mmgraph::detail {
 
-Param& ParamSet::add(Device& dev, std::string name, std::vector<int64_t> shape, const std::vector<float>& init) {
+namespace {
+
+// Throws unless a row-sharded placement's rows fit `shape` (the rows held here) inside its global shape.
+void check_placement(const std::string& name, const std::vector<int64_t>& shape, const ParamPlacement& placement) {
+  const std::vector<int64_t>& global = placement.global_shape;
+  bool ok = !shape.empty() && global.size() == shape.size() && std::equal(shape.begin() + 1, shape.end(), global.begin() + 1);
+  int64_t held = 0;
+  for (const RowRange& r : placement.rows) {
+    ok = ok && r.first >= 0 && r.count >= 0 && r.first + r.count <= global[0];
+    held += r.count;
+  }
+  if (!ok || held != shape[0])
+    throw Error("parameter " + name + ": its row-sharded placement does not match its shape");
+}
+
+}  // namespace
+
+Param& ParamSet::add(Device& dev, std::string name, std::vector<int64_t> shape, const std::vector<float>& init,
+                     ParamPlacement placement) {
   int64_t numel = 1;
   for (int64_t s : shape) numel *= s;
   if (numel != static_cast<int64_t>(init.size()))
     throw Error("parameter " + name + ": initial values do not match its shape");
+  if (placement.row_sharded)
+    check_placement(name, shape, placement);
+  else
+    placement.global_shape = shape;
   dev_ = &dev;
   auto p = std::make_unique<Param>();
   p->name = std::move(name);
   p->shape = std::move(shape);
+  p->placement = std::move(placement);
   const size_t n = init.size();
   p->value = Buffer<float>::from_host(dev, init, "parameters");
   p->grad = Buffer<float>::zeros(dev, n, "gradients");

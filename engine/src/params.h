@@ -3,15 +3,36 @@
 // moments per named tensor, updated together by one dense Adam step.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/src/device.h"
 
 namespace mmgraph::detail {
 
+// Rows [first, first + count) of a table.
+struct RowRange {
+  int64_t first = 0;
+  int64_t count = 0;
+};
+
+// How a parameter lies over the processes of a run: replicated (every process holds all of it,
+// and its gradient is summed over them), or row-sharded (each process holds some of the rows of
+// a table of global_shape; the ranges are the global rows held here, in local row order).
+struct ParamPlacement {
+  bool row_sharded = false;
+  std::vector<int64_t> global_shape;  // row-sharded: the shape over all processes (filled in for replicated)
+  std::vector<RowRange> rows;         // row-sharded: the global rows held here
+  static ParamPlacement replicated() { return {}; }
+  static ParamPlacement sharded(std::vector<int64_t> global_shape, std::vector<RowRange> rows) {
+    return {true, std::move(global_shape), std::move(rows)};
+  }
+};
+
 struct Param {
   std::string name;             // "embedding", "image.proj.weight", ...
-  std::vector<int64_t> shape;   // row-major
+  std::vector<int64_t> shape;   // row-major, of the rows held here
+  ParamPlacement placement;
   Buffer<float> value, grad, m, v;
   // m and v are known to be all zero (no step has had a non-zero gradient, or a restored checkpoint's are).
   bool moments_zero = true;
@@ -23,9 +44,12 @@ struct Param {
 
 class ParamSet {
  public:
-  // Adds a parameter initialised from host values (shape product = init size);
-  // the returned reference stays valid (parameters are never moved).
-  Param& add(Device& dev, std::string name, std::vector<int64_t> shape, const std::vector<float>& init);
+  // Adds a parameter initialised from host values (shape product = init size), placed as
+  // `placement` says (a row-sharded one's rows must add up to shape[0] and lie inside its
+  // global shape, whose other dimensions are shape's); the returned reference stays valid
+  // (parameters are never moved).
+  Param& add(Device& dev, std::string name, std::vector<int64_t> shape, const std::vector<float>& init,
+             ParamPlacement placement);
   // Zeroes every gradient.
   void zero_grad();
   // One Adam step (1-based step counter kept here) over every parameter. A parameter whose

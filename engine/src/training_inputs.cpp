@@ -15,7 +15,9 @@ DeviceCsr upload_split(Device& dev, const Dataset& data, const InteractionCsr& c
 }  // namespace
 
 TrainingInputs::TrainingInputs(const Dataset& data, const TrainConfig& config, Device& dev)
-    : adjacency_(kernels::normalized_bipartite_adjacency_cpu(data.n_users, data.n_items, data.train.row_ptr.data(),
+    : resources_(dev),
+      nodes_(NodeIndex::single_process(data.n_users, data.n_items)),
+      adjacency_(kernels::normalized_bipartite_adjacency_cpu(data.n_users, data.n_items, data.train.row_ptr.data(),
                                                              data.train.col.data())),
       adjacency_dev_(upload_csr(dev, adjacency_, "adjacency")),
       train_(upload_split(dev, data, data.train, "train split")),
@@ -23,10 +25,10 @@ TrainingInputs::TrainingInputs(const Dataset& data, const TrainConfig& config, D
       test_(upload_split(dev, data, data.test, "test split")),
       valid_cold_(upload_split(dev, data, cold_items_of(data, data.valid), "valid split")),
       test_cold_(upload_split(dev, data, cold_items_of(data, data.test), "test split")) {
-  pair_user_.resize(static_cast<size_t>(data.train.nnz()));
+  std::vector<int32_t> pair_user(static_cast<size_t>(data.train.nnz()));
   for (int32_t u = 0; u < data.n_users; ++u)
-    for (int64_t k = data.train.row_ptr[u]; k < data.train.row_ptr[u + 1]; ++k) pair_user_[static_cast<size_t>(k)] = u;
-  pair_user_dev_ = Buffer<int32_t>::from_host(dev, pair_user_, "training pairs");
+    for (int64_t k = data.train.row_ptr[u]; k < data.train.row_ptr[u + 1]; ++k) pair_user[static_cast<size_t>(k)] = u;
+  pair_user_ = Buffer<int32_t>::from_host(dev, pair_user, "training pairs");
   // Negatives come from the items that occur in training, as in MMRec.
   std::vector<char> in_train(static_cast<size_t>(data.n_items), 0);
   for (int32_t i : data.train.col) in_train[static_cast<size_t>(i)] = 1;
@@ -34,14 +36,14 @@ TrainingInputs::TrainingInputs(const Dataset& data, const TrainConfig& config, D
   for (int32_t i = 0; i < data.n_items; ++i)
     if (in_train[static_cast<size_t>(i)]) pool.push_back(i);
   negative_pool_ = Buffer<int32_t>::from_host(dev, pool, "negative pool");
-  sampler_ = kernels::SamplerInputs{data.train.nnz(), pair_user_dev_.data(), train_.col.data(), train_.row_ptr.data(),
+  sampler_ = kernels::SamplerInputs{data.train.nnz(), pair_user_.data(), train_.col.data(), train_.row_ptr.data(),
                                     train_.col.data(), static_cast<int32_t>(pool.size()), negative_pool_.data()};
   ctx_.data = &data;
   ctx_.config = &config;
-  ctx_.dev = &dev;
+  ctx_.resources = &resources_;
+  ctx_.nodes = &nodes_;
   ctx_.adjacency = &adjacency_;
   ctx_.adjacency_dev = &adjacency_dev_;
-  ctx_.pair_user = &pair_user_;
   ctx_.sampler = &sampler_;
 }
 

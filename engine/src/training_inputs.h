@@ -1,13 +1,16 @@
 #pragma once
-// What the trainer prepares once for a model on a device: the normalised
-// user-item graph, the training pairs and the splits on the device, the
-// sampler's inputs (negatives drawn from the items that occur in training, as
-// MMRec draws them), and the ModelContext that hands them to a model.
+// What the trainer prepares once for a model on a device: the resources (the
+// device and a single-process communicator), the node index (every user and item
+// held here), the normalised user-item graph, the training pairs and the splits on
+// the device, the sampler's inputs (negatives drawn from the items that occur in
+// training, as MMRec draws them), and the ModelContext that hands them to a model.
 #include <cstdint>
 #include <vector>
 
 #include "engine/src/device.h"
 #include "engine/src/model.h"
+#include "engine/src/node_index.h"
+#include "engine/src/resources.h"
 #include "kernels/sampler.h"
 #include "kernels/spmm.h"
 #include "mmgraph/trainer.h"
@@ -26,10 +29,11 @@ class TrainingInputs {
   EvalSplit eval(Split split) const;
 
  private:
+  Resources resources_;
+  NodeIndex nodes_;
   kernels::CsrHost adjacency_;
   DeviceCsr adjacency_dev_, train_, valid_, test_, valid_cold_, test_cold_;
-  std::vector<int32_t> pair_user_;
-  Buffer<int32_t> pair_user_dev_, negative_pool_;
+  Buffer<int32_t> pair_user_, negative_pool_;
   kernels::SamplerInputs sampler_;
   ModelContext ctx_;
 };

@@ -19,8 +19,8 @@ TEST(ParamSet, AdamLeavesOutAllZeroParametersExactly) {
     std::unique_ptr<detail::Device> dev = detail::make_cpu_device();
     detail::ParamSet params;
     const int64_t n = 257;
-    detail::Param& a = params.add(*dev, "a", {n}, testing::random_dense(n, 1));
-    detail::Param& b = params.add(*dev, "b", {n}, testing::random_dense(n, 2));
+    detail::Param& a = params.add(*dev, "a", {n}, testing::random_dense(n, 1), detail::ParamPlacement::replicated());
+    detail::Param& b = params.add(*dev, "b", {n}, testing::random_dense(n, 2), detail::ParamPlacement::replicated());
     // The reference: dense Adam over both, every step.
     std::vector<float> ref_value[2] = {testing::random_dense(n, 1), testing::random_dense(n, 2)};
     std::vector<float> ref_m[2] = {std::vector<float>(n), std::vector<float>(n)};
@@ -53,7 +53,7 @@ TEST(ParamSet, AdamLeavesOutAllZeroParametersExactly) {
 TEST(ParamSet, ZeroGradClearsAGradientWrittenAfterItsSkip) {
   std::unique_ptr<detail::Device> dev = detail::make_cpu_device();
   detail::ParamSet params;
-  detail::Param& p = params.add(*dev, "p", {5}, testing::random_dense(5, 3));
+  detail::Param& p = params.add(*dev, "p", {5}, testing::random_dense(5, 3), detail::ParamPlacement::replicated());
   params.adam_step(1e-2f, 0.0f);  // all-zero gradient: left out, known zero
   params.zero_grad();             // skipped
   p.grad.upload(std::vector<float>(5, 1.0f));

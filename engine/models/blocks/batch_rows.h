@@ -12,9 +12,9 @@ namespace mmgraph::detail {
 class BatchRowSet {
  public:
   BatchRowSet() = default;
-  // Room for a batch of the config's size and the objective's extra items. Item rows are
-  // n_users + item id (rows of the stacked table), or the item id itself with items_only
-  // (models whose per-row stages read item tables alone).
+  // Room for a batch of the config's size and the objective's extra items. Rows are those of a
+  // [users; items] node table (an item's row follows the users' rows), or of an item table with
+  // items_only (models whose per-row stages read item tables alone).
   explicit BatchRowSet(const ModelContext& ctx, bool items_only = false);
   // The rows of this batch (and of the objective's extra items for it).
   void build(const TripleBatch& batch, Objective& objective);
@@ -32,7 +32,7 @@ class BatchRowSet {
 
  private:
   Device* dev_ = nullptr;
-  int32_t n_users_ = 0;
+  int32_t first_item_row_ = 0;  // the row of item 0
   int64_t capacity_ = 0;
   Buffer<int32_t> rows_, counts_;
   kernels::BatchRowSizes sizes_;

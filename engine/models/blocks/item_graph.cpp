@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "engine/models/blocks/modalities.h"
+#include "engine/models/blocks/propagation.h"
 #include "kernels/item_graph.h"
 #include "kernels/knn_graph.h"
 #include "mmgraph/errors.h"
@@ -128,19 +129,20 @@ void MixedItemGraph::relearn(const float* views, int64_t d, const std::vector<fl
   graph_ = ItemGraph(*dev_, host_);
 }
 
-void MixedItemGraph::normalized_forward(int layers, int64_t d, const float* x, const float* base, float* h,
-                                        float* h_norm, float* out, float* work) const {
+void MixedItemGraph::normalized_forward(const Propagation& prop, int layers, int64_t d, const float* x,
+                                        const float* base, float* h, float* h_norm, float* out, float* work) const {
   const int64_t nd = n_items_ * d;
-  graph_.forward(layers, d, x, h, work);
+  prop.item_item_forward(graph_, layers, d, x, h, work);
   dev_->l2_normalize_forward(n_items_, d, h, h_norm);
   dev_->copy(out, base, static_cast<size_t>(nd) * sizeof(float));
   dev_->axpy(nd, 1.0f, h_norm, out);
 }
 
-void MixedItemGraph::normalized_backward(int layers, int64_t d, const float* h, const float* h_norm,
-                                         const float* grad_out, float* grad_h, float* grad_x, float* work) const {
+void MixedItemGraph::normalized_backward(const Propagation& prop, int layers, int64_t d, const float* h,
+                                         const float* h_norm, const float* grad_out, float* grad_h, float* grad_x,
+                                         float* work) const {
   dev_->l2_normalize_backward(n_items_, d, h, h_norm, grad_out, grad_h);
-  graph_.backward(layers, d, grad_h, grad_x, work);
+  prop.item_item_backward(graph_, layers, d, grad_h, grad_x, work);
 }
 
 std::vector<io::TensorToWrite> MixedItemGraph::state() const {
@@ -153,25 +155,6 @@ std::vector<io::TensorToWrite> MixedItemGraph::state() const {
 void MixedItemGraph::restore_state(const io::Safetensors& checkpoint) {
   host_ = restore_csr(checkpoint, "state.graph", n_items_);
   graph_ = ItemGraph(*dev_, host_);
-}
-
-DeviceCsr pruned_adjacency(const ModelContext& ctx, uint64_t epoch) {
-  const Dataset& data = *ctx.data;
-  const TrainConfig& c = *ctx.config;
-  const int64_t nnz = data.train.nnz();
-  const int64_t keep =
-      std::clamp<int64_t>(static_cast<int64_t>(static_cast<double>(nnz) * (1.0 - c.dropout)), 0, nnz);
-  const int64_t n = static_cast<int64_t>(data.n_users) + data.n_items;
-  Device& dev = *ctx.dev;
-  DeviceCsr a;
-  a.row_ptr = Buffer<int64_t>(dev, static_cast<size_t>(n + 1), "pruned adjacency");
-  a.col = Buffer<int32_t>(dev, static_cast<size_t>(2 * keep), "pruned adjacency");
-  a.val = Buffer<float>(dev, static_cast<size_t>(2 * keep), "pruned adjacency");
-  // The training CSR is on the device already (the sampler's); the graph never leaves it.
-  dev.pruned_adjacency(data.n_users, data.n_items, ctx.sampler->train_row_ptr, ctx.sampler->train_col, nnz, keep,
-                       c.seed, epoch, a.row_ptr.data(), a.col.data(), a.val.data());
-  a.view = kernels::CsrView{n, n, 2 * keep, a.row_ptr.data(), a.col.data(), a.val.data()};
-  return a;
 }
 
 kernels::CsrHost restore_csr(const io::Safetensors& checkpoint, const std::string& prefix, int64_t n) {

@@ -26,9 +26,10 @@ kernels::CsrHost knn_item_graph(Device& dev, const Modalities& mods, size_t m, i
 // An unknown modality name in the config is an InputError.
 std::vector<float> modality_weights(const TrainConfig& config, const std::vector<std::string>& names);
 
-class ItemGraph;
+class Propagation;
 
-// S and S^T on the device; propagation through `layers` products.
+// S and S^T on the device; propagation through `layers` products (models propagate through
+// the Propagation block, which runs these).
 class ItemGraph {
  public:
   ItemGraph() = default;
@@ -67,12 +68,12 @@ class MixedItemGraph {
   const ItemGraph& graph() const { return graph_; }
   // h = S^layers x, h_norm = h / |h| row-wise (both kept for the backward), out = base + h_norm;
   // x, base, h, h_norm, out [n_items x d]; work [n_items x d] scratch.
-  void normalized_forward(int layers, int64_t d, const float* x, const float* base, float* h, float* h_norm,
-                          float* out, float* work) const;
+  void normalized_forward(const Propagation& prop, int layers, int64_t d, const float* x, const float* base,
+                          float* h, float* h_norm, float* out, float* work) const;
   // From d(out): grad_h += d(h) through the normalisation, then grad_x += (S^T)^layers grad_h
   // (grad_h may hold other terms' gradients of h already); work [2 x n_items x d] scratch.
-  void normalized_backward(int layers, int64_t d, const float* h, const float* h_norm, const float* grad_out,
-                           float* grad_h, float* grad_x, float* work) const;
+  void normalized_backward(const Propagation& prop, int layers, int64_t d, const float* h, const float* h_norm,
+                           const float* grad_out, float* grad_h, float* grad_x, float* work) const;
   std::vector<io::TensorToWrite> state() const;
   void restore_state(const io::Safetensors& checkpoint);
 
@@ -88,9 +89,5 @@ class MixedItemGraph {
 // An [n x n] graph saved by a model's state() as <prefix>.row_ptr / .col / .val,
 // checked (InputError naming the checkpoint when inconsistent).
 kernels::CsrHost restore_csr(const io::Safetensors& checkpoint, const std::string& prefix, int64_t n);
-
-// FREEDOM's degree-sensitive pruning for `epoch`: the normalised adjacency of
-// the kept (1 - dropout) of the training edges, on the device.
-DeviceCsr pruned_adjacency(const ModelContext& ctx, uint64_t epoch);
 
 }  // namespace mmgraph::detail

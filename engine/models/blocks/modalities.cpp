@@ -34,34 +34,35 @@ Modalities upload_modalities(const ModelContext& ctx, const char* model, bool no
     mods.names.push_back(f.name);
     mods.dims.push_back(f.cols);
     if (!bf16) {
-      mods.features.push_back(Buffer<float>::from_host(*ctx.dev, f.values, "item features"));
-      if (normalize_rows) ctx.dev->l2_normalize_forward(f.rows, f.cols, mods.features.back().data(), mods.features.back().data());
+      mods.features.push_back(Buffer<float>::from_host(ctx.device(), f.values, "item features"));
+      if (normalize_rows) ctx.device().l2_normalize_forward(f.rows, f.cols, mods.features.back().data(), mods.features.back().data());
     } else if (!normalize_rows) {
-      mods.features_bf16.push_back(upload_bf16(*ctx.dev, f.values, "item features (bf16)"));
+      mods.features_bf16.push_back(upload_bf16(ctx.device(), f.values, "item features (bf16)"));
     } else {  // scaled on the host (the CPU reference of the device's normalisation): the rounding comes last
       std::vector<float> scaled(f.values.size());
       kernels::l2_normalize_rows_forward_cpu(f.rows, f.cols, f.values.data(), scaled.data());
-      mods.features_bf16.push_back(upload_bf16(*ctx.dev, scaled, "item features (bf16)"));
+      mods.features_bf16.push_back(upload_bf16(ctx.device(), scaled, "item features (bf16)"));
     }
   }
   return mods;
 }
 
-Projections::Projections(ParamSet& params, Device& dev, const Modalities& mods, int64_t n_items, int64_t d,
+Projections::Projections(ParamSet& params, Device& dev, const NodeIndex& nodes, const Modalities& mods, int64_t d,
                          uint64_t seed, uint32_t stream_base, bool learn_features)
-    : dev_(&dev), mods_(&mods), n_items_(n_items), d_(d) {
+    : dev_(&dev), mods_(&mods), n_items_(nodes.owned(NodeKind::kItem)), d_(d) {
   if (learn_features && mods.bf16())  // validate_config refuses the pair; this guards other callers
     throw Error("Projections: learn_features needs float32 feature storage");
   for (size_t m = 0; m < mods.count(); ++m) {
     if (learn_features)
-      features_.push_back(&params.add(dev, mods.names[m] + ".features", {n_items, mods.dims[m]},
-                                      mods.features[m].to_host()));
+      features_.push_back(&params.add(dev, mods.names[m] + ".features", {n_items_, mods.dims[m]},
+                                      mods.features[m].to_host(), nodes.placement(NodeSet::kItems, mods.dims[m])));
     const int64_t dim = mods.dims[m];
     const auto bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(dim)));
     const auto stream = static_cast<uint32_t>(stream_base + 2 * m);
     weight_.push_back(&params.add(dev, mods.names[m] + ".proj.weight", {dim, d},
-                                  uniform_values(dim * d, bound, seed, stream)));
-    bias_.push_back(&params.add(dev, mods.names[m] + ".proj.bias", {d}, uniform_values(d, bound, seed, stream + 1)));
+                                  uniform_values(dim * d, bound, seed, stream), ParamPlacement::replicated()));
+    bias_.push_back(&params.add(dev, mods.names[m] + ".proj.bias", {d}, uniform_values(d, bound, seed, stream + 1),
+                                ParamPlacement::replicated()));
   }
 }
 

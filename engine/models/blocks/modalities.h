@@ -39,8 +39,9 @@ Modalities upload_modalities(const ModelContext& ctx, const char* model, bool no
 class Projections {
  public:
   Projections() = default;
-  // Initialised as nn.Linear: U(-1/sqrt(dim), 1/sqrt(dim)), Philox streams from stream_base.
-  Projections(ParamSet& params, Device& dev, const Modalities& mods, int64_t n_items, int64_t d, uint64_t seed,
+  // Initialised as nn.Linear: U(-1/sqrt(dim), 1/sqrt(dim)), Philox streams from stream_base; the
+  // projections are replicated, learnt features row-sharded as the items held here.
+  Projections(ParamSet& params, Device& dev, const NodeIndex& nodes, const Modalities& mods, int64_t d, uint64_t seed,
               uint32_t stream_base, bool learn_features);
   // h [m x I x d]: modality m's rows at h + m * I * d (overwritten).
   void forward(float* h) const;

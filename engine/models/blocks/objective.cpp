@@ -6,7 +6,7 @@
 
 namespace mmgraph::detail {
 
-Objective::Objective(const ModelContext& ctx) : ctx_(ctx), dev_(*ctx.dev) {
+Objective::Objective(const ModelContext& ctx) : ctx_(ctx), dev_(ctx.device()) {
   const TrainConfig& c = *ctx.config;
   const size_t b = static_cast<size_t>(c.train_batch_size);
   if (c.loss == "bce" || c.loss == "mse") {
