@@ -1,5 +1,4 @@
-// CUDA Adam: dense (one thread per float4, fused read-update-write) and lazy
-// rows (one warp per row).
+// CUDA Adam: one thread per float4, fused read-update-write.
 #include <cmath>
 #include <cstdint>
 
@@ -40,16 +39,6 @@ __global__ void adam_dense(int64_t n, int64_t n_vec4, AdamScalars s, float* __re
   }
 }
 
-// One warp per touched row; lanes stride over the row's d columns.
-__global__ void adam_rows(int64_t n_rows, const int32_t* __restrict__ rows, int64_t d, AdamScalars s,
-                          float* __restrict__ param, const float* __restrict__ grad, float* __restrict__ m,
-                          float* __restrict__ v) {
-  const int64_t k = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
-  if (k >= n_rows) return;
-  const int64_t base = static_cast<int64_t>(rows[k]) * d;
-  for (int64_t j = threadIdx.x % 32; j < d; j += 32) adam_element(s, param[base + j], grad[base + j], m[base + j], v[base + j]);
-}
-
 }  // namespace
 
 void adam_dense_cuda(int64_t n, const AdamParams& p, float* param, const float* grad, float* m, float* v,
@@ -59,11 +48,6 @@ void adam_dense_cuda(int64_t n, const AdamParams& p, float* param, const float* 
   const int64_t n_vec4 = vec ? n / 4 : 0;
   const int64_t threads = n_vec4 + (n - 4 * n_vec4);
   cuda::launch("adam_dense", &adam_dense, threads, 256, stream, n, n_vec4, adam_scalars(p), param, grad, m, v);
-}
-
-void adam_rows_cuda(int64_t n_rows, const int32_t* rows, int64_t d, const AdamParams& p, float* param,
-                    const float* grad, float* m, float* v, cudaStream_t stream) {
-  cuda::launch("adam_rows", &adam_rows, n_rows * 32, 256, stream, n_rows, rows, d, adam_scalars(p), param, grad, m, v);
 }
 
 }  // namespace mmgraph::kernels

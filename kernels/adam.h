@@ -17,16 +17,10 @@ struct AdamParams {
   int64_t step = 1;
 };
 
-// Dense: every element of param [n].
+// Every element of param [n].
 void adam_dense_cpu(int64_t n, const AdamParams& p, float* param, const float* grad, float* m,
                     float* v);
-// Lazy/sparse: only rows rows[0..n_rows) of the [* x d] tables (rows unique).
-void adam_rows_cpu(int64_t n_rows, const int32_t* rows, int64_t d, const AdamParams& p,
-                   float* param, const float* grad, float* m, float* v);
-
 void adam_dense_cuda(int64_t n, const AdamParams& p, float* param, const float* grad, float* m,
                      float* v, cudaStream_t stream);
-void adam_rows_cuda(int64_t n_rows, const int32_t* rows, int64_t d, const AdamParams& p,
-                    float* param, const float* grad, float* m, float* v, cudaStream_t stream);
 
 }  // namespace mmgraph::kernels

@@ -85,7 +85,3 @@ void launch(const char* name, void (*kernel)(Params...), int64_t n_threads, int 
       ::mmgraph::cuda::throw_status(#call, __FILE__, __LINE__,                          \
                                     ::mmgraph::cuda::status_string(mmgraph_status_));   \
   } while (0)
-
-// For a <<<...>>> launch written out by hand (library calls such as CUB's do
-// their own checking).
-#define MMGRAPH_CUDA_CHECK_LAUNCH(stream) ::mmgraph::cuda::check_launch((stream), "kernel launch", __FILE__, __LINE__)

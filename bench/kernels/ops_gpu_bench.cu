@@ -88,24 +88,6 @@ void adam_dense(benchmark::State& state) {
 }
 BENCHMARK(adam_dense)->Arg(26495)->Arg(255404)->Arg(4000000)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
-// Lazy Adam on the distinct rows a batch of 2048 triples touches (~6000 of a
-// 26495-row Baby-sized table), d = 64.
-void adam_rows(benchmark::State& state) {
-  MMGRAPH_BENCH_REQUIRE_GPU(state);
-  const int64_t table_rows = 26495, d = 64, touched = state.range(0);
-  const int64_t n = table_rows * d;
-  Dev<float> p(random_values(n, 1)), g(random_values(n, 2)), m(random_values(n, 3)), v(random_values(n, 4));
-  std::vector<int32_t> rows(static_cast<size_t>(touched));
-  for (int64_t k = 0; k < touched; ++k) rows[k] = static_cast<int32_t>((k * 7919) % table_rows);  // distinct: 7919 is prime
-  Dev<int32_t> drows(rows);
-  kernels::AdamParams ap;
-  ap.step = 10;
-  run_timed(state, [&] { kernels::adam_rows_cuda(touched, drows.p, d, ap, p.p, g.p, m.p, v.p, nullptr); });
-  report(state, 7.0 * 4.0 * static_cast<double>(touched * d) + 4.0 * touched, 12.0 * static_cast<double>(touched * d));
-  state.SetLabel(std::to_string(touched) + " of " + std::to_string(table_rows) + " rows x 64");
-}
-BENCHMARK(adam_rows)->Arg(6144)->Arg(26495)->UseManualTime()->Unit(benchmark::kMicrosecond);
-
 void sampler(benchmark::State& state) {
   MMGRAPH_BENCH_REQUIRE_GPU(state);
   const auto& a = lightgcn_adjacency(kGraphs[state.range(0)]);

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -126,15 +128,19 @@ int run_prepare(const DataArgs& data_args, const std::string& out_dir) {
   return again.train.nnz() == data.train.nnz() ? 0 : 1;
 }
 
-int run_bench(const std::vector<std::string>& args, const char* argv0) {
-  const std::filesystem::path self = std::filesystem::weakly_canonical(std::filesystem::path(argv0));
-  const std::filesystem::path bench = self.parent_path() / "mmgraph_bench";
+// Replaces this process by the benchmark binary beside this one, with `args` (Google Benchmark
+// flags) as its arguments unchanged: its exit status is the command's.
+int run_bench(const std::vector<std::string>& args) {
+  const std::filesystem::path bench = std::filesystem::read_symlink("/proc/self/exe").parent_path() / "mmgraph_bench";
   if (!std::filesystem::exists(bench))
     throw mmgraph::InputError(bench.string(), "", "the benchmark binary is missing (build with -DMMGRAPH_BUILD_BENCH=ON)");
-  std::string command = bench.string();
-  for (const auto& a : args) command += " '" + a + "'";
-  const int rc = std::system(command.c_str());
-  return rc == 0 ? 0 : 1;
+  std::vector<std::string> argv_strings = {bench.string()};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execv(bench.c_str(), argv.data());
+  throw mmgraph::InputError(bench.string(), "", std::string("cannot run the benchmark binary: ") + std::strerror(errno));
 }
 
 // OpenBLAS reads OPENBLAS_CORETYPE only when it loads: when it has fallen back to kernels without
@@ -217,7 +223,15 @@ int main(int argc, char** argv) {
   bench->allow_extras();
   bench->prefix_command();
 
-  CLI11_PARSE(app, argc, argv);
+  // A usage error is an input error (exit code 2); --help and --version end the parse with code 0.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return fmt::format("mmgraph: error: {}\nRun with --help for more information.\n", e.what());
+  });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   try {
     if (*train)
       return run_train(train_data, configs, sets, device, log_path, quiet, checkpoint_args,
@@ -229,7 +243,7 @@ int main(int argc, char** argv) {
       load_timed(info_data);
       return 0;
     }
-    if (*bench) return run_bench(bench->remaining(), argv[0]);
+    if (*bench) return run_bench(bench->remaining());
   } catch (const mmgraph::InputError& e) {
     std::fprintf(stderr, "mmgraph: error: %s\n", e.what());
     return 2;

@@ -51,6 +51,7 @@ struct Row {
   int code = 2;
   std::function<void(const fs::path& dir)> setup = nullptr;  // after the files are written
   std::function<void(const fs::path& dir)> call = nullptr;   // an in-process reader instead of the CLI
+  std::string binary = "";  // the mmgraph to run ("{dir}" substituted), if not the build's
 };
 
 void PrintTo(const Row& row, std::ostream* os) { *os << row.name; }
@@ -76,9 +77,10 @@ struct Outcome {
   std::string err;  // stderr
 };
 
-// Runs build/mmgraph with these arguments, stdout and stderr to files in dir.
-Outcome run_mmgraph(const std::vector<std::string>& args, const fs::path& dir) {
-  const std::string binary = std::string(MMGRAPH_BINARY_DIR) + "/mmgraph";
+const std::string kBuiltBinary = std::string(MMGRAPH_BINARY_DIR) + "/mmgraph";
+
+// Runs `binary` (build/mmgraph unless given) with these arguments, stdout and stderr to files in dir.
+Outcome run_mmgraph(const std::vector<std::string>& args, const fs::path& dir, const std::string& binary = kBuiltBinary) {
   std::vector<std::string> argv_s = {binary};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -185,6 +187,19 @@ nlohmann::json& array_named(nlohmann::json& m, const std::string& name) {
   for (auto& a : m["arrays"])
     if (a["name"] == name) return a;
   throw std::runtime_error("no array " + name);
+}
+
+// A copy of build/mmgraph in dir/bin, and there, when given, a shell script as the benchmark
+// binary that `mmgraph bench` runs beside it.
+std::function<void(const fs::path&)> copied_binary(const std::string& bench_script = "") {
+  return [bench_script](const fs::path& dir) {
+    fs::create_directories(dir / "bin");
+    fs::copy_file(kBuiltBinary, dir / "bin/mmgraph");
+    fs::permissions(dir / "bin/mmgraph", fs::perms::owner_all);
+    if (bench_script.empty()) return;
+    write_file(dir / "bin/mmgraph_bench", bench_script);
+    fs::permissions(dir / "bin/mmgraph_bench", fs::perms::owner_all);
+  };
 }
 
 // `mmgraph recommend` of dir/x.safetensors into dir/rec.csv.
@@ -430,6 +445,27 @@ std::vector<Row> rows() {
        }},
       {"resume_without_checkpoint_dir", {}, {"train", "-q", "--device", "cpu", "--data", kSmall, "--resume"},
        {"--resume: needs a checkpoint directory (--checkpoint-dir)"}},
+      // ---- command-line usage: the parser's errors are input errors too
+      {"usage_unknown_flag", {}, {"info", "--bogus"}, {"mmgraph: error: The following argument was not expected: --bogus"}},
+      {"usage_repeated_option", {}, {"info", "--data", kSmall, "--data", kSmall}, {"--data: At Most 1 required but received 2"}},
+      {"usage_missing_value", {}, {"info", "--data"}, {"--data: 1 required TEXT missing"}},
+      {"usage_unknown_subcommand", {}, {"frobnicate"}, {"A subcommand is required"}},
+      {"usage_no_subcommand", {}, {}, {"A subcommand is required"}},
+      {"usage_extra_positional", {}, {"info", "extra"}, {"The following argument was not expected: extra"}},
+      {"usage_value_not_allowed", {}, {"info", "--split", "sideways"}, {"--split: sideways not in {random,time}"}},
+      {"usage_value_not_a_number", {}, {"info", "--kcore", "many"}, {"--kcore = many"}},
+      {"usage_required_option_missing", {}, {"export", "--out", "{dir}/e.safetensors"}, {"--checkpoint is required"},
+       {"{dir}/e.safetensors"}},
+      {"usage_config_file_missing", {}, {"train", "-c", "{dir}/nope.yaml"}, {"--config: File does not exist: {dir}/nope.yaml"}},
+      {"usage_help_works", {}, {"train", "--help"}, {}, {}, 0},
+      {"usage_version_works", {}, {"--version"}, {}, {}, 0},
+      // ---- mmgraph bench: the benchmark binary beside mmgraph, with the arguments as given
+      {"bench_binary_missing", {}, {"bench", "--benchmark_list_tests"},
+       {"{dir}/bin/mmgraph_bench: the benchmark binary is missing"}, {}, 2, copied_binary(), nullptr, "{dir}/bin/mmgraph"},
+      {"bench_arguments_and_exit_code_pass_through", {},
+       {"bench", "--benchmark_filter=it's a \"$HOME\" `test`", "", "--benchmark_min_time=0.1"},
+       {"[--benchmark_filter=it's a \"$HOME\" `test`]\n[]\n[--benchmark_min_time=0.1]\n"}, {}, 7,
+       copied_binary("#!/bin/sh\nprintf '[%s]\\n' \"$@\" >&2\nexit 7\n"), nullptr, "{dir}/bin/mmgraph"},
       {"checkpoint_dir_is_a_file", {{"ck", "not a directory"}},
        {"train", "-q", "--device", "cpu", "--data", kSmall, "--checkpoint-dir", "{dir}/ck"},
        {"{dir}/ck: cannot create the checkpoint directory"}},
@@ -457,7 +493,7 @@ TEST_P(BadInput, IsAnsweredWithoutACrash) {
   } else {
     std::vector<std::string> args;
     for (const auto& a : row.args) args.push_back(substitute(a, dir));
-    const Outcome r = run_mmgraph(args, dir);
+    const Outcome r = run_mmgraph(args, dir, row.binary.empty() ? kBuiltBinary : substitute(row.binary, dir));
     message = r.err;
     EXPECT_EQ(r.signal, 0) << "killed by signal " << r.signal << ": " << io::excerpt(r.err, 2000);
     EXPECT_EQ(r.code, row.code) << io::excerpt(r.err, 2000);
@@ -479,7 +515,8 @@ INSTANTIATE_TEST_SUITE_P(Table, BadInput, ::testing::ValuesIn(rows()),
 TEST(BadInputTable, CoversEveryFormat) {
   const std::vector<Row> t = rows();
   EXPECT_GE(t.size(), 30u);
-  for (const char* prefix : {"inter_", "csv_", "tsv_", "json_", "npy_", "manifest_", "safetensors_", "yaml_", "synthetic_"})
+  for (const char* prefix : {"inter_", "csv_", "tsv_", "json_", "npy_", "manifest_", "safetensors_", "yaml_", "synthetic_",
+                             "usage_"})
     EXPECT_TRUE(std::any_of(t.begin(), t.end(), [&](const Row& r) { return r.name.starts_with(prefix); })) << prefix;
 }
 

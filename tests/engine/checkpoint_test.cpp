@@ -23,6 +23,7 @@
 #include "mmgraph/errors.h"
 #include "mmgraph/synthetic.h"
 #include "mmgraph/trainer.h"
+#include "support/model_configs.h"
 #include "support/temp_dir.h"
 
 namespace mmgraph {
@@ -159,9 +160,9 @@ Dataset small_synthetic(uint64_t seed = 3) {
   return make_synthetic_dataset(s);
 }
 
+// The model's shipped config at test sizes.
 TrainConfig config_for(const std::string& model) {
-  TrainConfig c;
-  c.model = model;
+  TrainConfig c = testing::shipped_config(model);
   c.device = "cpu";
   c.threads = 1;  // CI runs tests in parallel on two cores: one thread each avoids OpenMP oversubscription
   c.embedding_size = 16;
@@ -179,37 +180,42 @@ TrainConfig config_for(const std::string& model) {
   return c;
 }
 
-TEST(Checkpoint, EveryModelResumesBitIdenticallyFromAnyEpoch) {
+class CheckpointModels : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CheckpointModels, ResumesBitIdenticallyFromAnyEpoch) {
+  const std::string model = GetParam();
   const Dataset data = small_synthetic();
-  for (const std::string& model : detail::model_names()) {
-    SCOPED_TRACE(model);
-    testing::TempDir dir;
-    const TrainConfig config = config_for(model);
-    TrainOptions opt;
-    opt.progress = false;
-    opt.checkpoint_dir = (dir.path() / "whole").string();
-    opt.keep_checkpoints = 10;
-    const TrainResult whole = train(data, config, opt);
-    // Resume from epoch 3: after a re-learnt LATTICE graph (epoch 3 = 0-based 2) and with pruning mid-way.
-    for (int from : {1, 3}) {
-      const fs::path part = dir.path() / ("from" + std::to_string(from));
-      fs::create_directories(part);
-      const std::string name = fmt::format("epoch-{:06d}.safetensors", from);
-      fs::copy_file(fs::path(opt.checkpoint_dir) / name, part / name);
-      TrainOptions resume = opt;
-      resume.checkpoint_dir = part.string();
-      resume.resume = true;
-      const TrainResult r = train(data, config, resume);
-      EXPECT_EQ(r.resumed_from_epoch, from);
-      EXPECT_EQ(r.best_epoch, whole.best_epoch);
-      EXPECT_EQ(r.test.items(), whole.test.items());
-      EXPECT_EQ(r.user_rep, whole.user_rep);
-      EXPECT_EQ(r.item_rep, whole.item_rep);
-      ASSERT_EQ(r.history.size(), whole.history.size());
-      for (size_t e = 0; e < r.history.size(); ++e) EXPECT_EQ(r.history[e].loss, whole.history[e].loss) << e;
-    }
+  testing::TempDir dir;
+  const TrainConfig config = config_for(model);
+  TrainOptions opt;
+  opt.progress = false;
+  opt.checkpoint_dir = (dir.path() / "whole").string();
+  opt.keep_checkpoints = 10;
+  const TrainResult whole = train(data, config, opt);
+  // Resume from epoch 3: after a re-learnt LATTICE graph (epoch 3 = 0-based 2) and with pruning mid-way.
+  for (int from : {1, 3}) {
+    SCOPED_TRACE("from epoch " + std::to_string(from));
+    const fs::path part = dir.path() / ("from" + std::to_string(from));
+    fs::create_directories(part);
+    const std::string name = fmt::format("epoch-{:06d}.safetensors", from);
+    fs::copy_file(fs::path(opt.checkpoint_dir) / name, part / name);
+    TrainOptions resume = opt;
+    resume.checkpoint_dir = part.string();
+    resume.resume = true;
+    const TrainResult r = train(data, config, resume);
+    EXPECT_EQ(r.resumed_from_epoch, from);
+    EXPECT_EQ(r.best_epoch, whole.best_epoch);
+    EXPECT_EQ(r.test.items(), whole.test.items());
+    EXPECT_EQ(r.user_rep, whole.user_rep);
+    EXPECT_EQ(r.item_rep, whole.item_rep);
+    ASSERT_EQ(r.history.size(), whole.history.size());
+    for (size_t e = 0; e < r.history.size(); ++e) EXPECT_EQ(r.history[e].loss, whole.history[e].loss) << e;
   }
 }
+
+// Every model of the registry.
+INSTANTIATE_TEST_SUITE_P(AllModels, CheckpointModels, ::testing::ValuesIn(detail::model_names()),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 TEST(Checkpoint, ForeignDataSetsIncompatibleConfigsAndOccupiedDirectoriesAreRefused) {
   testing::TempDir dir;

@@ -8,8 +8,11 @@
 
 #include <algorithm>
 #include <random>
+#include <string>
 
+#include "engine/src/model.h"
 #include "mmgraph/trainer.h"
+#include "support/model_configs.h"
 
 namespace mmgraph {
 namespace {
@@ -48,9 +51,10 @@ Dataset planted_clusters() {
   return d;
 }
 
-double cold_recall(const Dataset& data, const std::string& model) {
-  TrainConfig c;
-  c.model = model;
+// The cold test items' metrics after a short run of `model`'s shipped config at test
+// sizes, with the given cold_scale (0: the model's own rows for cold items).
+MetricTable cold_metrics(const Dataset& data, const std::string& model, double cold_scale) {
+  TrainConfig c = testing::shipped_config(model);
   c.device = "cpu";
   c.threads = 1;
   c.embedding_size = 16;
@@ -63,25 +67,45 @@ double cold_recall(const Dataset& data, const std::string& model) {
   c.knn_k = 5;
   c.mm_bpr_weight = 0.1;
   c.cl_weight = 0.01;
+  c.cold_scale = cold_scale;
   TrainOptions o;
   o.progress = false;
   const TrainResult r = train(data, c, o);
   EXPECT_FALSE(r.test_cold.empty()) << model;
-  return r.test_cold.empty() ? 0.0 : r.test_cold.get("Recall@20");
+  return r.test_cold;
 }
 
-TEST(ColdStart, MultimodalModelsRankColdItemsFarAboveChanceLightgcnCannot) {
-  const Dataset data = planted_clusters();
-  // Chance: a random ranking of the 229 items left after masking the user's 11
-  // training and validation items puts a given cold item in the top 20 with
-  // probability 20 / 229 = 0.087.
-  const double chance = 20.0 / 229.0;
-  const double lightgcn = cold_recall(data, "lightgcn");
-  EXPECT_LT(lightgcn, 2 * chance) << "LightGCN has no information about cold items";
-  // The models with an item graph place a cold item by its content neighbours (blocks/cold_items.h).
-  for (const char* model : {"mmgraph", "lattice", "freedom", "mgcn"})
-    EXPECT_GT(cold_recall(data, model), 5 * chance) << model << " should place cold items among their cluster's items";
+// Chance: a random ranking of the 229 items left after masking the user's 11 training and
+// validation items puts a given cold item in the top 20 with probability 20 / 229 = 0.087.
+constexpr double kChance = 20.0 / 229.0;
+
+// LightGCN knows nothing about an item without interactions: the planted data offers no
+// other way to the cold items than their features.
+TEST(ColdStart, LightgcnCannotRankColdItems) {
+  EXPECT_LT(cold_metrics(planted_clusters(), "lightgcn", 0.0).get("Recall@20"), 2 * kChance);
 }
+
+// Every model of the registry, by its shipped config: a model that places cold items by
+// their content neighbours (the models with an item graph, blocks/cold_items.h) chooses
+// cold_scale there, and must rank cold items far above chance with it; on a model whose
+// config leaves cold_scale out, cold_scale must change nothing.
+class ColdStartModels : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ColdStartModels, ConfigsChoosingColdScaleRankColdItemsFarAboveChance) {
+  const std::string model = GetParam();
+  const Dataset data = planted_clusters();
+  const TrainConfig shipped = testing::shipped_config(model);
+  if (shipped.origins.count("cold_scale") > 0) {
+    EXPECT_GT(cold_metrics(data, model, shipped.cold_scale).get("Recall@20"), 5 * kChance)
+        << model << " should place cold items among their cluster's items";
+  } else {
+    EXPECT_EQ(cold_metrics(data, model, 1.5).items(), cold_metrics(data, model, 0.0).items())
+        << model << " places cold items by content: configs/" << model << ".yaml should choose its cold_scale";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, ColdStartModels, ::testing::ValuesIn(detail::model_names()),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 }  // namespace
 }  // namespace mmgraph

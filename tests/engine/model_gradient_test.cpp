@@ -17,6 +17,7 @@
 #include "engine/src/model.h"
 #include "engine/src/training_inputs.h"
 #include "mmgraph/synthetic.h"
+#include "support/model_configs.h"
 
 namespace mmgraph {
 namespace {
@@ -51,8 +52,7 @@ TEST_P(ModelGradient, MatchesFiniteDifferences) {
     train.row_ptr.push_back(train.nnz());
   }
   data.train = std::move(train);
-  TrainConfig c;
-  c.model = gc.model;
+  TrainConfig c = testing::shipped_config(gc.model);
   c.loss = gc.loss;
   c.device = "cpu";
   c.embedding_size = 6;
@@ -121,22 +121,25 @@ TEST_P(ModelGradient, MatchesFiniteDifferences) {
   EXPECT_GT(checked, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllModels, ModelGradient,
-                         ::testing::Values(GradientCase{"bprmf", "bpr"}, GradientCase{"lightgcn", "bpr"},
-                                           GradientCase{"lightgcn", "bce"}, GradientCase{"lightgcn", "mse"},
-                                           GradientCase{"vbpr", "bpr"}, GradientCase{"freedom", "bpr"},
-                                           GradientCase{"lattice", "bpr"}, GradientCase{"mgcn", "bpr"},
-                                           GradientCase{"mgcn", "bce"},
-                                           GradientCase{"mmgraph", "bpr"}),
+// Every model of the registry with every smooth objective. WARP is left out: which
+// negative it charges is a discrete choice, so a finite difference can cross a switch.
+std::vector<GradientCase> every_model_and_smooth_objective() {
+  std::vector<GradientCase> cases;
+  for (const std::string& model : detail::model_names())
+    for (const std::string& loss : testing::objectives())
+      if (loss != "warp") cases.push_back({model, loss});
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, ModelGradient, ::testing::ValuesIn(every_model_and_smooth_objective()),
                          [](const ::testing::TestParamInfo<GradientCase>& p) {
                            return p.param.model + "_" + p.param.loss;
                          });
 
-// The models that compute a step's representations only at the batch's rows, on small
-// synthetic data: a config, and the device, inputs and model it makes (at epoch 0).
-TrainConfig rows_model_config(const char* name, const char* loss) {
-  TrainConfig c;
-  c.model = name;
+// A model's shipped config on small synthetic data, and the device, inputs and model it
+// makes (at epoch 0).
+TrainConfig rows_model_config(const std::string& name, const std::string& loss) {
+  TrainConfig c = testing::shipped_config(name);
   c.loss = loss;
   c.device = "cpu";
   c.embedding_size = 8;
@@ -159,10 +162,11 @@ struct RowsModel {
   }
 };
 
-// Models that compute a step's representations only at the batch's rows (MGCN's fuser, LightGCN's
-// last layer, VBPR's projection): the step's loss must equal the objective over the representations
-// of every row (propagate), for every objective; a row the step leaves out (WARP's candidates, say)
-// would read a stale or zero representation.
+// Every model, with every objective and no other loss term: the step's loss must equal the
+// objective over the representations of every row (propagate). Models that compute a step's
+// representations only at the batch's rows (MGCN's fuser, LightGCN's last layer, VBPR's
+// projection) would read a stale or zero representation at a row the step leaves out (WARP's
+// candidates, say).
 TEST(BatchRows, LossEqualsTheObjectiveOverEveryRowsRepresentations) {
   SyntheticOptions s;
   s.users = 60;
@@ -172,12 +176,14 @@ TEST(BatchRows, LossEqualsTheObjectiveOverEveryRowsRepresentations) {
   s.text_dim = 5;
   s.seed = 8;
   const Dataset data = make_synthetic_dataset(s);
-  for (const char* name : {"mgcn", "vbpr", "lightgcn"}) for (const char* loss : {"bpr", "bce", "mse", "warp"}) {
-    SCOPED_TRACE(std::string(name) + "/" + loss);
+  for (const std::string& name : detail::model_names()) for (const std::string& loss : testing::objectives()) {
+    SCOPED_TRACE(name + "/" + loss);
     TrainConfig c = rows_model_config(name, loss);
-    c.cl_weight = 0;  // the objective alone (InfoNCE reads only the batch's own rows)
-    // The L2 term reads the layer-0 rows, which are MGCN's and VBPR's representations but not LightGCN's.
-    c.reg_weight = c.model == "lightgcn" ? 0.0 : 0.05;
+    // The objective alone: no InfoNCE, modality BPR or L2 term, and no edges pruned for training.
+    c.cl_weight = 0;
+    c.mm_bpr_weight = 0;
+    c.reg_weight = 0;
+    c.dropout = 0;
     RowsModel m(data, c);
     auto& [config, dev, inputs, model] = m;
     std::vector<int32_t> users(32), pos(32), neg(32);
@@ -197,8 +203,8 @@ TEST(BatchRows, LossEqualsTheObjectiveOverEveryRowsRepresentations) {
   }
 }
 
-// The same models keep per-step scratch (LightGCN's dX is cleared by its backward, at the batch's
-// rows alone, for the next step): a step must give the same gradients whatever step came before.
+// Every model: a step must give the same gradients whatever step came before (LightGCN, say,
+// keeps per-step scratch: its dX is cleared by its backward, at the batch's rows alone).
 TEST(BatchRows, StepsLeaveNothingBehindForTheNext) {
   SyntheticOptions s;
   s.users = 60;
@@ -206,8 +212,8 @@ TEST(BatchRows, StepsLeaveNothingBehindForTheNext) {
   s.interactions = 900;
   s.seed = 9;
   const Dataset data = make_synthetic_dataset(s);
-  for (const char* name : {"mgcn", "vbpr", "lightgcn"}) for (const char* loss : {"bpr", "warp"}) {
-    SCOPED_TRACE(std::string(name) + "/" + loss);
+  for (const std::string& name : detail::model_names()) for (const char* loss : {"bpr", "warp"}) {
+    SCOPED_TRACE(name + "/" + loss);
     RowsModel m(data, rows_model_config(name, loss));
     auto& [config, dev, inputs, model] = m;
     std::vector<int32_t> users(64), pos(64), neg(64);

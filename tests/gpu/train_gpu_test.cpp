@@ -3,11 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "engine/src/model.h"
 #include "gpu/gpu_test_util.h"
 #include "mmgraph/errors.h"
 #include "mmgraph/synthetic.h"
 #include "mmgraph/trainer.h"
+#include "support/model_configs.h"
 
 namespace mmgraph {
 namespace {
@@ -67,10 +72,11 @@ TEST(TrainGpu, DeterministicModeRepeatsBitForBit) {
   for (const auto& [name, value] : a.test.items()) EXPECT_EQ(value, b.test.get(name)) << name;
 }
 
-// Every model and objective: the CUDA device against the CPU device on the same
-// batches (same sampler rule), a few epochs of Adam. Float reordering only, so the
-// losses agree to ~1e-3 relative and the metrics to about one user in a thousand.
-class TrainGpuModels : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+// Every model of the registry (its shipped config at test sizes) with every objective: the
+// CUDA device against the CPU device on the same batches (same sampler rule), a few epochs
+// of Adam. Float reordering only, so the losses agree to ~1e-3 relative and the metrics to
+// about one user in a thousand.
+class TrainGpuModels : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
 
 TEST_P(TrainGpuModels, MatchesCpuRun) {
   MMGRAPH_REQUIRE_GPU();
@@ -80,8 +86,7 @@ TEST_P(TrainGpuModels, MatchesCpuRun) {
   s.items = 500;
   s.interactions = 20000;
   const Dataset data = make_synthetic_dataset(s);
-  TrainConfig c;
-  c.model = model;
+  TrainConfig c = testing::shipped_config(model);
   c.loss = loss;
   c.embedding_size = 32;
   c.n_layers = 2;
@@ -107,17 +112,20 @@ TEST_P(TrainGpuModels, MatchesCpuRun) {
         << model << " epoch " << e + 1;
   EXPECT_NEAR(gpu.test.get("Recall@20"), cpu.test.get("Recall@20"), 0.01) << model;
   const TrainResult again = train(data, c, opt);
-  EXPECT_TRUE(testing::bit_identical(again.item_rep, gpu.item_rep, std::string(model) + " item representations"));
+  EXPECT_TRUE(testing::bit_identical(again.item_rep, gpu.item_rep, model + " item representations"));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    AllModels, TrainGpuModels,
-    ::testing::Values(std::pair{"bprmf", "bpr"}, std::pair{"lightgcn", "bce"}, std::pair{"lightgcn", "mse"},
-                      std::pair{"lightgcn", "warp"}, std::pair{"vbpr", "bpr"}, std::pair{"lattice", "bpr"},
-                      std::pair{"freedom", "bpr"}, std::pair{"mgcn", "bpr"}, std::pair{"mmgraph", "bpr"}),
-    [](const ::testing::TestParamInfo<std::pair<const char*, const char*>>& p) {
-      return std::string(p.param.first) + "_" + p.param.second;
-    });
+std::vector<std::pair<std::string, std::string>> every_model_and_objective() {
+  std::vector<std::pair<std::string, std::string>> cases;
+  for (const std::string& model : detail::model_names())
+    for (const std::string& loss : testing::objectives()) cases.emplace_back(model, loss);
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, TrainGpuModels, ::testing::ValuesIn(every_model_and_objective()),
+                         [](const ::testing::TestParamInfo<std::pair<std::string, std::string>>& p) {
+                           return p.param.first + "_" + p.param.second;
+                         });
 
 }  // namespace
 }  // namespace mmgraph

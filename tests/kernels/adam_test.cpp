@@ -1,10 +1,9 @@
-// Adam against hand-computed steps; the lazy-rows variant against the dense one.
+// Adam against hand-computed steps.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "kernels/adam.h"
-#include "support/random_inputs.h"
 
 namespace mmgraph {
 namespace {
@@ -34,31 +33,6 @@ TEST(Adam, WeightDecayFoldsIntoGradient) {
   kernels::adam_dense_cpu(1, p, &param, &grad, &m, &v);
   EXPECT_FLOAT_EQ(m, 0.1f);  // g' = 0 + 0.5 * 2 = 1
   EXPECT_NEAR(param, 2.0 - 1e-3, 1e-7);
-}
-
-TEST(Adam, RowsVariantMatchesDenseOnTouchedRowsOnly) {
-  const uint64_t seed = testing::fresh_seed();
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  const int64_t rows = 10, d = 6;
-  auto param = testing::random_dense(rows * d, seed);
-  auto m = testing::random_dense(rows * d, seed + 1);
-  auto v = testing::random_dense(rows * d, seed + 2);
-  for (auto& x : v) x = std::fabs(x);
-  const auto grad = testing::random_dense(rows * d, seed + 3);
-  auto dp = param, dm = m, dv = v;
-  kernels::AdamParams p;
-  p.step = 7;
-  kernels::adam_dense_cpu(rows * d, p, dp.data(), grad.data(), dm.data(), dv.data());
-  const std::vector<int32_t> touched = {1, 4, 9};
-  kernels::adam_rows_cpu(3, touched.data(), d, p, param.data(), grad.data(), m.data(), v.data());
-  const auto untouched = testing::random_dense(rows * d, seed);
-  for (int64_t r = 0; r < rows; ++r) {
-    const bool hit = r == 1 || r == 4 || r == 9;
-    for (int64_t j = 0; j < d; ++j) {
-      const size_t e = static_cast<size_t>(r * d + j);
-      EXPECT_EQ(param[e], hit ? dp[e] : untouched[e]) << r << "," << j;
-    }
-  }
 }
 
 }  // namespace
