@@ -1,5 +1,6 @@
 // The CPU device: host memory, each op run by its CPU reference in kernels/
 // (OpenMP inside the ops, CBLAS GEMMs).
+#include <cblas.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <fmt/format.h>
 
 #include "engine/src/device.h"
-#include "engine/src/evaluate_cpu.h"
 #include "kernels/edge_prune.h"
 #include "kernels/infonce.h"
 #include "kernels/knn_graph.h"
@@ -20,6 +20,7 @@
 #include "kernels/modality_attention.h"
 #include "kernels/negative_sampler.h"
 #include "kernels/nonfinite.h"
+#include "kernels/ranking_metrics.h"
 #include "kernels/row_gather.h"
 #include "kernels/sigmoid_gate.h"
 #include "kernels/warp_loss.h"
@@ -206,14 +207,23 @@ class CpuDevice final : public Device {
                                               weight, grad_user_rep, grad_item_rep);
   }
 
+  // scores_ [nb x I] = block_rep [nb x d] item_rep^T by one CBLAS SGEMM (grown as needed), then the
+  // masked top-K of its rows.
   void topk_of_rows(int64_t nb, const float* block_rep, const float* item_rep, int64_t d, int64_t n_items,
                     const kernels::RowMasks& masks, int k, int32_t* top, float* top_scores) override {
-    topk_of_rows_cpu(nb, block_rep, item_rep, d, n_items, masks, k, scores_, top, top_scores);
+    if (nb == 0) return;
+    scores_.resize(std::max(scores_.size(), static_cast<size_t>(nb * n_items)));
+    // BLAS rejects ldc = 0: no GEMM without items.
+    if (n_items > 0)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nb), static_cast<int>(n_items),
+                  static_cast<int>(d), 1.0f, block_rep, static_cast<int>(d), item_rep, static_cast<int>(d), 0.0f,
+                  scores_.data(), static_cast<int>(n_items));
+    kernels::topk_masked_rows_cpu(nb, n_items, scores_.data(), n_items, 0, masks, k, top, top_scores);
   }
-
-  EvalResult evaluate(const EvalSplit& split, int64_t /*n_users*/, int64_t n_items, const float* user_rep,
-                      const float* item_rep, int64_t d, const std::vector<int>& topk, int64_t user_block) override {
-    return evaluate_views_cpu(split, n_items, user_rep, item_rep, d, topk, user_block);
+  void ranking_metrics(int64_t nb, int k, const int32_t* top, const kernels::CsrView& truth,
+                       const std::vector<int>& cutoffs, double* sums, int64_t* counted) override {
+    kernels::ranking_metrics_cpu(nb, k, top, 0, truth, cutoffs.data(), static_cast<int>(cutoffs.size()), sums,
+                                 counted);
   }
 
  private:

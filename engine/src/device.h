@@ -20,25 +20,8 @@
 #include "kernels/sampler.h"
 #include "kernels/spmm.h"
 #include "kernels/topk.h"
-#include "mmgraph/metrics.h"
 
 namespace mmgraph::detail {
-
-// The held-out interactions and masks of an evaluation, as CSR views (rows =
-// users) in the device's memory. cold: the held-out items that never occur in
-// training (n_rows = 0 when the split has none).
-struct EvalSplit {
-  kernels::CsrView truth;
-  kernels::CsrView cold;
-  kernels::CsrView masks[2];
-  int n_masks = 0;
-};
-
-// Metrics of one evaluation: over every held-out item, and over cold items only.
-struct EvalResult {
-  MetricTable all;
-  MetricTable cold;  // empty when the split has no cold items
-};
 
 class Device {
  public:
@@ -141,10 +124,12 @@ class Device {
   virtual void topk_of_rows(int64_t nb, const float* block_rep, const float* item_rep, int64_t d, int64_t n_items,
                             const kernels::RowMasks& masks, int k, int32_t* top, float* top_scores) = 0;
 
-  // Full-ranking metrics of user_rep [U x d] against item_rep [I x d].
-  virtual EvalResult evaluate(const EvalSplit& split, int64_t n_users, int64_t n_items, const float* user_rep,
-                              const float* item_rep, int64_t d, const std::vector<int>& topk,
-                              int64_t user_block) = 0;
+  // Adds the ranking metrics (kernels/ranking_metrics.h) of the top-K lists top [nb x k] against
+  // truth (CSR rows = the nb rows, sorted items) at each cut-off into sums [5 x cutoffs.size()], and
+  // the number of rows with a truth item into *counted (device memory), in a fixed order: the same
+  // inputs give the same bits.
+  virtual void ranking_metrics(int64_t nb, int k, const int32_t* top, const kernels::CsrView& truth,
+                               const std::vector<int>& cutoffs, double* sums, int64_t* counted) = 0;
 };
 
 std::unique_ptr<Device> make_cpu_device();

@@ -21,7 +21,7 @@
 
 #include "engine/src/checkpoint.h"
 #include "engine/src/device.h"
-#include "engine/src/eval_blocks.h"
+#include "engine/src/evaluate.h"
 #include "engine/src/model.h"
 #include "engine/src/training_inputs.h"
 #include "engine/src/progress.h"
@@ -188,9 +188,11 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   const double earlier_seconds = progress.seconds;
   auto elapsed = [&] { return earlier_seconds + seconds_since(t_start); };
 
+  const detail::EvalSplit valid_split = detail::make_eval_split(*dev, data, Split::kValid, true);
+  const detail::EvalSplit test_split = detail::make_eval_split(*dev, data, Split::kTest, true);
   auto evaluate = [&](Split split) {
-    return dev->evaluate(inputs.eval(split), data.n_users, data.n_items, model->user_rep(), model->item_rep(), dim,
-                         config.topk, config.eval_batch_size);
+    return detail::evaluate(*dev, split == Split::kValid ? valid_split : test_split, model->user_rep(),
+                            model->item_rep(), dim, data.n_items, config.topk, config.eval_batch_size);
   };
   // Validation; on a new best, test metrics and the representations. Returns whether it improved.
   auto evaluate_now = [&](EpochRecord& rec) {
