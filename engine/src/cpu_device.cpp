@@ -83,11 +83,8 @@ class CpuDevice final : public Device {
     for (int64_t r = 0; r < rows; ++r) std::memcpy(dst + r * dst_ld, src + r * src_ld, static_cast<size_t>(width) * sizeof(float));
   }
   void accumulate(const float* value, double* sum) override { *sum += static_cast<double>(*value); }
-  int64_t count_nonzero(const float* x, int64_t n) override { return kernels::count_nonzero_cpu(x, n); }
-  int64_t count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges) override {
-    int64_t bad = 0;
-    for (const auto& [x, n] : ranges) bad += kernels::count_nonfinite_cpu(x, n);
-    return bad;
+  void count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges, int64_t* count) override {
+    for (const auto& [x, n] : ranges) *count += kernels::count_nonfinite_cpu(x, n);
   }
 
   void spmm(const kernels::CsrView& a, int64_t d, const float* x, float* y) override {
@@ -113,9 +110,13 @@ class CpuDevice final : public Device {
                                     grad_item_rep, grad_user_emb0, grad_item_emb0);
     *loss_sum += loss.bpr + loss.reg;
   }
-  void adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m,
-                  float* v) override {
+  // Left out when grad, m and v are all zero: features that are trainable but read by no term of the
+  // loss (FREEDOM's with its modality BPR off) cost one read of their gradient, not an update.
+  bool adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m, float* v,
+                  bool moments_zero) override {
+    if (moments_zero && p.weight_decay == 0 && kernels::count_nonzero_cpu(grad, n) == 0) return true;
     kernels::adam_dense_cpu(n, p, param, grad, m, v);
+    return false;
   }
 
   void sample_negatives(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first, int64_t count,

@@ -54,14 +54,12 @@ class CudaDevice final : public Device {
     // FP32 GEMMs everywhere (no TF32), so that the GPU agrees with the CPU reference.
     MMGRAPH_CUDA_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
     loss_tmp_ = static_cast<float*>(allocate(2 * sizeof(float), "loss"));
-    nonfinite_ = static_cast<unsigned long long*>(allocate(sizeof(unsigned long long), "divergence guard"));
   }
   CudaDevice(const CudaDevice&) = delete;
   CudaDevice& operator=(const CudaDevice&) = delete;
   ~CudaDevice() override {
     cudaStreamSynchronize(stream_);
     release(loss_tmp_);
-    release(nonfinite_);
     release(scratch_);
     cublasDestroy(cublas_);
     cudaStreamDestroy(stream_);
@@ -105,21 +103,9 @@ class CudaDevice final : public Device {
     activate();
     cuda::launch("axpy_elementwise", &axpy_elementwise, n, 256, stream_, n, alpha, x, y);
   }
-  int64_t count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges) override {
+  void count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges, int64_t* count) override {
     activate();
-    MMGRAPH_CUDA_CHECK(cudaMemsetAsync(nonfinite_, 0, sizeof(unsigned long long), stream_));
-    for (const auto& [x, n] : ranges) kernels::count_nonfinite_cuda(x, n, nonfinite_, stream_);
-    unsigned long long bad = 0;
-    download(&bad, nonfinite_, sizeof bad);
-    return static_cast<int64_t>(bad);
-  }
-  int64_t count_nonzero(const float* x, int64_t n) override {
-    activate();
-    MMGRAPH_CUDA_CHECK(cudaMemsetAsync(nonfinite_, 0, sizeof(unsigned long long), stream_));
-    kernels::count_nonzero_cuda(x, n, nonfinite_, stream_);
-    unsigned long long nonzero = 0;
-    download(&nonzero, nonfinite_, sizeof nonzero);
-    return static_cast<int64_t>(nonzero);
+    for (const auto& [x, n] : ranges) kernels::count_nonfinite_cuda(x, n, count, stream_);
   }
   void copy_rows(int64_t rows, int64_t width, const float* src, int64_t src_ld, float* dst, int64_t dst_ld) override {
     activate();
@@ -168,10 +154,13 @@ class CudaDevice final : public Device {
     accumulate(loss_tmp_, loss_sum);
     accumulate(loss_tmp_ + 1, loss_sum);
   }
-  void adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m,
-                  float* v) override {
+  // Always steps: with grad, m and v all zero the step leaves them as they are (m = b1 0 + (1-b1) 0 = +0,
+  // likewise v, and param -= lr_t * 0 / eps subtracts +0), so nothing is read back to skip it.
+  bool adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m, float* v,
+                  bool /*moments_zero*/) override {
     activate();
     kernels::adam_dense_cuda(n, p, param, grad, m, v, stream_);
+    return false;
   }
 
   void sample_negatives(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first, int64_t count,
@@ -355,7 +344,6 @@ class CudaDevice final : public Device {
   cudaStream_t stream_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
   float* loss_tmp_ = nullptr;
-  unsigned long long* nonfinite_ = nullptr;
   void* scratch_ = nullptr;
   size_t scratch_bytes_ = 0;
 };

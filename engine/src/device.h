@@ -46,10 +46,9 @@ class Device {
                          int64_t dst_ld) = 0;
   // sum += value (value: one float in device memory, sum: one double).
   virtual void accumulate(const float* value, double* sum) = 0;
-  // The number of NaN / Inf values over the ranges (pointer, count); waits for the device.
-  virtual int64_t count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges) = 0;
-  // The number of non-zero values of x[0, n); waits for the device.
-  virtual int64_t count_nonzero(const float* x, int64_t n) = 0;
+  // Adds the number of NaN / Inf values over the ranges (pointer, count) into *count (one int64_t
+  // in device memory); reads nothing back.
+  virtual void count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges, int64_t* count) = 0;
 
   // Ops (kernels/*.h documents each; loss ops add their value into *loss_sum,
   // a double in device memory).
@@ -67,8 +66,13 @@ class Device {
   virtual void bpr_loss(const kernels::BprBatch& batch, int64_t d, const float* user_rep, const float* item_rep,
                         const float* user_emb0, const float* item_emb0, float reg_weight, float* grad_user_rep,
                         float* grad_item_rep, float* grad_user_emb0, float* grad_item_emb0, double* loss_sum) = 0;
-  virtual void adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m,
-                          float* v) = 0;
+  // One Adam step (kernels/adam.h) of param, m and v [n] with grad [n]; afterwards they hold the
+  // step's result. moments_zero: the caller knows m and v are all zero. Returns whether the step was
+  // left out, which a device may do only when moments_zero and grad is all zero (the step would
+  // leave param, m and v as they are with weight decay 0). The CPU checks grad in its memory and
+  // leaves such steps out; a GPU always steps, as checking would read a count back to the host.
+  virtual bool adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m,
+                          float* v, bool moments_zero) = 0;
   virtual void sample_negatives(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first,
                                 int64_t count, const int32_t* users, int n_candidates, int32_t* cand) = 0;
   virtual void knn_cosine_topk(int64_t n, int64_t dim, const float* features, int k, int32_t* idx, float* sim) = 0;
