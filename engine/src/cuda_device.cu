@@ -124,8 +124,9 @@ class CudaDevice final : public Device {
     activate();
     kernels::spmm_csr_cuda(a, d, x, y, scratch(kernels::spmm_csr_cuda_scratch_bytes(a, d)), stream_);
   }
+  // Every row of out is computed (the SpMM splits non-zeros, not rows): the hinted ones among them.
   void lightgcn_forward(const kernels::CsrView& adj, int64_t d, int layers, const float* x0, float* out,
-                        float* work, const int32_t* /*rows: every row is computed*/, int64_t /*n_rows*/) override {
+                        float* work, const int32_t* /*rows*/, int64_t /*n_rows*/) override {
     activate();
     kernels::lightgcn_forward_cuda(adj, d, layers, x0, out, work,
                                    scratch(kernels::spmm_csr_cuda_scratch_bytes(adj, d)), stream_);

@@ -53,12 +53,14 @@ class Device {
   // Ops (kernels/*.h documents each; loss ops add their value into *loss_sum,
   // a double in device memory).
   virtual void spmm(const kernels::CsrView& a, int64_t d, const float* x, float* y) = 0;
-  // rows (optional, device memory, n_rows distinct ids): the rows of out the caller reads; a
-  // device may then leave the others unfinished (the CPU does, kernels/lightgcn.h).
+  // The rows hint, on both devices (kernels/lightgcn.h): rows (optional, device memory, n_rows
+  // distinct ids) names the rows a training step reads. forward: out is then defined at those rows
+  // alone (equal to an unhinted forward's there; any other row may hold any value). backward: the
+  // caller promises grad_out is zero outside them; grad_x0 gets what an unhinted backward adds, and
+  // grad_out comes back all zero. Without rows, out is defined at every row and grad_out is left as
+  // it is.
   virtual void lightgcn_forward(const kernels::CsrView& adj, int64_t d, int layers, const float* x0, float* out,
                                 float* work, const int32_t* rows = nullptr, int64_t n_rows = 0) = 0;
-  // rows (optional, device memory, n_rows distinct ids): grad_out is zero outside them; the
-  // device then leaves grad_out all zero (the CPU reads and clears those rows alone).
   virtual void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, float* grad_out,
                                  float* grad_x0, float* work, const int32_t* rows = nullptr, int64_t n_rows = 0) = 0;
   virtual void sample_triples(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first,
