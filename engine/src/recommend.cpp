@@ -75,7 +75,8 @@ TopK recommend_topk(const Dataset& data, const float* user_rep, const float* ite
     if (!host && item_floats) dev->upload(dev_items.data(), item_rep, item_floats * sizeof(float));
     detail::UserRows rows(*dev, warm);
     std::vector<int> masks;
-    if (options.exclude_train) masks.push_back(rows.add(detail::view_of(data.train, data.n_items), "recommendation masks"));
+    if (options.exclude_train)
+      masks.push_back(rows.add(detail::view_of(data.train, data.n_items), "recommendation masks"));
     if (options.exclude_valid && !data.valid.row_ptr.empty())
       masks.push_back(rows.add(detail::view_of(data.valid, data.n_items), "recommendation masks"));
     std::vector<int32_t> top;

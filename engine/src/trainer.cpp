@@ -102,7 +102,8 @@ struct StepCheck {
 class DivergenceGuard {
  public:
   DivergenceGuard(Device& dev, detail::Model& model, std::string checkpoint_hint)
-      : dev_(dev), model_(model), hint_(std::move(checkpoint_hint)), check_(Buffer<StepCheck>::zeros(dev, 1, "step check")) {}
+      : dev_(dev), model_(model), hint_(std::move(checkpoint_hint)),
+        check_(Buffer<StepCheck>::zeros(dev, 1, "step check")) {}
   void set_hint(std::string hint) { hint_ = std::move(hint); }
   // Where the loss ops of the epoch's steps add their values (device memory).
   double* loss_sum() const { return &check_.data()->loss_sum; }
