@@ -1,6 +1,7 @@
 #pragma once
 // Counts NaN and +-Inf values: the trainer's divergence guard runs it over the
-// gradients of every step before the optimizer applies them. And counts non-zero values.
+// gradients of every step before the optimizer applies them. And, on the CPU, counts
+// non-zero values.
 #include <cstdint>
 
 #include "kernels/common.h"
@@ -9,12 +10,12 @@ namespace mmgraph::kernels {
 
 // The number of elements of x[0, n) that are not finite.
 int64_t count_nonfinite_cpu(const float* x, int64_t n);
-// The number of elements of x[0, n) that are not zero (NaN counts; -0 does not): the optimizer
-// skips a parameter whose gradient and moments are all zero (Adam would leave it as it is).
+// The number of elements of x[0, n) that are not zero (NaN counts; -0 does not): the CPU device's
+// Adam step leaves out a parameter whose gradient and moments are all zero (Adam would leave it
+// as it is).
 int64_t count_nonzero_cpu(const float* x, int64_t n);
 
-// Add that number into *count (device memory) on `stream`, without synchronising.
-void count_nonfinite_cuda(const float* x, int64_t n, unsigned long long* count, cudaStream_t stream);
-void count_nonzero_cuda(const float* x, int64_t n, unsigned long long* count, cudaStream_t stream);
+// Adds the non-finite count into *count (device memory) on `stream`, without synchronising.
+void count_nonfinite_cuda(const float* x, int64_t n, int64_t* count, cudaStream_t stream);
 
 }  // namespace mmgraph::kernels

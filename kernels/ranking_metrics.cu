@@ -27,7 +27,7 @@ struct Cutoffs {
 
 __global__ void __launch_bounds__(kBlock)
     ranking_metrics_rows(int64_t n_rows, int k, const int32_t* __restrict__ topk_idx, int64_t first_user,
-                         CsrView truth, Cutoffs cut, double* sums, unsigned long long* n_counted) {
+                         CsrView truth, Cutoffs cut, double* sums, int64_t* n_counted) {
   double local[kRankingMetrics * kMaxCutoffs];
   for (int q = 0; q < kRankingMetrics * kMaxCutoffs; ++q) local[q] = 0.0;
   unsigned long long counted = 0;
@@ -77,13 +77,13 @@ __global__ void __launch_bounds__(kBlock)
     __syncthreads();
   }
   const unsigned long long total = ReduceCount(storage.c).Sum(counted);
-  if (threadIdx.x == 0) *n_counted += total;
+  if (threadIdx.x == 0) *n_counted += static_cast<int64_t>(total);
 }
 
 }  // namespace
 
 void ranking_metrics_cuda(int64_t n_rows, int k, const int32_t* topk_idx, int64_t first_user, const CsrView& truth,
-                          const int* cutoffs, int n_cutoffs, double* sums, unsigned long long* n_counted,
+                          const int* cutoffs, int n_cutoffs, double* sums, int64_t* n_counted,
                           cudaStream_t stream) {
   if (n_rows == 0) return;
   if (n_cutoffs < 1 || n_cutoffs > kMaxCutoffs)

@@ -25,6 +25,6 @@ void ranking_metrics_cpu(int64_t n_rows, int k, const int32_t* topk_idx, int64_t
 // cutoffs is a host array (copied into kernel params), at most 8 of them.
 void ranking_metrics_cuda(int64_t n_rows, int k, const int32_t* topk_idx, int64_t first_user,
                           const CsrView& truth, const int* cutoffs, int n_cutoffs, double* sums,
-                          unsigned long long* n_counted, cudaStream_t stream);
+                          int64_t* n_counted, cudaStream_t stream);
 
 }  // namespace mmgraph::kernels

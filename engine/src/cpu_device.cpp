@@ -1,5 +1,6 @@
 // The CPU device: host memory, each op run by its CPU reference in kernels/
 // (OpenMP inside the ops, CBLAS GEMMs).
+#include <cblas.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -10,7 +11,6 @@
 #include <fmt/format.h>
 
 #include "engine/src/device.h"
-#include "engine/src/evaluate_cpu.h"
 #include "kernels/edge_prune.h"
 #include "kernels/infonce.h"
 #include "kernels/knn_graph.h"
@@ -20,6 +20,7 @@
 #include "kernels/modality_attention.h"
 #include "kernels/negative_sampler.h"
 #include "kernels/nonfinite.h"
+#include "kernels/ranking_metrics.h"
 #include "kernels/row_gather.h"
 #include "kernels/sigmoid_gate.h"
 #include "kernels/warp_loss.h"
@@ -82,11 +83,8 @@ class CpuDevice final : public Device {
     for (int64_t r = 0; r < rows; ++r) std::memcpy(dst + r * dst_ld, src + r * src_ld, static_cast<size_t>(width) * sizeof(float));
   }
   void accumulate(const float* value, double* sum) override { *sum += static_cast<double>(*value); }
-  int64_t count_nonzero(const float* x, int64_t n) override { return kernels::count_nonzero_cpu(x, n); }
-  int64_t count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges) override {
-    int64_t bad = 0;
-    for (const auto& [x, n] : ranges) bad += kernels::count_nonfinite_cpu(x, n);
-    return bad;
+  void count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges, int64_t* count) override {
+    for (const auto& [x, n] : ranges) *count += kernels::count_nonfinite_cpu(x, n);
   }
 
   void spmm(const kernels::CsrView& a, int64_t d, const float* x, float* y) override {
@@ -112,9 +110,13 @@ class CpuDevice final : public Device {
                                     grad_item_rep, grad_user_emb0, grad_item_emb0);
     *loss_sum += loss.bpr + loss.reg;
   }
-  void adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m,
-                  float* v) override {
+  // Left out when grad, m and v are all zero: features that are trainable but read by no term of the
+  // loss (FREEDOM's with its modality BPR off) cost one read of their gradient, not an update.
+  bool adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m, float* v,
+                  bool moments_zero) override {
+    if (moments_zero && p.weight_decay == 0 && kernels::count_nonzero_cpu(grad, n) == 0) return true;
     kernels::adam_dense_cpu(n, p, param, grad, m, v);
+    return false;
   }
 
   void sample_negatives(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first, int64_t count,
@@ -206,14 +208,23 @@ class CpuDevice final : public Device {
                                               weight, grad_user_rep, grad_item_rep);
   }
 
+  // scores_ [nb x I] = block_rep [nb x d] item_rep^T by one CBLAS SGEMM (grown as needed), then the
+  // masked top-K of its rows.
   void topk_of_rows(int64_t nb, const float* block_rep, const float* item_rep, int64_t d, int64_t n_items,
                     const kernels::RowMasks& masks, int k, int32_t* top, float* top_scores) override {
-    topk_of_rows_cpu(nb, block_rep, item_rep, d, n_items, masks, k, scores_, top, top_scores);
+    if (nb == 0) return;
+    scores_.resize(std::max(scores_.size(), static_cast<size_t>(nb * n_items)));
+    // BLAS rejects ldc = 0: no GEMM without items.
+    if (n_items > 0)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nb), static_cast<int>(n_items),
+                  static_cast<int>(d), 1.0f, block_rep, static_cast<int>(d), item_rep, static_cast<int>(d), 0.0f,
+                  scores_.data(), static_cast<int>(n_items));
+    kernels::topk_masked_rows_cpu(nb, n_items, scores_.data(), n_items, 0, masks, k, top, top_scores);
   }
-
-  EvalResult evaluate(const EvalSplit& split, int64_t /*n_users*/, int64_t n_items, const float* user_rep,
-                      const float* item_rep, int64_t d, const std::vector<int>& topk, int64_t user_block) override {
-    return evaluate_views_cpu(split, n_items, user_rep, item_rep, d, topk, user_block);
+  void ranking_metrics(int64_t nb, int k, const int32_t* top, const kernels::CsrView& truth,
+                       const std::vector<int>& cutoffs, double* sums, int64_t* counted) override {
+    kernels::ranking_metrics_cpu(nb, k, top, 0, truth, cutoffs.data(), static_cast<int>(cutoffs.size()), sums,
+                                 counted);
   }
 
  private:

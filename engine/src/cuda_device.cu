@@ -10,7 +10,6 @@
 
 #include "engine/src/device.h"
 #include "engine/src/device_buffer.h"
-#include "engine/src/eval_blocks.h"
 #include "kernels/column_sum.h"
 #include "kernels/cuda_check.h"
 #include "kernels/edge_prune.h"
@@ -43,8 +42,8 @@ __global__ void axpy_elementwise(int64_t n, float alpha, const float* x, float* 
 
 class CudaDevice final : public Device {
  public:
-  // Largest block of scores evaluate() keeps (1 GiB of floats): with millions
-  // of items the block shrinks below eval_batch_size users.
+  // Largest block of scores topk_of_rows keeps (1 GiB of floats): with millions
+  // of items it ranks a block of users in several chunks.
   static constexpr int64_t kMaxScoreFloats = int64_t{1} << 28;
 
   CudaDevice(int device, bool deterministic) : device_(device), deterministic_(deterministic) {
@@ -55,14 +54,12 @@ class CudaDevice final : public Device {
     // FP32 GEMMs everywhere (no TF32), so that the GPU agrees with the CPU reference.
     MMGRAPH_CUDA_CHECK(cublasSetMathMode(cublas_, CUBLAS_DEFAULT_MATH));
     loss_tmp_ = static_cast<float*>(allocate(2 * sizeof(float), "loss"));
-    nonfinite_ = static_cast<unsigned long long*>(allocate(sizeof(unsigned long long), "divergence guard"));
   }
   CudaDevice(const CudaDevice&) = delete;
   CudaDevice& operator=(const CudaDevice&) = delete;
   ~CudaDevice() override {
     cudaStreamSynchronize(stream_);
     release(loss_tmp_);
-    release(nonfinite_);
     release(scratch_);
     cublasDestroy(cublas_);
     cudaStreamDestroy(stream_);
@@ -106,21 +103,9 @@ class CudaDevice final : public Device {
     activate();
     cuda::launch("axpy_elementwise", &axpy_elementwise, n, 256, stream_, n, alpha, x, y);
   }
-  int64_t count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges) override {
+  void count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges, int64_t* count) override {
     activate();
-    MMGRAPH_CUDA_CHECK(cudaMemsetAsync(nonfinite_, 0, sizeof(unsigned long long), stream_));
-    for (const auto& [x, n] : ranges) kernels::count_nonfinite_cuda(x, n, nonfinite_, stream_);
-    unsigned long long bad = 0;
-    download(&bad, nonfinite_, sizeof bad);
-    return static_cast<int64_t>(bad);
-  }
-  int64_t count_nonzero(const float* x, int64_t n) override {
-    activate();
-    MMGRAPH_CUDA_CHECK(cudaMemsetAsync(nonfinite_, 0, sizeof(unsigned long long), stream_));
-    kernels::count_nonzero_cuda(x, n, nonfinite_, stream_);
-    unsigned long long nonzero = 0;
-    download(&nonzero, nonfinite_, sizeof nonzero);
-    return static_cast<int64_t>(nonzero);
+    for (const auto& [x, n] : ranges) kernels::count_nonfinite_cuda(x, n, count, stream_);
   }
   void copy_rows(int64_t rows, int64_t width, const float* src, int64_t src_ld, float* dst, int64_t dst_ld) override {
     activate();
@@ -139,8 +124,9 @@ class CudaDevice final : public Device {
     activate();
     kernels::spmm_csr_cuda(a, d, x, y, scratch(kernels::spmm_csr_cuda_scratch_bytes(a, d)), stream_);
   }
+  // Every row of out is computed (the SpMM splits non-zeros, not rows): the hinted ones among them.
   void lightgcn_forward(const kernels::CsrView& adj, int64_t d, int layers, const float* x0, float* out,
-                        float* work, const int32_t* /*rows: every row is computed*/, int64_t /*n_rows*/) override {
+                        float* work, const int32_t* /*rows*/, int64_t /*n_rows*/) override {
     activate();
     kernels::lightgcn_forward_cuda(adj, d, layers, x0, out, work,
                                    scratch(kernels::spmm_csr_cuda_scratch_bytes(adj, d)), stream_);
@@ -169,10 +155,13 @@ class CudaDevice final : public Device {
     accumulate(loss_tmp_, loss_sum);
     accumulate(loss_tmp_ + 1, loss_sum);
   }
-  void adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m,
-                  float* v) override {
+  // Always steps: with grad, m and v all zero the step leaves them as they are (m = b1 0 + (1-b1) 0 = +0,
+  // likewise v, and param -= lr_t * 0 / eps subtracts +0), so nothing is read back to skip it.
+  bool adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m, float* v,
+                  bool /*moments_zero*/) override {
     activate();
     kernels::adam_dense_cuda(n, p, param, grad, m, v, stream_);
+    return false;
   }
 
   void sample_negatives(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first, int64_t count,
@@ -323,54 +312,12 @@ class CudaDevice final : public Device {
     }
   }
 
-  EvalResult evaluate(const EvalSplit& split, int64_t n_users, int64_t n_items, const float* user_rep,
-                      const float* item_rep, int64_t d, const std::vector<int>& topk, int64_t user_block) override {
-    const int k = max_k(topk);
-    if (topk.size() > 8) throw InputError("config", "topk", "the CUDA evaluator supports at most 8 cut-offs");
+  void ranking_metrics(int64_t nb, int k, const int32_t* top, const kernels::CsrView& truth,
+                       const std::vector<int>& cutoffs, double* sums, int64_t* counted) override {
+    if (cutoffs.size() > 8) throw InputError("config", "topk", "the CUDA evaluator supports at most 8 cut-offs");
     activate();
-    const int64_t block = std::max<int64_t>(
-        1, std::min<int64_t>({user_block, n_users, kMaxScoreFloats / std::max<int64_t>(1, n_items)}));
-    const size_t n_sums = kernels::kRankingMetrics * topk.size();
-    // Layout of the scratch: scores [block x I] | top-K [block x k] | sums [2 x n_sums] | counts [2].
-    const size_t score_bytes = static_cast<size_t>(block * n_items) * sizeof(float);
-    const size_t top_bytes = static_cast<size_t>(block * k) * sizeof(int32_t);
-    const size_t sums_offset = (score_bytes + top_bytes + 7) / 8 * 8;
-    char* base = static_cast<char*>(scratch(sums_offset + (2 * n_sums + 2) * sizeof(double)));
-    float* scores = reinterpret_cast<float*>(base);
-    int32_t* top = reinterpret_cast<int32_t*>(base + score_bytes);
-    double* sums = reinterpret_cast<double*>(base + sums_offset);
-    auto* counted = reinterpret_cast<unsigned long long*>(sums + 2 * n_sums);
-    MMGRAPH_CUDA_CHECK(cudaMemsetAsync(sums, 0, (2 * n_sums + 2) * sizeof(double), stream_));
-    kernels::RowMasks masks;
-    for (int m = 0; m < split.n_masks; ++m) masks.mask[masks.count++] = split.masks[m];
-    const bool has_cold = split.cold.n_rows > 0;
-    const float alpha = 1.0f, beta = 0.0f;
-    for (int64_t first = 0; first < n_users; first += block) {
-      const int64_t nb = std::min<int64_t>(block, n_users - first);
-      // Row-major scores [nb x I] = users [nb x d] items^T, as column-major [I x nb].
-      if (n_items > 0)
-        MMGRAPH_CUDA_CHECK(cublasSgemm(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(n_items),
-                                       static_cast<int>(nb), static_cast<int>(d), &alpha, item_rep,
-                                       static_cast<int>(d), user_rep + first * d, static_cast<int>(d), &beta, scores,
-                                       static_cast<int>(n_items)));
-      kernels::topk_masked_rows_cuda(nb, n_items, scores, n_items, first, masks, k, top, nullptr, stream_);
-      kernels::ranking_metrics_cuda(nb, k, top, first, split.truth, topk.data(), static_cast<int>(topk.size()), sums,
-                                    counted, stream_);
-      if (has_cold)
-        kernels::ranking_metrics_cuda(nb, k, top, first, split.cold, topk.data(), static_cast<int>(topk.size()),
-                                      sums + n_sums, counted + 1, stream_);
-    }
-    std::vector<double> host_sums(2 * n_sums);
-    unsigned long long host_counted[2] = {0, 0};
-    download(host_sums.data(), sums, host_sums.size() * sizeof(double));
-    download(host_counted, counted, sizeof(host_counted));
-    EvalResult result;
-    result.all = metric_table(topk, std::vector<double>(host_sums.begin(), host_sums.begin() + n_sums),
-                              static_cast<int64_t>(host_counted[0]));
-    if (has_cold)
-      result.cold = metric_table(topk, std::vector<double>(host_sums.begin() + n_sums, host_sums.end()),
-                                 static_cast<int64_t>(host_counted[1]));
-    return result;
+    kernels::ranking_metrics_cuda(nb, k, top, 0, truth, cutoffs.data(), static_cast<int>(cutoffs.size()), sums,
+                                  counted, stream_);
   }
 
  private:
@@ -398,7 +345,6 @@ class CudaDevice final : public Device {
   cudaStream_t stream_ = nullptr;
   cublasHandle_t cublas_ = nullptr;
   float* loss_tmp_ = nullptr;
-  unsigned long long* nonfinite_ = nullptr;
   void* scratch_ = nullptr;
   size_t scratch_bytes_ = 0;
 };

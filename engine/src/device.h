@@ -20,25 +20,8 @@
 #include "kernels/sampler.h"
 #include "kernels/spmm.h"
 #include "kernels/topk.h"
-#include "mmgraph/metrics.h"
 
 namespace mmgraph::detail {
-
-// The held-out interactions and masks of an evaluation, as CSR views (rows =
-// users) in the device's memory. cold: the held-out items that never occur in
-// training (n_rows = 0 when the split has none).
-struct EvalSplit {
-  kernels::CsrView truth;
-  kernels::CsrView cold;
-  kernels::CsrView masks[2];
-  int n_masks = 0;
-};
-
-// Metrics of one evaluation: over every held-out item, and over cold items only.
-struct EvalResult {
-  MetricTable all;
-  MetricTable cold;  // empty when the split has no cold items
-};
 
 class Device {
  public:
@@ -63,20 +46,21 @@ class Device {
                          int64_t dst_ld) = 0;
   // sum += value (value: one float in device memory, sum: one double).
   virtual void accumulate(const float* value, double* sum) = 0;
-  // The number of NaN / Inf values over the ranges (pointer, count); waits for the device.
-  virtual int64_t count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges) = 0;
-  // The number of non-zero values of x[0, n); waits for the device.
-  virtual int64_t count_nonzero(const float* x, int64_t n) = 0;
+  // Adds the number of NaN / Inf values over the ranges (pointer, count) into *count (one int64_t
+  // in device memory); reads nothing back.
+  virtual void count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges, int64_t* count) = 0;
 
   // Ops (kernels/*.h documents each; loss ops add their value into *loss_sum,
   // a double in device memory).
   virtual void spmm(const kernels::CsrView& a, int64_t d, const float* x, float* y) = 0;
-  // rows (optional, device memory, n_rows distinct ids): the rows of out the caller reads; a
-  // device may then leave the others unfinished (the CPU does, kernels/lightgcn.h).
+  // The rows hint, on both devices (kernels/lightgcn.h): rows (optional, device memory, n_rows
+  // distinct ids) names the rows a training step reads. forward: out is then defined at those rows
+  // alone (equal to an unhinted forward's there; any other row may hold any value). backward: the
+  // caller promises grad_out is zero outside them; grad_x0 gets what an unhinted backward adds, and
+  // grad_out comes back all zero. Without rows, out is defined at every row and grad_out is left as
+  // it is.
   virtual void lightgcn_forward(const kernels::CsrView& adj, int64_t d, int layers, const float* x0, float* out,
                                 float* work, const int32_t* rows = nullptr, int64_t n_rows = 0) = 0;
-  // rows (optional, device memory, n_rows distinct ids): grad_out is zero outside them; the
-  // device then leaves grad_out all zero (the CPU reads and clears those rows alone).
   virtual void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, float* grad_out,
                                  float* grad_x0, float* work, const int32_t* rows = nullptr, int64_t n_rows = 0) = 0;
   virtual void sample_triples(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first,
@@ -84,8 +68,13 @@ class Device {
   virtual void bpr_loss(const kernels::BprBatch& batch, int64_t d, const float* user_rep, const float* item_rep,
                         const float* user_emb0, const float* item_emb0, float reg_weight, float* grad_user_rep,
                         float* grad_item_rep, float* grad_user_emb0, float* grad_item_emb0, double* loss_sum) = 0;
-  virtual void adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m,
-                          float* v) = 0;
+  // One Adam step (kernels/adam.h) of param, m and v [n] with grad [n]; afterwards they hold the
+  // step's result. moments_zero: the caller knows m and v are all zero. Returns whether the step was
+  // left out, which a device may do only when moments_zero and grad is all zero (the step would
+  // leave param, m and v as they are with weight decay 0). The CPU checks grad in its memory and
+  // leaves such steps out; a GPU always steps, as checking would read a count back to the host.
+  virtual bool adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m,
+                          float* v, bool moments_zero) = 0;
   virtual void sample_negatives(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first,
                                 int64_t count, const int32_t* users, int n_candidates, int32_t* cand) = 0;
   virtual void knn_cosine_topk(int64_t n, int64_t dim, const float* features, int k, int32_t* idx, float* sim) = 0;
@@ -141,10 +130,12 @@ class Device {
   virtual void topk_of_rows(int64_t nb, const float* block_rep, const float* item_rep, int64_t d, int64_t n_items,
                             const kernels::RowMasks& masks, int k, int32_t* top, float* top_scores) = 0;
 
-  // Full-ranking metrics of user_rep [U x d] against item_rep [I x d].
-  virtual EvalResult evaluate(const EvalSplit& split, int64_t n_users, int64_t n_items, const float* user_rep,
-                              const float* item_rep, int64_t d, const std::vector<int>& topk,
-                              int64_t user_block) = 0;
+  // Adds the ranking metrics (kernels/ranking_metrics.h) of the top-K lists top [nb x k] against
+  // truth (CSR rows = the nb rows, sorted items) at each cut-off into sums [5 x cutoffs.size()], and
+  // the number of rows with a truth item into *counted (device memory), in a fixed order: the same
+  // inputs give the same bits.
+  virtual void ranking_metrics(int64_t nb, int k, const int32_t* top, const kernels::CsrView& truth,
+                               const std::vector<int>& cutoffs, double* sums, int64_t* counted) = 0;
 };
 
 std::unique_ptr<Device> make_cpu_device();

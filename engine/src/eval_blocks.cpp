@@ -1,7 +1,8 @@
-// Helpers shared by the CPU and CUDA evaluators.
+// The user-block loop of evaluation and recommendation, and its helpers (see eval_blocks.h).
 #include "engine/src/eval_blocks.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "kernels/topk.h"
 #include "mmgraph/errors.h"
@@ -70,6 +71,49 @@ MetricTable metric_table(const std::vector<int>& topk, const std::vector<double>
       table.set(std::string(kMetricNames[m]) + "@" + std::to_string(topk[c]),
                 counted > 0 ? sums[m * nc + c] / static_cast<double>(counted) : 0.0);
   return table;
+}
+
+UserRows::UserRows(Device& dev, std::vector<int32_t> users)
+    : dev_(&dev), users_(std::move(users)), ids_(Buffer<int32_t>::from_host(dev, users_, "ranked users")) {}
+
+int UserRows::add(const kernels::CsrView& csr, const char* what) {
+  kernels::CsrHost rows;
+  if (csr.n_rows > 0) {
+    rows = gather_rows(csr, users_.data(), size());
+  } else {
+    rows.n_rows = size();
+    rows.n_cols = csr.n_cols;
+    rows.row_ptr.assign(users_.size() + 1, 0);
+  }
+  csr_.push_back(upload_pattern(*dev_, rows.n_rows, rows.n_cols, rows.row_ptr, rows.col, what));
+  row_ptr_.push_back(std::move(rows.row_ptr));
+  return static_cast<int>(csr_.size()) - 1;
+}
+
+kernels::CsrView UserRows::rows(int index, int64_t first, int64_t n) const {
+  const kernels::CsrView& all = csr_[static_cast<size_t>(index)].view;
+  const std::vector<int64_t>& row_ptr = row_ptr_[static_cast<size_t>(index)];
+  // Row pointers stay offsets into the whole col array: the range starts at row_ptr + first.
+  return kernels::CsrView{n, all.n_cols, row_ptr[static_cast<size_t>(first + n)] - row_ptr[static_cast<size_t>(first)],
+                          all.row_ptr + first, all.col, nullptr};
+}
+
+void for_each_ranked_block(Device& dev, const UserRows& users, const std::vector<int>& masks, const float* user_rep,
+                           const float* item_rep, int64_t d, int64_t n_items, int k, int64_t user_block,
+                           bool with_scores, const RankedBlockVisitor& visit) {
+  const int64_t block = std::max<int64_t>(1, std::min<int64_t>(user_block, users.size()));
+  Buffer<float> block_rep(dev, static_cast<size_t>(block * d), "user block");
+  Buffer<int32_t> top(dev, static_cast<size_t>(block * k), "top-K items");
+  Buffer<float> top_scores(dev, with_scores ? static_cast<size_t>(block * k) : 0, "top-K scores");
+  for (int64_t first = 0; first < users.size(); first += block) {
+    const int64_t nb = std::min<int64_t>(block, users.size() - first);
+    dev.gather_rows(nb, d, users.ids() + first, user_rep, block_rep.data());
+    kernels::RowMasks row_masks;
+    for (int m : masks) row_masks.mask[row_masks.count++] = users.rows(m, first, nb);
+    dev.topk_of_rows(nb, block_rep.data(), item_rep, d, n_items, row_masks, k, top.data(),
+                     with_scores ? top_scores.data() : nullptr);
+    visit(first, nb, top.data(), with_scores ? top_scores.data() : nullptr);
+  }
 }
 
 }  // namespace mmgraph::detail

@@ -1,9 +1,14 @@
 #pragma once
-// Helpers shared by the evaluators: the views of a split (held-out items, cold
-// held-out items, masks), which users an evaluation visits, and the metric table.
+// The user-block loop that evaluation and recommendation share, written once over
+// Device ops: the users a ranking visits with their rows of the CSRs it reads,
+// compacted on the device, and the masked top-K of a block of them at a time. And
+// the helpers around it: the views of a split, the users an evaluation visits, the
+// metric table.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
+#include "engine/src/device.h"
 #include "kernels/spmm.h"
 #include "mmgraph/dataset.h"
 #include "mmgraph/trainer.h"
@@ -28,5 +33,40 @@ int max_k(const std::vector<int>& topk);
 
 // Divides the metric sums ([5 x n_cutoffs], kMetricNames order) by the user count.
 MetricTable metric_table(const std::vector<int>& topk, const std::vector<double>& sums, int64_t counted);
+
+// The users a ranking visits, in order (repeats allowed), and their rows of host CSRs
+// (rows = user ids) copied to a device compacted: row r of each added CSR is users[r]'s row.
+class UserRows {
+ public:
+  UserRows(Device& dev, std::vector<int32_t> users);
+  // Adds the users' rows of csr (host memory; a CSR without rows lists nothing); returns the
+  // index of the compacted copy.
+  int add(const kernels::CsrView& csr, const char* what);
+  // Rows [first, first + n) of the compacted CSR `index` (device memory).
+  kernels::CsrView rows(int index, int64_t first, int64_t n) const;
+  int64_t size() const { return static_cast<int64_t>(users_.size()); }
+  const int32_t* ids() const { return ids_.data(); }  // the users, device memory
+
+ private:
+  Device* dev_;
+  std::vector<int32_t> users_;
+  Buffer<int32_t> ids_;
+  std::vector<std::vector<int64_t>> row_ptr_;  // host copies of the compacted row pointers
+  std::vector<DeviceCsr> csr_;
+};
+
+// The top-K lists of one block of users: rows [first, first + nb) of the UserRows, top and
+// top_scores [nb x k] in device memory (top_scores null unless asked for).
+using RankedBlockVisitor =
+    std::function<void(int64_t first, int64_t nb, const int32_t* top, const float* top_scores)>;
+
+// The masked top-K of every user of `users`, at most `user_block` users at a time, on their
+// device: gathers the block's rows of user_rep [* x d], ranks them against item_rep
+// [n_items x d] skipping the items that the compacted CSRs `masks` (at most two) list
+// (Device::topk_of_rows), then calls visit with the block's lists. user_rep and item_rep are
+// device memory.
+void for_each_ranked_block(Device& dev, const UserRows& users, const std::vector<int>& masks, const float* user_rep,
+                           const float* item_rep, int64_t d, int64_t n_items, int k, int64_t user_block,
+                           bool with_scores, const RankedBlockVisitor& visit);
 
 }  // namespace mmgraph::detail

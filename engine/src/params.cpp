@@ -59,18 +59,15 @@ void ParamSet::zero_grad() {
   }
 }
 
-void ParamSet::adam_step(float lr, float weight_decay) {
+void ParamSet::adam_step(float lr) {
   ++step_;
   kernels::AdamParams adam;
   adam.lr = lr;
-  adam.weight_decay = weight_decay;
   adam.step = step_;
   for (auto& p : params_) {
-    // g = m = v = 0 and no weight decay: m and v stay 0 and the update is lr_t * 0 / eps = 0.
-    p->grad_known_zero = p->moments_zero && weight_decay == 0 && dev_->count_nonzero(p->grad.data(), p->numel()) == 0;
-    if (p->grad_known_zero) continue;
-    p->moments_zero = false;
-    dev_->adam_dense(p->numel(), adam, p->value.data(), p->grad.data(), p->m.data(), p->v.data());
+    p->grad_known_zero =
+        dev_->adam_dense(p->numel(), adam, p->value.data(), p->grad.data(), p->m.data(), p->v.data(), p->moments_zero);
+    if (!p->grad_known_zero) p->moments_zero = false;
   }
 }
 

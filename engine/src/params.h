@@ -52,11 +52,11 @@ class ParamSet {
              ParamPlacement placement);
   // Zeroes every gradient.
   void zero_grad();
-  // One Adam step (1-based step counter kept here) over every parameter. A parameter whose
-  // gradient and moments are all zero is left out (with weight_decay 0, Adam would leave its
-  // value and moments as they are): features that are trainable but read by no term of the
-  // loss (FREEDOM's with its modality BPR off) cost one read of their gradient, not an update.
-  void adam_step(float lr, float weight_decay);
+  // One Adam step (1-based step counter kept here) over every parameter, by Device::adam_dense,
+  // which may leave out a parameter whose gradient and moments are all zero (Adam would leave its
+  // value and moments as they are); such a gradient then needs no clearing by the next zero_grad.
+  // Reads nothing back from the device.
+  void adam_step(float lr);
   int64_t step() const { return step_; }
   void set_step(int64_t step) { step_ = step; }  // when restoring a checkpoint
   const std::vector<std::unique_ptr<Param>>& all() const { return params_; }

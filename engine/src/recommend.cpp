@@ -1,7 +1,7 @@
-// Top-K recommendations: users with training interactions are scored in blocks on
-// a device (SGEMM + masked top-K, the evaluator's pieces: OpenBLAS and a heap per
-// row on the CPU, cuBLAS and the fused top-K kernel on a GPU); cold users get the
-// training popularity ranking with the same exclusions.
+// Top-K recommendations: users with training interactions are ranked in blocks on
+// a device by the evaluator's loop (eval_blocks.h: SGEMM + masked top-K, OpenBLAS
+// and a heap per row on the CPU, cuBLAS and the fused top-K kernel on a GPU); cold
+// users get the training popularity ranking with the same exclusions.
 #include "mmgraph/recommend.h"
 
 #include <algorithm>
@@ -61,60 +61,44 @@ TopK recommend_topk(const Dataset& data, const float* user_rep, const float* ite
     }
   }
 
-  kernels::CsrView masks[2];
-  int n_masks = 0;
-  if (options.exclude_train) masks[n_masks++] = detail::view_of(data.train, data.n_items);
-  if (options.exclude_valid && !data.valid.row_ptr.empty())
-    masks[n_masks++] = detail::view_of(data.valid, data.n_items);
-
   if (!warm.empty()) {
-    // Warm users in blocks on the device: their rows and masks go up, the top-K comes back.
+    // Warm users in blocks on the device, by the evaluator's loop (eval_blocks.h).
     // auto takes the GPU's fused top-K, which stops at kMaxTopK; a larger k ranks on the CPU.
     const bool beyond_gpu = options.device == "auto" && k > kernels::kMaxTopK;
     const std::unique_ptr<detail::Device> dev = detail::select_device(beyond_gpu ? "cpu" : options.device, true);
     const bool host = !dev->is_cuda();  // the CPU device's memory is host memory: no copies
+    const size_t user_floats = static_cast<size_t>(data.n_users) * static_cast<size_t>(dim);
     const size_t item_floats = static_cast<size_t>(data.n_items) * static_cast<size_t>(dim);
+    detail::Buffer<float> dev_users(*dev, host ? 0 : user_floats, "user representations");
     detail::Buffer<float> dev_items(*dev, host ? 0 : item_floats, "item representations");
+    if (!host && user_floats) dev->upload(dev_users.data(), user_rep, user_floats * sizeof(float));
     if (!host && item_floats) dev->upload(dev_items.data(), item_rep, item_floats * sizeof(float));
-    const auto block = static_cast<size_t>(std::min<int64_t>(options.user_block, static_cast<int64_t>(warm.size())));
-    std::vector<float> block_rep(block * static_cast<size_t>(dim)), top_scores(block * kk);
-    std::vector<int32_t> top(block * kk);
-    detail::Buffer<float> dev_rep(*dev, host ? 0 : block_rep.size(), "user representations");
-    detail::Buffer<float> dev_scores(*dev, host ? 0 : top_scores.size(), "top-K scores");
-    detail::Buffer<int32_t> dev_top(*dev, host ? 0 : top.size(), "top-K items");
-    for (size_t first = 0; first < warm.size(); first += block) {
-      const size_t nb = std::min(block, warm.size() - first);
-      for (size_t r = 0; r < nb; ++r)
-        std::copy_n(user_rep + static_cast<int64_t>(warm[first + r]) * dim, dim,
-                    block_rep.data() + r * static_cast<size_t>(dim));
-      std::vector<detail::DeviceCsr> mask_rows;  // row r = the block's r-th user
-      kernels::RowMasks row_masks;
-      for (int m = 0; m < n_masks; ++m) {
-        const kernels::CsrHost rows = detail::gather_rows(masks[m], warm.data() + first, static_cast<int64_t>(nb));
-        mask_rows.push_back(
-            detail::upload_pattern(*dev, rows.n_rows, rows.n_cols, rows.row_ptr, rows.col, "recommendation masks"));
-        row_masks.mask[row_masks.count++] = mask_rows.back().view;
-      }
-      if (host) {
-        dev->topk_of_rows(static_cast<int64_t>(nb), block_rep.data(), item_rep, dim, data.n_items, row_masks, k,
-                          top.data(), top_scores.data());
-      } else {
-        dev->upload(dev_rep.data(), block_rep.data(), nb * static_cast<size_t>(dim) * sizeof(float));
-        dev->topk_of_rows(static_cast<int64_t>(nb), dev_rep.data(), dev_items.data(), dim, data.n_items, row_masks, k,
-                          dev_top.data(), dev_scores.data());
-        dev->download(top.data(), dev_top.data(), nb * kk * sizeof(int32_t));
-        dev->download(top_scores.data(), dev_scores.data(), nb * kk * sizeof(float));
-      }
-      for (size_t r = 0; r < nb; ++r) {
-        const size_t row = warm_pos[first + r] * kk;
-        for (size_t s = 0; s < kk; ++s) {
-          const int32_t item = top[r * kk + s];
-          if (item < 0) break;
-          out.items[row + s] = item;
-          out.scores[row + s] = top_scores[r * kk + s];
-        }
-      }
-    }
+    detail::UserRows rows(*dev, warm);
+    std::vector<int> masks;
+    if (options.exclude_train)
+      masks.push_back(rows.add(detail::view_of(data.train, data.n_items), "recommendation masks"));
+    if (options.exclude_valid && !data.valid.row_ptr.empty())
+      masks.push_back(rows.add(detail::view_of(data.valid, data.n_items), "recommendation masks"));
+    std::vector<int32_t> top;
+    std::vector<float> top_scores;
+    detail::for_each_ranked_block(
+        *dev, rows, masks, host ? user_rep : dev_users.data(), host ? item_rep : dev_items.data(), dim, data.n_items, k,
+        options.user_block, true, [&](int64_t first, int64_t nb, const int32_t* block_top, const float* block_scores) {
+          const size_t n_block = static_cast<size_t>(nb) * kk;
+          top.resize(n_block);
+          top_scores.resize(n_block);
+          dev->download(top.data(), block_top, n_block * sizeof(int32_t));
+          dev->download(top_scores.data(), block_scores, n_block * sizeof(float));
+          for (size_t r = 0; r < static_cast<size_t>(nb); ++r) {
+            const size_t row = warm_pos[static_cast<size_t>(first) + r] * kk;
+            for (size_t s = 0; s < kk; ++s) {
+              const int32_t item = top[r * kk + s];
+              if (item < 0) break;
+              out.items[row + s] = item;
+              out.scores[row + s] = top_scores[r * kk + s];
+            }
+          }
+        });
   }
 
   if (!cold_pos.empty()) {

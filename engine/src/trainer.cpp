@@ -21,7 +21,7 @@
 
 #include "engine/src/checkpoint.h"
 #include "engine/src/device.h"
-#include "engine/src/eval_blocks.h"
+#include "engine/src/evaluate.h"
 #include "engine/src/model.h"
 #include "engine/src/training_inputs.h"
 #include "engine/src/progress.h"
@@ -88,34 +88,63 @@ std::ofstream open_log(const std::string& path, bool resumed, int restored_epoch
   return log;
 }
 
+// What a training step leaves for the host to check, in device memory and read back in one
+// download: the epoch's loss sum so far (the loss ops add into it) and a NaN/Inf count.
+struct StepCheck {
+  double loss_sum = 0;
+  int64_t nonfinite = 0;
+};
+
 // The divergence guard: after each step's backward pass, the loss so far and
 // every gradient must be finite (else Adam would write NaN into the
-// parameters); after each epoch, every parameter.
+// parameters); after each epoch, every parameter. A step costs one read-back:
+// the StepCheck, whose loss sum after an epoch's last step is the epoch's.
 class DivergenceGuard {
  public:
   DivergenceGuard(Device& dev, detail::Model& model, std::string checkpoint_hint)
-      : dev_(dev), model_(model), hint_(std::move(checkpoint_hint)) {}
+      : dev_(dev), model_(model), hint_(std::move(checkpoint_hint)),
+        check_(Buffer<StepCheck>::zeros(dev, 1, "step check")) {}
   void set_hint(std::string hint) { hint_ = std::move(hint); }
+  // Where the loss ops of the epoch's steps add their values (device memory).
+  double* loss_sum() const { return &check_.data()->loss_sum; }
+  // The loss sum of the epoch's steps so far, as the last after_backward read it.
+  double epoch_loss_sum() const { return last_.loss_sum; }
+  // Clears the loss sum for the next epoch.
+  void begin_epoch() {
+    check_.set_zero();
+    last_ = StepCheck{};
+  }
 
-  void after_backward(int epoch, int64_t step, int64_t steps, const Buffer<double>& loss_sum) const {
-    const double loss = loss_sum.to_host()[0];
-    if (!std::isfinite(loss)) fail(epoch, step, steps, fmt::format("the loss became {} in the forward pass", loss));
+  void after_backward(int epoch, int64_t step, int64_t steps) {
     std::vector<std::pair<const float*, int64_t>> grads;
     for (const auto& p : model_.params().all()) grads.emplace_back(p->grad.data(), p->numel());
-    if (dev_.count_nonfinite(grads) == 0) return;
+    last_ = count_nonfinite(grads);
+    if (!std::isfinite(last_.loss_sum))
+      fail(epoch, step, steps, fmt::format("the loss became {} in the forward pass", last_.loss_sum));
+    if (last_.nonfinite == 0) return;
     for (const auto& p : model_.params().all())
-      if (const int64_t bad = dev_.count_nonfinite({{p->grad.data(), p->numel()}}))
+      if (const int64_t bad = count_nonfinite({{p->grad.data(), p->numel()}}).nonfinite)
         fail(epoch, step, steps,
              fmt::format("the backward pass gave {} NaN/Inf values in the gradient of {}", bad, p->name));
   }
 
-  void after_epoch(int epoch, int64_t steps) const {
+  void after_epoch(int epoch, int64_t steps) {
+    std::vector<std::pair<const float*, int64_t>> values;
+    for (const auto& p : model_.params().all()) values.emplace_back(p->value.data(), p->numel());
+    if (count_nonfinite(values).nonfinite == 0) return;
     for (const auto& p : model_.params().all())
-      if (const int64_t bad = dev_.count_nonfinite({{p->value.data(), p->numel()}}))
+      if (const int64_t bad = count_nonfinite({{p->value.data(), p->numel()}}).nonfinite)
         fail(epoch, steps, steps, fmt::format("the Adam update left {} NaN/Inf values in {}", bad, p->name));
   }
 
  private:
+  // The loss sum and the number of NaN / Inf values over the ranges, in one read-back.
+  StepCheck count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges) {
+    int64_t* count = &check_.data()->nonfinite;
+    dev_.zero(count, sizeof *count);
+    dev_.count_nonfinite(ranges, count);
+    return check_.to_host()[0];
+  }
   [[noreturn]] void fail(int epoch, int64_t step, int64_t steps, const std::string& what) const {
     throw DivergedError(fmt::format("training diverged at epoch {}, step {} of {}: {}; {} (a lower learning_rate may help)",
                                     epoch, step, steps, what,
@@ -124,6 +153,8 @@ class DivergenceGuard {
   Device& dev_;
   detail::Model& model_;
   std::string hint_;
+  Buffer<StepCheck> check_;
+  StepCheck last_;
 };
 
 }  // namespace
@@ -180,7 +211,6 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   const int64_t batch = config.train_batch_size;
   Buffer<int32_t> users(*dev, static_cast<size_t>(batch), "batch"), pos(*dev, static_cast<size_t>(batch), "batch"),
       neg(*dev, static_cast<size_t>(batch), "batch");
-  Buffer<double> loss_sum = Buffer<double>::zeros(*dev, 1, "loss");
   std::ofstream log;
   if (!options.log_path.empty()) log = open_log(options.log_path, result.resumed_from_epoch > 0, progress.epoch);
 
@@ -190,9 +220,11 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   const double earlier_seconds = progress.seconds;
   auto elapsed = [&] { return earlier_seconds + seconds_since(t_start); };
 
+  const detail::EvalSplit valid_split = detail::make_eval_split(*dev, data, Split::kValid, true);
+  const detail::EvalSplit test_split = detail::make_eval_split(*dev, data, Split::kTest, true);
   auto evaluate = [&](Split split) {
-    return dev->evaluate(inputs.eval(split), data.n_users, data.n_items, model->user_rep(), model->item_rep(), dim,
-                         config.topk, config.eval_batch_size);
+    return detail::evaluate(*dev, split == Split::kValid ? valid_split : test_split, model->user_rep(),
+                            model->item_rep(), dim, data.n_items, config.topk, config.eval_batch_size);
   };
   // Validation; on a new best, test metrics and the representations. Returns whether it improved.
   auto evaluate_now = [&](EpochRecord& rec) {
@@ -237,19 +269,19 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
     const auto t_epoch = Clock::now();
     const uint64_t e = static_cast<uint64_t>(epoch - 1);
     model->begin_epoch(e);
+    guard.begin_epoch();
     detail::ProgressBar bar(options.progress, fmt::format("epoch {:>4}/{}", epoch, config.epochs), steps);
     for (int64_t t = 0; t < steps; ++t) {
       const int64_t first = t * batch, count = std::min(batch, n_pairs - t * batch);
       dev->sample_triples(sampler, config.seed, e, first, count, users.data(), pos.data(), neg.data());
       model->compute_gradients(detail::TripleBatch{e, first, count, users.data(), pos.data(), neg.data()},
-                               loss_sum.data());
-      guard.after_backward(epoch, t + 1, steps, loss_sum);
-      model->params().adam_step(static_cast<float>(config.learning_rate), 0.0f);
+                               guard.loss_sum());
+      guard.after_backward(epoch, t + 1, steps);
+      model->params().adam_step(static_cast<float>(config.learning_rate));
       bar.update(t + 1);
     }
     guard.after_epoch(epoch, steps);
-    rec.loss = loss_sum.to_host()[0] / static_cast<double>(steps);
-    loss_sum.set_zero();
+    rec.loss = guard.epoch_loss_sum() / static_cast<double>(steps);
     rec.train_seconds = seconds_since(t_epoch);
     bar.finish(fmt::format(" loss {:.4f}", rec.loss));
     const bool improved = (epoch % config.eval_step == 0 || epoch == config.epochs) && evaluate_now(rec);

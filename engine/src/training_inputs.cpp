@@ -1,18 +1,9 @@
 // Setup shared by the trainer and the model tests (see training_inputs.h).
 #include "engine/src/training_inputs.h"
 
-#include "engine/src/eval_blocks.h"
 #include "kernels/graph_build.h"
 
 namespace mmgraph::detail {
-
-namespace {
-
-DeviceCsr upload_split(Device& dev, const Dataset& data, const InteractionCsr& csr, const char* what) {
-  return upload_pattern(dev, data.n_users, data.n_items, csr.row_ptr, csr.col, what);
-}
-
-}  // namespace
 
 TrainingInputs::TrainingInputs(const Dataset& data, const TrainConfig& config, Device& dev)
     : resources_(dev),
@@ -20,11 +11,7 @@ TrainingInputs::TrainingInputs(const Dataset& data, const TrainConfig& config, D
       adjacency_(kernels::normalized_bipartite_adjacency_cpu(data.n_users, data.n_items, data.train.row_ptr.data(),
                                                              data.train.col.data())),
       adjacency_dev_(upload_csr(dev, adjacency_, "adjacency")),
-      train_(upload_split(dev, data, data.train, "train split")),
-      valid_(upload_split(dev, data, data.valid, "valid split")),
-      test_(upload_split(dev, data, data.test, "test split")),
-      valid_cold_(upload_split(dev, data, cold_items_of(data, data.valid), "valid split")),
-      test_cold_(upload_split(dev, data, cold_items_of(data, data.test), "test split")) {
+      train_(upload_pattern(dev, data.n_users, data.n_items, data.train.row_ptr, data.train.col, "train split")) {
   std::vector<int32_t> pair_user(static_cast<size_t>(data.train.nnz()));
   for (int32_t u = 0; u < data.n_users; ++u)
     for (int64_t k = data.train.row_ptr[u]; k < data.train.row_ptr[u + 1]; ++k) pair_user[static_cast<size_t>(k)] = u;
@@ -45,15 +32,6 @@ TrainingInputs::TrainingInputs(const Dataset& data, const TrainConfig& config, D
   ctx_.adjacency = &adjacency_;
   ctx_.adjacency_dev = &adjacency_dev_;
   ctx_.sampler = &sampler_;
-}
-
-EvalSplit TrainingInputs::eval(Split split) const {
-  EvalSplit e;
-  e.truth = split == Split::kValid ? valid_.view : test_.view;
-  e.cold = split == Split::kValid ? valid_cold_.view : test_cold_.view;
-  e.masks[e.n_masks++] = train_.view;
-  if (split == Split::kTest) e.masks[e.n_masks++] = valid_.view;
-  return e;
 }
 
 }  // namespace mmgraph::detail

@@ -1,9 +1,9 @@
 #pragma once
 // What the trainer prepares once for a model on a device: the resources (the
 // device and a single-process communicator), the node index (every user and item
-// held here), the normalised user-item graph, the training pairs and the splits on
-// the device, the sampler's inputs (negatives drawn from the items that occur in
-// training, as MMRec draws them), and the ModelContext that hands them to a model.
+// held here), the normalised user-item graph, the training pairs and the training
+// split on the device, the sampler's inputs (negatives drawn from the items that
+// occur in training, as MMRec draws them), and the ModelContext that hands them to a model.
 #include <cstdint>
 #include <vector>
 
@@ -25,14 +25,12 @@ class TrainingInputs {
 
   const ModelContext& context() const { return ctx_; }
   const kernels::SamplerInputs& sampler() const { return sampler_; }
-  // Held-out items, cold held-out items and masks of a split, on the device.
-  EvalSplit eval(Split split) const;
 
  private:
   Resources resources_;
   NodeIndex nodes_;
   kernels::CsrHost adjacency_;
-  DeviceCsr adjacency_dev_, train_, valid_, test_, valid_cold_, test_cold_;
+  DeviceCsr adjacency_dev_, train_;
   Buffer<int32_t> pair_user_, negative_pool_;
   kernels::SamplerInputs sampler_;
   ModelContext ctx_;

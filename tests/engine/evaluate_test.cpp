@@ -1,5 +1,6 @@
 // Full-ranking evaluation against a brute-force evaluator written from the
-// metric definitions (full sort in float64), and a hand-worked case.
+// metric definitions (full sort in float64), a hand-worked case, and the one
+// evaluation loop on every device (the CUDA case skips without a GPU).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "engine/src/evaluate.h"
 #include "mmgraph/trainer.h"
 #include "support/random_inputs.h"
 #include "support/splits.h"
@@ -99,6 +101,53 @@ TEST(Evaluate, MatchesBruteForceOnRandomData) {
     }
   }
 }
+
+// The loop on a device against evaluate_cpu: the CPU device gives its bits (one code path); a GPU
+// sums the same per-user values in another order. The cold metrics equal an evaluation whose
+// held-out items are the cold ones alone.
+class EvaluateOnDevice : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EvaluateOnDevice, MatchesEvaluateCpuWithColdItems) {
+  if (GetParam() == "cuda" && detail::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  const std::unique_ptr<detail::Device> dev = detail::select_device(GetParam(), true);
+  const uint64_t seed = testing::fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  const int32_t n_users = 61, n_items = 83;
+  const int d = 5;
+  testing::SplitSets sets(n_users);
+  for (int32_t u = 0; u < n_users; ++u) sets.draw(u, static_cast<int>(rng() % 12), n_items, rng);
+  // Items 0 and 1 never occur in training: held out, they are cold.
+  for (auto& t : sets.train) t.erase(0), t.erase(1);
+  for (int32_t u = 0; u < n_users; u += 3) (u % 2 ? sets.valid : sets.test)[u].insert(u % 4 ? 0 : 1);
+  const Dataset data = sets.dataset(n_items);
+  const std::vector<float> users = testing::coarse_values(n_users * d, rng);
+  const std::vector<float> items = testing::coarse_values(n_items * d, rng);
+  const auto dev_users = detail::Buffer<float>::from_host(*dev, users, "users");
+  const auto dev_items = detail::Buffer<float>::from_host(*dev, items, "items");
+  const std::vector<int> ks = {1, 5, 20};
+  const double tol = dev->is_cuda() ? 1e-12 : 0.0;
+  for (const Split split : {Split::kValid, Split::kTest}) {
+    for (const int64_t block : {1, 7, 4096}) {
+      SCOPED_TRACE("block " + std::to_string(block));
+      const detail::EvalSplit views = detail::make_eval_split(*dev, data, split, true);
+      ASSERT_GE(views.cold, 0);
+      const detail::EvalResult got =
+          detail::evaluate(*dev, views, dev_users.data(), dev_items.data(), d, n_items, ks, block);
+      const MetricTable all = evaluate_cpu(data, split, users.data(), items.data(), d, ks, block);
+      Dataset cold_only = data;
+      (split == Split::kValid ? cold_only.valid : cold_only.test) =
+          detail::cold_items_of(data, split == Split::kValid ? data.valid : data.test);
+      const MetricTable cold = evaluate_cpu(cold_only, split, users.data(), items.data(), d, ks, block);
+      ASSERT_EQ(got.all.items().size(), all.items().size());
+      for (const auto& [name, value] : all.items()) EXPECT_NEAR(got.all.get(name), value, tol) << name;
+      ASSERT_EQ(got.cold.items().size(), cold.items().size());
+      for (const auto& [name, value] : cold.items()) EXPECT_NEAR(got.cold.get(name), value, 1e-12) << "cold " << name;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Devices, EvaluateOnDevice, ::testing::Values("cpu", "cuda"));
 
 }  // namespace
 }  // namespace mmgraph

@@ -27,28 +27,9 @@ TEST(NonfiniteGpu, CountsNanAndInfLikeTheCpuAtAnySize) {
     if (n > 0) x.back() = bad[0];
     const int64_t want = kernels::count_nonfinite_cpu(x.data(), n);
     testing::DeviceArray<float> dx(x);
-    testing::DeviceArray<unsigned long long> count(std::vector<unsigned long long>{7});  // adds to what is there
+    testing::DeviceArray<int64_t> count(std::vector<int64_t>{7});  // adds to what is there
     kernels::count_nonfinite_cuda(dx.get(), n, count.get(), nullptr);
-    EXPECT_EQ(static_cast<int64_t>(count.host()[0]), want + 7) << "n = " << n;
-  }
-}
-
-TEST(NonzeroGpu, MatchesCpu) {
-  MMGRAPH_REQUIRE_GPU();
-  const unsigned seed = std::random_device{}();
-  std::printf("seed %u\n", seed);
-  std::mt19937 rng(seed);
-  for (int64_t n : {0, 1, 31, 33, 1000, 262145, 5000003}) {
-    std::vector<float> x(static_cast<size_t>(n), 0.0f);
-    // Mostly zeros (both signs), a few values, subnormals and NaN among them.
-    const float values[] = {-0.0f, 1.0f, std::numeric_limits<float>::denorm_min(),
-                            std::numeric_limits<float>::quiet_NaN(), -3e38f};
-    for (int64_t j = 0; j < std::min<int64_t>(n, 40); ++j) x[static_cast<size_t>(rng() % n)] = values[j % 5];
-    const int64_t want = kernels::count_nonzero_cpu(x.data(), n);
-    testing::DeviceArray<float> dx(x);
-    testing::DeviceArray<unsigned long long> count(std::vector<unsigned long long>{7});  // adds to what is there
-    kernels::count_nonzero_cuda(dx.get(), n, count.get(), nullptr);
-    EXPECT_EQ(static_cast<int64_t>(count.host()[0]), want + 7) << "n = " << n;
+    EXPECT_EQ(count.host()[0], want + 7) << "n = " << n;
   }
 }
 

@@ -259,17 +259,17 @@ TEST(MetricsGpu, MatchCpuSums) {
   DeviceArray<int32_t> dtop(top), tcol(truth.col);
   DeviceArray<int64_t> trp(truth.row_ptr);
   DeviceArray<double> dsums(std::vector<double>(15, 0.0));
-  DeviceArray<unsigned long long> dcount(std::vector<unsigned long long>{0});
+  DeviceArray<int64_t> dcount(std::vector<int64_t>{0});
   const kernels::CsrView tv{truth.n_rows, truth.n_cols, static_cast<int64_t>(truth.col.size()), trp.get(), tcol.get(), nullptr};
   kernels::ranking_metrics_cuda(rows, k, dtop.get(), 10, tv, cut, 3, dsums.get(), dcount.get(), nullptr);
-  EXPECT_EQ(static_cast<int64_t>(dcount.host()[0]), counted);
+  EXPECT_EQ(dcount.host()[0], counted);
   const auto got = dsums.host();
   // Per-row values are the same double operations; only the order of the
   // ~777 additions differs (relative error ~1e-13).
   for (size_t m = 0; m < sums.size(); ++m) EXPECT_NEAR(got[m], sums[m], 1e-9 * std::max(1.0, sums[m])) << m;
   // No atomics: a second accumulation from zero gives the same bits.
   DeviceArray<double> dsums2(std::vector<double>(15, 0.0));
-  DeviceArray<unsigned long long> dcount2(std::vector<unsigned long long>{0});
+  DeviceArray<int64_t> dcount2(std::vector<int64_t>{0});
   kernels::ranking_metrics_cuda(rows, k, dtop.get(), 10, tv, cut, 3, dsums2.get(), dcount2.get(), nullptr);
   EXPECT_TRUE(testing::bit_identical(dsums2.host(), got, "metric sums second run"));
 }
