@@ -6,8 +6,8 @@
 #include <algorithm>
 
 #include "engine/models/blocks/modalities.h"
-#include "kernels/item_graph.h"
 #include "kernels/knn_graph.h"
+#include "kernels/knn_graph_normalize.h"
 #include "mmgraph/errors.h"
 
 namespace mmgraph::detail {
