@@ -12,30 +12,28 @@
 # its own include/ folder would enforce the same, at the cost of moving every header and
 # rewriting every include; the links leave the source tree as it is.
 
+# Makes <name> a symbolic link to <original>, which must exist.
+function(mmgraph_make_link original name)
+  if(NOT EXISTS ${original})
+    message(FATAL_ERROR "mmgraph: a layer names ${original}, which does not exist")
+  endif()
+  get_filename_component(parent ${name} DIRECTORY)
+  file(MAKE_DIRECTORY ${parent})
+  file(CREATE_LINK ${original} ${name} SYMBOLIC)
+endfunction()
+
 # Creates layers/<target> with links to FOLDERS (relative to the source tree) and
 # HEADERS (relative to include/); sets <out_var> to its path.
 function(mmgraph_include_folder target out_var)
   cmake_parse_arguments(PARSE_ARGV 2 arg "" "" "FOLDERS;HEADERS")
   set(root ${PROJECT_BINARY_DIR}/layers/${target})
   file(REMOVE_RECURSE ${root})  # removes the links, not the files they point to
-  set(links "")
   foreach(folder IN LISTS arg_FOLDERS)
-    list(APPEND links "${PROJECT_SOURCE_DIR}/${folder}|${root}/${folder}")
+    mmgraph_make_link(${PROJECT_SOURCE_DIR}/${folder} ${root}/${folder})
   endforeach()
   foreach(header IN LISTS arg_HEADERS)
-    list(APPEND links "${PROJECT_SOURCE_DIR}/include/${header}|${root}/${header}")
+    mmgraph_make_link(${PROJECT_SOURCE_DIR}/include/${header} ${root}/${header})
     set_property(GLOBAL APPEND PROPERTY MMGRAPH_OWNED_PUBLIC_HEADERS ${header})
-  endforeach()
-  foreach(link IN LISTS links)
-    string(REPLACE "|" ";" pair "${link}")
-    list(GET pair 0 original)
-    list(GET pair 1 name)
-    if(NOT EXISTS ${original})
-      message(FATAL_ERROR "mmgraph: ${target} names ${original}, which does not exist")
-    endif()
-    get_filename_component(parent ${name} DIRECTORY)
-    file(MAKE_DIRECTORY ${parent})
-    file(CREATE_LINK ${original} ${name} SYMBOLIC)
   endforeach()
   set(${out_var} ${root} PARENT_SCOPE)
 endfunction()
