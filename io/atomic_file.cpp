@@ -1,4 +1,4 @@
-// write_file_atomic: temporary file, fsync, rename, fsync of the directory.
+// write_file_atomic (mmgraph/atomic_file.h): temporary file, fsync, rename, fsync of the directory.
 #include "io/atomic_file.h"
 
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 
 #include "mmgraph/errors.h"
 
-namespace mmgraph::io {
+namespace mmgraph {
 
 namespace {
 
@@ -38,7 +38,7 @@ class Fd {
 };
 
 void write_all(int fd, std::string_view bytes, const std::string& name) {
-  // MMGRAPH_TEST_KILL_AFTER_BYTES (see atomic_file.h): bytes left before the kill, or -1.
+  // MMGRAPH_TEST_KILL_AFTER_BYTES (see mmgraph/atomic_file.h): bytes left before the kill, or -1.
   static int64_t budget = [] {
     const char* v = std::getenv("MMGRAPH_TEST_KILL_AFTER_BYTES");
     return v ? static_cast<int64_t>(std::strtoll(v, nullptr, 10)) : int64_t{-1};
@@ -93,6 +93,8 @@ void write_file_atomic(const std::string& path, const std::vector<std::string_vi
   if (dfd.get() >= 0) ::fsync(dfd.get());
 }
 
+namespace io {
+
 uint64_t fnv1a64(const void* data, size_t size, uint64_t h) {
   const auto* p = static_cast<const unsigned char*>(data);
   for (size_t i = 0; i < size; ++i) {
@@ -102,4 +104,6 @@ uint64_t fnv1a64(const void* data, size_t size, uint64_t h) {
   return h;
 }
 
-}  // namespace mmgraph::io
+}  // namespace io
+
+}  // namespace mmgraph

@@ -1,22 +1,12 @@
 #pragma once
-// Crash-safe file output and content checksums shared by the writers.
+// Crash-safe file output (write_file_atomic, public: mmgraph/atomic_file.h) and
+// content checksums shared by the writers.
 #include <cstddef>
 #include <cstdint>
-#include <string>
-#include <string_view>
-#include <vector>
+
+#include "mmgraph/atomic_file.h"
 
 namespace mmgraph::io {
-
-// Writes the concatenation of `parts` to `path` so that a crash at any moment
-// leaves either the old file (or none) or the complete new one: the bytes go
-// to "<path>.tmp-<pid>", are fsync'ed, renamed over `path`, and the directory
-// is fsync'ed. Throws InputError naming the path on any failure (the temporary
-// file is removed).
-// Crash testing: with the environment variable MMGRAPH_TEST_KILL_AFTER_BYTES=N
-// the process kills itself (SIGKILL) once N bytes in all have gone through
-// this function, mid-file, as a power cut or an OOM kill would.
-void write_file_atomic(const std::string& path, const std::vector<std::string_view>& parts);
 
 // FNV-1a, 64-bit, of a byte range; `h` continues an earlier checksum.
 uint64_t fnv1a64(const void* data, size_t size, uint64_t h = 0xcbf29ce484222325ull);

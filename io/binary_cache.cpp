@@ -36,7 +36,7 @@ struct ArrayWriter {
   void add_bytes(const std::string& name, const char* dtype, const std::string& file, std::string_view bytes,
                  const std::vector<int64_t>& shape) {
     written.push_back(dir / file);
-    io::write_file_atomic(written.back().string(), {bytes});
+    write_file_atomic(written.back().string(), {bytes});
     arrays.push_back({{"name", name}, {"dtype", dtype}, {"shape", shape}, {"file", file}, {"bytes", bytes.size()},
                       {"checksum", fmt::format("{:016x}", io::fnv1a64(bytes.data(), bytes.size()))}});
   }
@@ -90,7 +90,7 @@ void save_dataset_binary(const Dataset& data, const std::string& dir_name) {
                                   {"features", features}, {"arrays", w.arrays}};
     // A name that is not UTF-8 (a file name) is written with U+FFFD rather than failing.
     const std::string text = manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    io::write_file_atomic((dir / "manifest.json").string(), {text});  // last: a cache is complete once it exists
+    write_file_atomic((dir / "manifest.json").string(), {text});  // last: a cache is complete once it exists
   } catch (...) {
     std::error_code ignored;
     for (const auto& file : w.written) fs::remove(file, ignored);

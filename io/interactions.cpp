@@ -8,15 +8,9 @@
 
 #include "mmgraph/errors.h"
 
-namespace mmgraph::io {
+namespace mmgraph {
 
-int32_t IdMap::add(std::string_view original) {
-  const auto [it, inserted] = index_.try_emplace(std::string(original), static_cast<int32_t>(names_.size()));
-  if (inserted) names_.emplace_back(original);
-  return it->second;
-}
-
-InteractionCsr build_csr(int32_t n_users, std::vector<std::pair<int32_t, int32_t>> pairs) {
+InteractionCsr interactions_from_pairs(int32_t n_users, std::vector<std::pair<int32_t, int32_t>> pairs) {
   std::sort(pairs.begin(), pairs.end());
   pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
   InteractionCsr csr;
@@ -28,6 +22,14 @@ InteractionCsr build_csr(int32_t n_users, std::vector<std::pair<int32_t, int32_t
   }
   for (int32_t u = 0; u < n_users; ++u) csr.row_ptr[u + 1] += csr.row_ptr[u];
   return csr;
+}
+
+namespace io {
+
+int32_t IdMap::add(std::string_view original) {
+  const auto [it, inserted] = index_.try_emplace(std::string(original), static_cast<int32_t>(names_.size()));
+  if (inserted) names_.emplace_back(original);
+  return it->second;
 }
 
 void kcore_filter(std::vector<Interaction>& rows, int k, std::vector<std::string>& user_names,
@@ -97,9 +99,9 @@ Dataset split_per_user(const std::vector<Interaction>& rows, int32_t n_users, in
   Dataset d;
   d.n_users = n_users;
   d.n_items = n_items;
-  d.train = build_csr(n_users, std::move(train));
-  d.valid = build_csr(n_users, std::move(valid));
-  d.test = build_csr(n_users, std::move(test));
+  d.train = interactions_from_pairs(n_users, std::move(train));
+  d.valid = interactions_from_pairs(n_users, std::move(valid));
+  d.test = interactions_from_pairs(n_users, std::move(test));
   return d;
 }
 
@@ -109,10 +111,12 @@ Dataset split_by_label(const std::vector<Interaction>& rows, int32_t n_users, in
   Dataset d;
   d.n_users = n_users;
   d.n_items = n_items;
-  d.train = build_csr(n_users, std::move(parts[0]));
-  d.valid = build_csr(n_users, std::move(parts[1]));
-  d.test = build_csr(n_users, std::move(parts[2]));
+  d.train = interactions_from_pairs(n_users, std::move(parts[0]));
+  d.valid = interactions_from_pairs(n_users, std::move(parts[1]));
+  d.test = interactions_from_pairs(n_users, std::move(parts[2]));
   return d;
 }
 
-}  // namespace mmgraph::io
+}  // namespace io
+
+}  // namespace mmgraph

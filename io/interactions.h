@@ -1,6 +1,7 @@
 #pragma once
-// Building blocks shared by the interaction readers: id remapping, CSR
-// construction, iterative k-core filtering and the per-user split.
+// Building blocks shared by the interaction readers: id remapping, iterative
+// k-core filtering and the per-user split (the CSR construction is public:
+// interactions_from_pairs in mmgraph/dataset.h).
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -29,9 +30,6 @@ struct Interaction {
   double timestamp;  // 0 when the source has none
   int label;         // split label (0 train, 1 valid, 2 test) or -1 when unsplit
 };
-
-// CSR by user of (user, item) pairs; duplicates collapse, items sorted.
-InteractionCsr build_csr(int32_t n_users, std::vector<std::pair<int32_t, int32_t>> pairs);
 
 // Keeps interactions whose user and item both have >= k interactions, repeated
 // until stable; then renumbers users and items densely (first appearance order

@@ -130,7 +130,7 @@ Dataset load_json_splits(const fs::path& dir, const LoadOptions& options) {
   d.n_users = n_users;
   d.n_items = n_items;
   InteractionCsr* dst[3] = {&d.train, &d.valid, &d.test};
-  for (int s = 0; s < 3; ++s) *dst[s] = io::build_csr(n_users, std::move(parts[s].pairs));
+  for (int s = 0; s < 3; ++s) *dst[s] = interactions_from_pairs(n_users, std::move(parts[s].pairs));
   if (fs::exists(dir / "user2id.json")) d.user_ids = read_id_map((dir / "user2id.json").string(), n_users);
   if (fs::exists(dir / "item2id.json")) d.item_ids = read_id_map((dir / "item2id.json").string(), n_items);
   return d;

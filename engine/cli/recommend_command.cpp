@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "io/atomic_file.h"
+#include "mmgraph/atomic_file.h"
 #include "mmgraph/checkpoint.h"
 #include "mmgraph/errors.h"
 #include "mmgraph/recommend.h"
@@ -117,7 +117,7 @@ int run_recommend(const RecommendArgs& args) {
   if (args.out.empty()) {
     std::fwrite(text.data(), 1, text.size(), stdout);
   } else {
-    io::write_file_atomic(args.out, {text});
+    write_file_atomic(args.out, {text});
     std::fprintf(stderr, "wrote %s: top %d items for %zu users (%s, model %s, epoch %d)\n", args.out.c_str(), args.k,
                  top.users.size(), format.c_str(), model.model.c_str(), model.best_epoch);
   }

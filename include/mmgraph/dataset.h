@@ -3,6 +3,7 @@
 // user, optional modality feature matrices. See docs/ARCHITECTURE.md.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mmgraph {
@@ -32,6 +33,10 @@ struct Dataset {
   // Original ids, index = dense id; empty when the source has dense ids already.
   std::vector<std::string> user_ids, item_ids;
 };
+
+// The interactions of one split from (user, item) pairs as a CSR by user over
+// n_users users: duplicates collapse, items sorted. Ids must be in range (not checked).
+InteractionCsr interactions_from_pairs(int32_t n_users, std::vector<std::pair<int32_t, int32_t>> pairs);
 
 // Options for sources that must be split or filtered (generic CSV/TSV, .inter
 // without x_label). Ignored by sources that carry their own split.

@@ -1,5 +1,6 @@
 #pragma once
 // Umbrella header of the mmgraph library.
+#include "mmgraph/atomic_file.h"
 #include "mmgraph/blas.h"
 #include "mmgraph/build_info.h"
 #include "mmgraph/checkpoint.h"

@@ -14,7 +14,6 @@
 #include <utility>
 #include <vector>
 
-#include "io/interactions.h"
 #include "mmgraph/mmgraph.h"
 #include "python/src/arrays.h"
 
@@ -95,7 +94,7 @@ InteractionCsr split_from_arrays(const std::string& split, py::handle users, py:
                      std::to_string(u.size()) + " users but " + std::to_string(i.size()) + " items (one of each per pair)");
   std::vector<std::pair<int32_t, int32_t>> pairs(u.size());
   for (size_t p = 0; p < u.size(); ++p) pairs[p] = {u[p], i[p]};
-  return io::build_csr(n_users, std::move(pairs));
+  return interactions_from_pairs(n_users, std::move(pairs));
 }
 
 DatasetPtr dataset_from_arrays(int64_t n_users, int64_t n_items, const py::dict& splits, const py::dict& features,

@@ -7,8 +7,8 @@
 
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/propagation.h"
-#include "kernels/item_graph.h"
 #include "kernels/knn_graph.h"
+#include "kernels/knn_graph_normalize.h"
 #include "mmgraph/errors.h"
 
 namespace mmgraph::detail {

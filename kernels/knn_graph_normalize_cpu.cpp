@@ -5,7 +5,7 @@
 #include <string>
 #include <utility>
 
-#include "kernels/item_graph.h"
+#include "kernels/knn_graph_normalize.h"
 #include "mmgraph/errors.h"
 
 namespace mmgraph::kernels {

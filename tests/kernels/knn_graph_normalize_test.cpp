@@ -1,4 +1,4 @@
-// Item-item graph: D^-1/2 A D^-1/2 from kNN lists (a hand-worked case, then random lists and the kNN
+// kNN graph normalisation: D^-1/2 A D^-1/2 from kNN lists (a hand-worked case, then random lists and the kNN
 // op's own lists against dense float64 math, weighted and not) and the weighted sum of CSR matrices
 // against a dense float64 sum.
 #include <gtest/gtest.h>
@@ -8,8 +8,8 @@
 #include <numeric>
 #include <random>
 
-#include "kernels/item_graph.h"
 #include "kernels/knn_graph.h"
+#include "kernels/knn_graph_normalize.h"
 #include "mmgraph/errors.h"
 #include "support/knn_check.h"
 #include "support/random_inputs.h"
@@ -60,7 +60,7 @@ Dense normalized_dense(int64_t n, int k, const std::vector<int32_t>& idx, const 
   return a;
 }
 
-TEST(ItemGraph, HandWorkedExample) {
+TEST(KnnNormalizedGraph, HandWorkedExample) {
   // Row 3's cosines are all <= 0: weighted, its degree is 0, so its row is empty and row 1's
   // entry in column 3 (0.4 / sqrt(d1 * 0)) is dropped, while the 0.4 still counts in d1.
   const std::vector<int32_t> idx = {0, 1, 1, 3, 2, 0, 3, 1};
@@ -78,7 +78,7 @@ TEST(ItemGraph, HandWorkedExample) {
   EXPECT_EQ(u.val, std::vector<float>(8, 0.5f));
 }
 
-TEST(ItemGraph, RandomAndKnnListsMatchDenseFloat64) {
+TEST(KnnNormalizedGraph, RandomAndKnnListsMatchDenseFloat64) {
   const uint64_t seed = testing::fresh_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
@@ -111,7 +111,7 @@ TEST(ItemGraph, RandomAndKnnListsMatchDenseFloat64) {
   }
 }
 
-TEST(ItemGraph, RejectsIdsOutOfRangeOrRepeated) {
+TEST(KnnNormalizedGraph, RejectsIdsOutOfRangeOrRepeated) {
   const std::vector<float> sim = {1.0f, 0.5f, 1.0f, 0.5f};
   const std::vector<int32_t> out_of_range = {0, 2, 1, 0}, negative = {0, -1, 1, 0}, repeated = {0, 1, 1, 1};
   EXPECT_THROW(kernels::knn_normalized_graph_cpu(2, 2, out_of_range.data(), sim.data(), true), Error);
