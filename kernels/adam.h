@@ -1,6 +1,6 @@
 #pragma once
-// Adam (Kingma & Ba) as in torch.optim.Adam with weight_decay folded into the
-// gradient: g' = g + wd p; m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2;
+// Adam (Kingma & Ba) as in torch.optim.Adam (no weight decay):
+// m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
 // p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps), t = step (1-based).
 #include <cstdint>
 
@@ -13,7 +13,6 @@ struct AdamParams {
   float beta1 = 0.9f;
   float beta2 = 0.999f;
   float eps = 1e-8f;
-  float weight_decay = 0.0f;
   int64_t step = 1;
 };
 

@@ -61,7 +61,7 @@ class Freedom final : public EmbeddingModel {
 
   void propagate() override {
     forward(UserItemGraph::kFull);
-    cold_.calibrate({&item_graph_}, d_, item_out_.data());
+    cold_.calibrate(prop_, {&item_graph_}, d_, item_out_.data());
   }
 
   const float* user_rep() const override { return rep_.users(); }

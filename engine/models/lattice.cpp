@@ -67,7 +67,7 @@ class Lattice final : public EmbeddingModel {
 
   void propagate() override {
     forward();
-    cold_.calibrate({&graph_.graph()}, d_, item_out_.data());
+    cold_.calibrate(prop_, {&graph_.graph()}, d_, item_out_.data());
   }
   const float* user_rep() const override { return rep_.users(); }
   const float* item_rep() const override { return item_out_.data(); }

@@ -119,7 +119,7 @@ class Mgcn final : public EmbeddingModel {
     fuse_forward(n_, views_.data(), x_.data(), side_.data(), rep_.data());
     std::vector<const ItemGraph*> graphs;
     for (const auto& g : graphs_) graphs.push_back(&g);
-    cold_.calibrate(graphs, d_, rep_.items());
+    cold_.calibrate(prop_, graphs, d_, rep_.items());
   }
   const float* user_rep() const override { return rep_.users(); }
   const float* item_rep() const override { return rep_.items(); }

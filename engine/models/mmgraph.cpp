@@ -109,7 +109,7 @@ class MmGraph final : public EmbeddingModel {
 
   void propagate() override {
     forward(UserItemGraph::kFull);
-    cold_.calibrate({&graph_.graph()}, d_, item_out_.data());
+    cold_.calibrate(prop_, {&graph_.graph()}, d_, item_out_.data());
   }
   const float* user_rep() const override { return x_.users(); }
   const float* item_rep() const override { return item_out_.data(); }

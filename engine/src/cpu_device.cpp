@@ -114,7 +114,7 @@ class CpuDevice final : public Device {
   // loss (FREEDOM's with its modality BPR off) cost one read of their gradient, not an update.
   bool adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m, float* v,
                   bool moments_zero) override {
-    if (moments_zero && p.weight_decay == 0 && kernels::count_nonzero_cpu(grad, n) == 0) return true;
+    if (moments_zero && kernels::count_nonzero_cpu(grad, n) == 0) return true;
     kernels::adam_dense_cpu(n, p, param, grad, m, v);
     return false;
   }

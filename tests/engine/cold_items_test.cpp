@@ -1,7 +1,8 @@
 // Cold items at evaluation (engine/models/blocks/cold_items.h) against a float64
 // reference on a hand-made graph: warm rows untouched, each cold row its warm
 // neighbours' sum in direction at cold_scale x the warm mean norm, cold neighbours
-// ignored, a cold item with no warm neighbour a zero row; the sum over two graphs.
+// ignored, a cold item with no warm neighbour a zero row; the sum over two graphs, each
+// propagated through the model's propagation block.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 
 #include "engine/models/blocks/cold_items.h"
 #include "engine/src/device.h"
+#include "engine/src/resources.h"
 
 namespace mmgraph {
 namespace {
@@ -43,6 +45,11 @@ TEST(ColdItems, CalibrateMatchesFloat64Reference) {
   const int64_t d = 5;
   const double scale = 1.5;
   auto dev = detail::make_cpu_device();
+  const detail::Resources resources(*dev);
+  detail::ModelContext ctx;
+  ctx.data = &data;
+  ctx.resources = &resources;
+  const detail::Propagation prop(ctx, {});
   // Item 1: warm neighbours 0, 2 and the cold 4; item 4: warm 3; item 5: only the cold 1.
   const auto s1 = graph_of(6, {{{1, 0.5f}}, {{0, 0.3f}, {2, 0.6f}, {4, 0.9f}}, {{0, 1.0f}}, {{2, 1.0f}},
                                {{3, 0.7f}}, {{1, 0.4f}}});
@@ -78,7 +85,7 @@ TEST(ColdItems, CalibrateMatchesFloat64Reference) {
   detail::ColdItems cold_items(*dev, data, scale);
   EXPECT_EQ(cold_items.count(), 3);
   auto buf = detail::Buffer<float>::from_host(*dev, rep, "rep");
-  cold_items.calibrate({&g1, &g2}, d, buf.data());
+  cold_items.calibrate(prop, {&g1, &g2}, d, buf.data());
   const auto got = buf.to_host();
   for (int64_t i = 0; i < data.n_items; ++i)
     for (int64_t c = 0; c < d; ++c) {
@@ -91,7 +98,7 @@ TEST(ColdItems, CalibrateMatchesFloat64Reference) {
   detail::ColdItems off(*dev, data, 0.0);
   EXPECT_EQ(off.count(), 0);
   auto buf2 = detail::Buffer<float>::from_host(*dev, rep, "rep");
-  off.calibrate({&g1, &g2}, d, buf2.data());
+  off.calibrate(prop, {&g1, &g2}, d, buf2.data());
   EXPECT_EQ(buf2.to_host(), rep);
 }
 

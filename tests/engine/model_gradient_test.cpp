@@ -9,7 +9,9 @@
 
 #include <cmath>
 #include <random>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/models/blocks/objective.h"
@@ -162,6 +164,31 @@ struct RowsModel {
   }
 };
 
+// The loss of `batch` computed over every row: the objective over the representations that
+// propagate() gives every row, plus the L2 (config reg_weight) on the batch's rows of the
+// layer-0 tables user_emb0 [users x rep_dim] and item_emb0 [items x rep_dim]. Call after propagate().
+double full_loss(RowsModel& m, const Dataset& data, const detail::TripleBatch& batch, const float* user_emb0,
+                 const float* item_emb0) {
+  const int64_t d = m.model->rep_dim();
+  std::vector<float> grad_u(static_cast<size_t>(data.n_users * d)), grad_i(static_cast<size_t>(data.n_items * d));
+  std::vector<float> grad_u0(grad_u.size()), grad_i0(grad_i.size());
+  detail::Objective objective(m.inputs.context());
+  double loss = 0;
+  objective.add(batch, d, m.model->user_rep(), m.model->item_rep(), grad_u.data(), grad_i.data(), user_emb0,
+                item_emb0, grad_u0.data(), grad_i0.data(), &loss);
+  return loss;
+}
+
+// The batch the BatchRows tests step on: the first 32 triples of epoch 0.
+struct RowsBatch {
+  std::vector<int32_t> users, pos, neg;
+  detail::TripleBatch batch;
+  explicit RowsBatch(RowsModel& m) : users(32), pos(32), neg(32) {
+    m.dev->sample_triples(m.inputs.sampler(), m.config.seed, 0, 0, 32, users.data(), pos.data(), neg.data());
+    batch = detail::TripleBatch{0, 0, 32, users.data(), pos.data(), neg.data()};
+  }
+};
+
 // Every model, with every objective and no other loss term: the step's loss must equal the
 // objective over the representations of every row (propagate). Models that compute a step's
 // representations only at the batch's rows (MGCN's fuser, LightGCN's last layer, VBPR's
@@ -185,21 +212,66 @@ TEST(BatchRows, LossEqualsTheObjectiveOverEveryRowsRepresentations) {
     c.reg_weight = 0;
     c.dropout = 0;
     RowsModel m(data, c);
-    auto& [config, dev, inputs, model] = m;
-    std::vector<int32_t> users(32), pos(32), neg(32);
-    dev->sample_triples(inputs.sampler(), config.seed, 0, 0, 32, users.data(), pos.data(), neg.data());
-    const detail::TripleBatch batch{0, 0, 32, users.data(), pos.data(), neg.data()};
+    const RowsBatch b(m);
     double rows_loss = 0;
-    model->compute_gradients(batch, &rows_loss);
+    m.model->compute_gradients(b.batch, &rows_loss);
+    m.model->propagate();
+    const double full = full_loss(m, data, b.batch, m.model->user_rep(), m.model->item_rep());
+    EXPECT_NEAR(rows_loss, full, 1e-6 * std::fabs(full));
+  }
+}
 
-    model->propagate();
-    const int64_t d = model->rep_dim();
-    std::vector<float> grad_u(static_cast<size_t>(data.n_users * d)), grad_i(static_cast<size_t>(data.n_items * d));
-    detail::Objective objective(inputs.context());
-    double full_loss = 0;
-    objective.add(batch, d, model->user_rep(), model->item_rep(), grad_u.data(), grad_i.data(), model->user_rep(),
-                  model->item_rep(), grad_u.data(), grad_i.data(), &full_loss);
-    EXPECT_NEAR(rows_loss, full_loss, 1e-6 * std::fabs(full_loss));
+// The model's id embedding table E = [E_u; E_i]: a row-sharded parameter over every user's and
+// item's row at the representations' width; nullptr when the model has none.
+const detail::Param* id_embedding(detail::Model& model, const Dataset& data) {
+  const std::vector<int64_t> shape = {static_cast<int64_t>(data.n_users) + data.n_items, model.rep_dim()};
+  for (const auto& p : model.params().all())
+    if (p->placement.row_sharded && p->placement.global_shape == shape) return p.get();
+  return nullptr;
+}
+
+// Every model with the L2 term on (objectives with the L2 fused into BPR and added on its own):
+// the step's loss must equal the full computation, the objective over every row's
+// representations plus the L2 over every row of the model's layer-0 tables. Those are its id
+// embedding table E where its representations are propagated from E, or its representations
+// themselves (the L2 of MMRec's MGCN and VBPR); the full computation is made over each table the
+// model has, and the step must match one of them. A step whose L2 reads a row it left stale or
+// zero, or a row of another node, matches neither.
+TEST(BatchRows, LossWithTheL2EqualsTheFullComputation) {
+  SyntheticOptions s;
+  s.users = 60;
+  s.items = 45;
+  s.interactions = 900;
+  s.image_dim = 7;
+  s.text_dim = 5;
+  s.seed = 8;
+  const Dataset data = make_synthetic_dataset(s);
+  for (const std::string& name : detail::model_names()) for (const char* loss : {"bpr", "warp"}) {
+    SCOPED_TRACE(name + "/" + loss);
+    TrainConfig c = rows_model_config(name, loss);
+    c.cl_weight = 0;
+    c.mm_bpr_weight = 0;
+    c.dropout = 0;
+    c.reg_weight = 0.05;  // on for every model, also where the shipped config turns it off
+    RowsModel m(data, c);
+    const RowsBatch b(m);
+    double rows_loss = 0;
+    m.model->compute_gradients(b.batch, &rows_loss);
+    m.model->propagate();
+    std::vector<std::pair<std::string, double>> full = {
+        {"representations", full_loss(m, data, b.batch, m.model->user_rep(), m.model->item_rep())}};
+    if (const detail::Param* e = id_embedding(*m.model, data)) {
+      const float* rows = e->value.data();
+      full.emplace_back("id embedding", full_loss(m, data, b.batch, rows, rows + data.n_users * m.model->rep_dim()));
+    }
+    std::string matched;
+    std::ostringstream tried;
+    tried.precision(17);
+    for (const auto& [tables, value] : full) {
+      if (std::fabs(rows_loss - value) <= 1e-6 * std::fabs(value)) matched = tables;
+      tried << "; with the L2 over the " << tables << " " << value;
+    }
+    EXPECT_FALSE(matched.empty()) << "step loss " << rows_loss << ", full computation" << tried.str();
   }
 }
 

@@ -96,7 +96,6 @@ TEST(AdamGpu, MatchesCpu) {
   for (auto& x : v) x = std::fabs(x);
   kernels::AdamParams p;
   p.step = 11;
-  p.weight_decay = 0.01f;
   auto cp = param, cm = m, cv = v;
   kernels::adam_dense_cpu(n, p, cp.data(), grad.data(), cm.data(), cv.data());
   DeviceArray<float> dp(param), dg(grad), dm(m), dv(v);

@@ -26,14 +26,5 @@ TEST(Adam, HandComputedSteps) {
   EXPECT_NEAR(param, 0.999 - 1e-3 * mhat / (std::sqrt(vhat) + 1e-8), 1e-7);
 }
 
-TEST(Adam, WeightDecayFoldsIntoGradient) {
-  kernels::AdamParams p;
-  p.weight_decay = 0.5f;
-  float param = 2.0f, m = 0.0f, v = 0.0f, grad = 0.0f;
-  kernels::adam_dense_cpu(1, p, &param, &grad, &m, &v);
-  EXPECT_FLOAT_EQ(m, 0.1f);  // g' = 0 + 0.5 * 2 = 1
-  EXPECT_NEAR(param, 2.0 - 1e-3, 1e-7);
-}
-
 }  // namespace
 }  // namespace mmgraph

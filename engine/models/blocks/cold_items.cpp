@@ -16,7 +16,8 @@ ColdItems::ColdItems(Device& dev, const Dataset& data, double scale)
   if (!cold.empty()) cold_ = Buffer<int32_t>::from_host(dev, cold, "cold items");
 }
 
-void ColdItems::calibrate(const std::vector<const ItemGraph*>& graphs, int64_t d, float* item_rep) {
+void ColdItems::calibrate(const Propagation& prop, const std::vector<const ItemGraph*>& graphs, int64_t d,
+                          float* item_rep) {
   const int64_t nc = count(), n_warm = n_items_ - nc;
   if (nc == 0 || n_warm == 0 || graphs.empty()) return;  // no warm item: nothing to place cold ones by
   const auto nd = static_cast<size_t>(n_items_ * d);
@@ -30,9 +31,9 @@ void ColdItems::calibrate(const std::vector<const ItemGraph*>& graphs, int64_t d
   dev_->axpy(nc * d, -2.0f, rows_.data(), rows_.data());  // rows := -rows (element-wise, in place)
   dev_->scatter_add_rows(nc, d, cold_.data(), rows_.data(), item_rep);
   // sum = sum_g S_g item_rep: the cold rows' neighbours, warm ones only.
-  graphs[0]->forward(1, d, item_rep, sum_.data(), work_.data());
+  prop.item_item_forward(*graphs[0], 1, d, item_rep, sum_.data(), work_.data());
   for (size_t g = 1; g < graphs.size(); ++g) {
-    graphs[g]->forward(1, d, item_rep, part_.data(), work_.data());
+    prop.item_item_forward(*graphs[g], 1, d, item_rep, part_.data(), work_.data());
     dev_->axpy(static_cast<int64_t>(nd), 1.0f, part_.data(), sum_.data());
   }
   dev_->gather_rows(nc, d, cold_.data(), sum_.data(), rows_.data());

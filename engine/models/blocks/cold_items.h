@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/models/blocks/item_graph.h"
+#include "engine/models/blocks/propagation.h"
 
 namespace mmgraph::detail {
 
@@ -18,10 +19,11 @@ class ColdItems {
  public:
   ColdItems() = default;
   ColdItems(Device& dev, const Dataset& data, double scale);
-  // item_rep [n_items x d] (device memory) in place; graphs: the model's item graphs. Takes two
-  // [n_items x d] device buffers on its first call (three with several graphs) and downloads the
-  // item table once per call, for the warm items' mean norm.
-  void calibrate(const std::vector<const ItemGraph*>& graphs, int64_t d, float* item_rep);
+  // item_rep [n_items x d] (device memory) in place; graphs: the model's item graphs, propagated
+  // through prop (one layer each). Takes two [n_items x d] device buffers on its first call (three
+  // with several graphs) and downloads the item table once per call, for the warm items' mean norm.
+  void calibrate(const Propagation& prop, const std::vector<const ItemGraph*>& graphs, int64_t d,
+                 float* item_rep);
   int64_t count() const { return static_cast<int64_t>(cold_.size()); }
 
  private:
