@@ -1,6 +1,6 @@
 // The batch's distinct rows against a std::set / std::map reference on random
 // batches (heavy repeats, negatives that are also positives, WARP-style extra
-// items, an empty batch), and the layout on a hand-made example.
+// items, an empty batch), and both layouts (packed, padded) on a hand-made example.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -27,6 +27,20 @@ TEST(BatchRows, LayoutOnAHandMadeBatch) {
   EXPECT_EQ(rows, (std::vector<int32_t>{1, 3, 10, 12, 11, 14, 15}));
   counts.resize(4);
   EXPECT_EQ(counts, (std::vector<int32_t>{1, 2, 2, 1}));
+}
+
+TEST(BatchRows, PaddedLayoutOnAHandMadeBatch) {
+  // The batch above: each part at its room (3 users, 3 positives, 3 + 2 others), -1 and count 0 after.
+  const std::vector<int32_t> users = {3, 1, 3}, pos = {0, 2, 0}, neg = {2, 5, 4}, extra = {5, 1};
+  std::vector<int32_t> rows(3 * 3 + 2, 7), counts(2 * 3, 7);
+  kernels::batch_rows_padded_cpu({3, users.data(), pos.data(), neg.data(), 2, extra.data(), 10}, rows.data(),
+                                 counts.data());
+  EXPECT_EQ(rows, (std::vector<int32_t>{1, 3, -1, 10, 12, -1, 11, 14, 15, -1, -1}));
+  EXPECT_EQ(counts, (std::vector<int32_t>{1, 2, 0, 2, 1, 0}));
+  const auto s = kernels::padded_batch_row_sizes(3, 2);
+  EXPECT_EQ(s.users, 3);
+  EXPECT_EQ(s.pos_items, 3);
+  EXPECT_EQ(s.other_items, 5);
 }
 
 TEST(BatchRows, MatchesASetReference) {
@@ -70,6 +84,25 @@ TEST(BatchRows, MatchesASetReference) {
     counts.resize(static_cast<size_t>(s.users + s.pos_items));
     EXPECT_EQ(rows, want_rows);
     EXPECT_EQ(counts, want_counts);
+
+    // Padded: the same parts, each filled to its room with -1 and count 0.
+    std::vector<int32_t> want_padded, want_padded_counts;
+    const auto pad = [](std::vector<int32_t>& v, size_t room, int32_t fill) { v.resize(room, fill); };
+    want_padded.assign(want_rows.begin(), want_rows.begin() + s.users);
+    pad(want_padded, static_cast<size_t>(b), -1);
+    want_padded.insert(want_padded.end(), want_rows.begin() + s.users, want_rows.begin() + s.users + s.pos_items);
+    pad(want_padded, static_cast<size_t>(2 * b), -1);
+    want_padded.insert(want_padded.end(), want_rows.begin() + s.users + s.pos_items, want_rows.end());
+    pad(want_padded, static_cast<size_t>(3 * b + n_extra), -1);
+    want_padded_counts.assign(want_counts.begin(), want_counts.begin() + s.users);
+    pad(want_padded_counts, static_cast<size_t>(b), 0);
+    want_padded_counts.insert(want_padded_counts.end(), want_counts.begin() + s.users, want_counts.end());
+    pad(want_padded_counts, static_cast<size_t>(2 * b), 0);
+    std::vector<int32_t> padded(static_cast<size_t>(3 * b + n_extra), 7), padded_counts(static_cast<size_t>(2 * b), 7);
+    kernels::batch_rows_padded_cpu({b, users.data(), pos.data(), neg.data(), n_extra, extra.data(), n_users},
+                                   padded.data(), padded_counts.data());
+    EXPECT_EQ(padded, want_padded);
+    EXPECT_EQ(padded_counts, want_padded_counts);
   }
 }
 
