@@ -46,23 +46,24 @@ struct SortedParts {
   const int32_t* nums;  // distinct users, distinct positives, distinct others, others kept
 };
 
-// One thread per slot i of the padded layout (3 b + n_extra rows, 2 b counts): a part's k-th
-// distinct id (items offset by n_users) and its count, or -1 and count 0 past the part's size.
-__global__ void __launch_bounds__(kBlock) place_padded(int64_t b, int64_t n_extra, SortedParts parts, int32_t n_users,
+// One thread per slot i of the padded layout (room.total() rows, the first room.users +
+// room.pos_items with counts): a part's k-th distinct id (items offset by n_users) and its
+// count, or -1 and count 0 past the part's size.
+__global__ void __launch_bounds__(kBlock) place_padded(BatchRowSizes room, SortedParts parts, int32_t n_users,
                                                        int32_t* rows, int32_t* counts) {
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= 3 * b + n_extra) return;
-  if (i < b) {
+  if (i >= room.users + room.pos_items + room.other_items) return;
+  if (i < room.users) {
     const bool kept = i < parts.nums[0];
     rows[i] = kept ? parts.users[i] : -1;
     counts[i] = kept ? parts.user_counts[i] : 0;
-  } else if (i < 2 * b) {
-    const int64_t k = i - b;
+  } else if (i < room.users + room.pos_items) {
+    const int64_t k = i - room.users;
     const bool kept = k < parts.nums[1];
     rows[i] = kept ? parts.pos[k] + n_users : -1;
     counts[i] = kept ? parts.pos_counts[k] : 0;
   } else {
-    const int64_t k = i - 2 * b;
+    const int64_t k = i - room.users - room.pos_items;
     rows[i] = k < parts.nums[3] ? parts.others[k] + n_users : -1;
   }
 }
@@ -149,8 +150,8 @@ void batch_rows_padded_cuda(const BatchRowsInput& in, int32_t* rows, int32_t* co
   MMGRAPH_CUDA_CHECK(
       cub::DeviceSelect::Flagged(cub_tmp, bytes, at(s.unique_o), flags, at(s.kept_o), nums + 3, no, stream));
   const SortedParts parts{at(s.unique_u), at(s.count_u), at(s.unique_p), at(s.count_p), at(s.kept_o), nums};
-  cuda::launch("place_padded", &place_padded, 3 * in.b + in.n_extra, kBlock, stream, in.b, in.n_extra, parts,
-               in.n_users, rows, counts);
+  const BatchRowSizes room = padded_batch_row_sizes(in);
+  cuda::launch("place_padded", &place_padded, room.total(), kBlock, stream, room, parts, in.n_users, rows, counts);
 }
 
 }  // namespace mmgraph::kernels

@@ -10,9 +10,10 @@
 // Two layouts of the three parts:
 //   packed: the parts back to back, each as long as its distinct ids (the sizes are known where
 //           the rows were computed);
-//   padded: each part at its room (b users, b positives, b + n_extra others, counts b + b),
-//           filled past its distinct ids with row -1 and count 0, so that its extents are known
-//           without reading the distinct counts back from the device.
+//   padded: each part at its room, the most distinct ids it can hold (min(b, user_ids) users,
+//           min(b, item_ids) positives, min(b + n_extra, item_ids) others; the counts of the
+//           first two), filled past its distinct ids with row -1 and count 0, so that its extents
+//           are known without reading the distinct counts back from the device.
 #include <cstddef>
 #include <cstdint>
 
@@ -32,15 +33,17 @@ struct BatchRowsInput {
   const int32_t* neg = nullptr;
   int64_t n_extra = 0;
   const int32_t* extra = nullptr;
-  int32_t n_users = 0;
+  int32_t n_users = 0;  // the row of item 0
+  int64_t user_ids = 0, item_ids = 0;  // user ids are below user_ids, item ids below item_ids (padded layout)
 };
 
-// The extents of the padded layout's parts: {b, b, b + n_extra}.
-BatchRowSizes padded_batch_row_sizes(int64_t b, int64_t n_extra);
+// The extents of the padded layout's parts (their rooms).
+BatchRowSizes padded_batch_row_sizes(const BatchRowsInput& in);
 
-// rows: room for 3 b + n_extra ids; counts: room for 2 b. Packed layout; returns the sizes.
+// rows and counts: room for padded_batch_row_sizes(in).total() ids and for its users + pos_items
+// counts (both layouts fit there). Packed layout; returns the sizes.
 BatchRowSizes batch_rows_cpu(const BatchRowsInput& in, int32_t* rows, int32_t* counts);
-// The same rows in the padded layout.
+// The same rows in the padded layout; throws when an id is not below user_ids or item_ids.
 void batch_rows_padded_cpu(const BatchRowsInput& in, int32_t* rows, int32_t* counts);
 
 // CUDA twin of batch_rows_padded_cpu (device pointers): CUB radix sorts, run-length encodings and

@@ -37,7 +37,9 @@ void pad_part(const int32_t* ids, const int32_t* part_counts, int64_t n, int64_t
 
 }  // namespace
 
-BatchRowSizes padded_batch_row_sizes(int64_t b, int64_t n_extra) { return {b, b, b + n_extra}; }
+BatchRowSizes padded_batch_row_sizes(const BatchRowsInput& in) {
+  return {std::min(in.b, in.user_ids), std::min(in.b, in.item_ids), std::min(in.b + in.n_extra, in.item_ids)};
+}
 
 BatchRowSizes batch_rows_cpu(const BatchRowsInput& in, int32_t* rows, int32_t* counts) {
   const int64_t user_bound = id_bound(in.users, in.b, 0, "user");
@@ -77,7 +79,12 @@ BatchRowSizes batch_rows_cpu(const BatchRowsInput& in, int32_t* rows, int32_t* c
 void batch_rows_padded_cpu(const BatchRowsInput& in, int32_t* rows, int32_t* counts) {
   std::vector<int32_t> packed(static_cast<size_t>(3 * in.b + in.n_extra)), packed_counts(static_cast<size_t>(2 * in.b));
   const BatchRowSizes s = batch_rows_cpu(in, packed.data(), packed_counts.data());
-  const BatchRowSizes room = padded_batch_row_sizes(in.b, in.n_extra);
+  if (id_bound(in.users, in.b, 0, "user") > in.user_ids ||
+      std::max({id_bound(in.pos, in.b, 0, "item"), id_bound(in.neg, in.b, 0, "item"),
+                id_bound(in.extra, in.n_extra, 0, "item")}) > in.item_ids)
+    throw Error("batch_rows_padded_cpu: an id at or above user_ids " + std::to_string(in.user_ids) + " or item_ids " +
+                std::to_string(in.item_ids));
+  const BatchRowSizes room = padded_batch_row_sizes(in);
   pad_part(packed.data(), packed_counts.data(), s.users, room.users, rows, counts);
   pad_part(packed.data() + s.users, packed_counts.data() + s.users, s.pos_items, room.pos_items, rows + room.users,
            counts + room.users);

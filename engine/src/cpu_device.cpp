@@ -192,7 +192,7 @@ class CpuDevice final : public Device {
   kernels::BatchRowSizes batch_rows(const kernels::BatchRowsInput& in, int32_t* rows, int32_t* counts) override {
     if (!padded_batch_rows_) return kernels::batch_rows_cpu(in, rows, counts);
     kernels::batch_rows_padded_cpu(in, rows, counts);
-    return kernels::padded_batch_row_sizes(in.b, in.n_extra);
+    return kernels::padded_batch_row_sizes(in);
   }
   void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, const int32_t* counts, int64_t total,
                     float temperature, float weight, float* grad_a, float* grad_b, double* loss_sum) override {

@@ -262,7 +262,7 @@ class CudaDevice final : public Device {
     activate();
     kernels::batch_rows_padded_cuda(in, rows, counts,
                                     scratch(kernels::batch_rows_cuda_scratch_bytes(in.b, in.n_extra)), stream_);
-    return kernels::padded_batch_row_sizes(in.b, in.n_extra);
+    return kernels::padded_batch_row_sizes(in);
   }
   void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, const int32_t* counts, int64_t total,
                     float temperature, float weight, float* grad_a, float* grad_b, double* loss_sum) override {

@@ -35,15 +35,18 @@ TEST(BatchRowsGpu, MatchesCpu) {
         neg.push_back(static_cast<int32_t>(rng() % n_items));
       }
       for (int64_t i = 0; i < n_extra; ++i) extra.push_back(static_cast<int32_t>(rng() % n_items));
-      std::vector<int32_t> rows(static_cast<size_t>(3 * b + n_extra), 7), counts(static_cast<size_t>(2 * b), 7);
-      kernels::batch_rows_padded_cpu({b, users.data(), pos.data(), neg.data(), n_extra, extra.data(), n_users},
-                                     rows.data(), counts.data());
+      const kernels::BatchRowsInput in{b, users.data(), pos.data(), neg.data(), n_extra, extra.data(), n_users,
+                                       n_users, n_items};
+      const auto room = kernels::padded_batch_row_sizes(in);
+      std::vector<int32_t> rows(static_cast<size_t>(room.total()), 7),
+          counts(static_cast<size_t>(room.users + room.pos_items), 7);
+      kernels::batch_rows_padded_cpu(in, rows.data(), counts.data());
       DeviceArray<int32_t> du(users), dp(pos), dn(neg), de(extra);
       // Filled with 7, not the poison -1, which is the padding's id.
       DeviceArray<int32_t> drows(std::vector<int32_t>(rows.size(), 7)), dcounts(std::vector<int32_t>(counts.size(), 7));
       detail::DeviceBuffer<char> scratch(kernels::batch_rows_cuda_scratch_bytes(b, n_extra), "test scratch");
-      kernels::batch_rows_padded_cuda({b, du.get(), dp.get(), dn.get(), n_extra, de.get(), n_users}, drows.get(),
-                                      dcounts.get(), scratch.get(), nullptr);
+      kernels::batch_rows_padded_cuda({b, du.get(), dp.get(), dn.get(), n_extra, de.get(), n_users, n_users, n_items},
+                                      drows.get(), dcounts.get(), scratch.get(), nullptr);
       EXPECT_EQ(drows.host(), rows);
       EXPECT_EQ(dcounts.host(), counts);
     }

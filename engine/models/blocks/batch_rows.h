@@ -34,13 +34,14 @@ class BatchRowSet {
   // Multiplicities (device memory): sizes().users of the users, then sizes().pos_items of the positives.
   const int32_t* counts() const { return counts_.data(); }
   // The most rows size() and item_count() can be (buffers of per-row activations are sized by them).
-  int64_t capacity() const { return 3 * b_ + n_extra_; }
-  int64_t item_capacity() const { return 2 * b_ + n_extra_; }
+  int64_t capacity() const { return room_.total(); }
+  int64_t item_capacity() const { return room_.pos_items + room_.other_items; }
 
  private:
   Device* dev_ = nullptr;
   int32_t first_item_row_ = 0;  // the row of item 0
-  int64_t b_ = 0, n_extra_ = 0;  // the largest batch and its extra items
+  int64_t user_ids_ = 0, item_ids_ = 0;  // the users and items a batch's ids are below
+  kernels::BatchRowSizes room_;  // the parts' rooms for a full batch
   Buffer<int32_t> rows_, counts_;
   kernels::BatchRowSizes sizes_;
 };
