@@ -54,11 +54,11 @@ class Device {
   // a double in device memory).
   virtual void spmm(const kernels::CsrView& a, int64_t d, const float* x, float* y) = 0;
   // The rows hint, on both devices (kernels/lightgcn.h): rows (optional, device memory, n_rows
-  // ids, distinct but for negative ones, which name no row) names the rows a training step reads. forward: out is then defined at those rows
-  // alone (equal to an unhinted forward's there; any other row may hold any value). backward: the
-  // caller promises grad_out is zero outside them; grad_x0 gets what an unhinted backward adds, and
-  // grad_out comes back all zero. Without rows, out is defined at every row and grad_out is left as
-  // it is.
+  // ids, distinct but for negative ones, which name no row) names the rows a training step reads.
+  // forward: out is then defined at those rows alone (equal to an unhinted forward's there; any
+  // other row may hold any value). backward: the caller promises grad_out is zero outside them;
+  // grad_x0 gets what an unhinted backward adds, and grad_out comes back all zero. Without rows, out
+  // is defined at every row and grad_out is left as it is.
   virtual void lightgcn_forward(const kernels::CsrView& adj, int64_t d, int layers, const float* x0, float* out,
                                 float* work, const int32_t* rows = nullptr, int64_t n_rows = 0) = 0;
   virtual void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, float* grad_out,
