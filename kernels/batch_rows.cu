@@ -1,8 +1,8 @@
 // CUDA twin of the batch's distinct rows: users and positives by radix sort and
 // run-length encoding (values and multiplicities), the other items by radix sort,
 // unique, and a flagged select of those not among the positives (one thread per
-// candidate, binary search over the sorted positives), then one copy into the
-// [users | positives | others] layout once the three sizes are on the host.
+// candidate, binary search over the sorted positives), then one kernel that places the
+// three parts in the padded layout, reading their sizes from device memory.
 #include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_run_length_encode.cuh>
 #include <cub/device/device_select.cuh>
@@ -40,10 +40,32 @@ __global__ void __launch_bounds__(kBlock) flag_not_positive(int64_t cap, const i
   flags[i] = (lo < *n_pos && pos[lo] == v) ? 0 : 1;
 }
 
-// One thread per id: dst[i] = src[i] + offset (item ids to rows of the stacked table).
-__global__ void __launch_bounds__(kBlock) offset_ids(int64_t n, const int32_t* src, int32_t offset, int32_t* dst) {
+// The sorted distinct ids of the three parts and their sizes (device memory).
+struct SortedParts {
+  const int32_t *users, *user_counts, *pos, *pos_counts, *others;
+  const int32_t* nums;  // distinct users, distinct positives, distinct others, others kept
+};
+
+// One thread per slot i of the padded layout (room.total() rows, the first room.users +
+// room.pos_items with counts): a part's k-th distinct id (items offset by n_users) and its
+// count, or -1 and count 0 past the part's size.
+__global__ void __launch_bounds__(kBlock) place_padded(BatchRowSizes room, SortedParts parts, int32_t n_users,
+                                                       int32_t* rows, int32_t* counts) {
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i < n) dst[i] = src[i] + offset;
+  if (i >= room.users + room.pos_items + room.other_items) return;
+  if (i < room.users) {
+    const bool kept = i < parts.nums[0];
+    rows[i] = kept ? parts.users[i] : -1;
+    counts[i] = kept ? parts.user_counts[i] : 0;
+  } else if (i < room.users + room.pos_items) {
+    const int64_t k = i - room.users;
+    const bool kept = k < parts.nums[1];
+    rows[i] = kept ? parts.pos[k] + n_users : -1;
+    counts[i] = kept ? parts.pos_counts[k] : 0;
+  } else {
+    const int64_t k = i - room.users - room.pos_items;
+    rows[i] = k < parts.nums[3] ? parts.others[k] + n_users : -1;
+  }
 }
 
 // Byte offsets of the scratch regions, each 256-byte aligned.
@@ -90,9 +112,9 @@ RowsScratch rows_scratch(int64_t b, int64_t n_extra) {
 
 size_t batch_rows_cuda_scratch_bytes(int64_t b, int64_t n_extra) { return rows_scratch(b, n_extra).total; }
 
-BatchRowSizes batch_rows_cuda(const BatchRowsInput& in, int32_t* rows, int32_t* counts, void* scratch,
-                              cudaStream_t stream) {
-  if (in.b == 0 && in.n_extra == 0) return {};
+void batch_rows_padded_cuda(const BatchRowsInput& in, int32_t* rows, int32_t* counts, void* scratch,
+                            cudaStream_t stream) {
+  if (in.b == 0 && in.n_extra == 0) return;
   const RowsScratch s = rows_scratch(in.b, in.n_extra);
   char* base = static_cast<char*>(scratch);
   auto at = [base](size_t offset) { return reinterpret_cast<int32_t*>(base + offset); };
@@ -127,27 +149,9 @@ BatchRowSizes batch_rows_cuda(const BatchRowsInput& in, int32_t* rows, int32_t* 
   bytes = s.cub_bytes;
   MMGRAPH_CUDA_CHECK(
       cub::DeviceSelect::Flagged(cub_tmp, bytes, at(s.unique_o), flags, at(s.kept_o), nums + 3, no, stream));
-  int32_t host[4] = {0, 0, 0, 0};
-  MMGRAPH_CUDA_CHECK(cudaMemcpyAsync(host, nums, sizeof(host), cudaMemcpyDeviceToHost, stream));
-  MMGRAPH_CUDA_CHECK(cudaStreamSynchronize(stream));
-  const BatchRowSizes sizes{host[0], host[1], host[3]};
-  const auto ints = [](int64_t n) { return static_cast<size_t>(n) * sizeof(int32_t); };
-  if (sizes.users > 0) {
-    MMGRAPH_CUDA_CHECK(
-        cudaMemcpyAsync(rows, at(s.unique_u), ints(sizes.users), cudaMemcpyDeviceToDevice, stream));
-    MMGRAPH_CUDA_CHECK(
-        cudaMemcpyAsync(counts, at(s.count_u), ints(sizes.users), cudaMemcpyDeviceToDevice, stream));
-  }
-  if (sizes.pos_items > 0) {
-    cuda::launch("offset_ids", &offset_ids, sizes.pos_items, kBlock, stream, sizes.pos_items, at(s.unique_p),
-                 in.n_users, rows + sizes.users);
-    MMGRAPH_CUDA_CHECK(cudaMemcpyAsync(counts + sizes.users, at(s.count_p), ints(sizes.pos_items),
-                                       cudaMemcpyDeviceToDevice, stream));
-  }
-  if (sizes.other_items > 0)
-    cuda::launch("offset_ids", &offset_ids, sizes.other_items, kBlock, stream, sizes.other_items, at(s.kept_o),
-                 in.n_users, rows + sizes.users + sizes.pos_items);
-  return sizes;
+  const SortedParts parts{at(s.unique_u), at(s.count_u), at(s.unique_p), at(s.count_p), at(s.kept_o), nums};
+  const BatchRowSizes room = padded_batch_row_sizes(in);
+  cuda::launch("place_padded", &place_padded, room.total(), kBlock, stream, room, parts, in.n_users, rows, counts);
 }
 
 }  // namespace mmgraph::kernels

@@ -11,12 +11,13 @@
 
 namespace mmgraph::kernels {
 
-// rows (optional, n_rows distinct ids): a training step reads out only at its batch's rows;
+// rows (optional, n_rows ids, distinct but for negative ones, which name no row: a padded batch's,
+// kernels/batch_rows.h): a training step reads out only at its batch's rows;
 // the layer mean is then summed and the last layer computed there alone; out's other rows
 // are left unfinished.
 void lightgcn_forward_cpu(const CsrView& adj, int64_t d, int n_layers, const float* x0,
                           float* out, float* work, const int32_t* rows = nullptr, int64_t n_rows = 0);
-// rows (optional, n_rows distinct ids): grad_out is zero outside these rows (a training step's
+// rows (optional, as in the forward): grad_out is zero outside these rows (a training step's
 // objective writes its batch's rows alone); the backward then reads it there alone and leaves
 // grad_out all zero, ready for the next step, by clearing them.
 void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, float* grad_out, float* grad_x0,

@@ -44,6 +44,7 @@ void lightgcn_forward_cpu(const CsrView& adj, int64_t d, int n_layers, const flo
 #pragma omp for schedule(static)
       for (int64_t i = 0; i < (subset ? n_rows : n); ++i) {
         const int64_t r = subset ? rows[i] : i;
+        if (r < 0) continue;
         float* y = last ? row.data() : next + r * d;
         spmm_row_cpu(adj, r, d, cur, y);
         if (!rows || last) add_layer(first, out + r * d, x0 + r * d, y);
@@ -52,7 +53,7 @@ void lightgcn_forward_cpu(const CsrView& adj, int64_t d, int n_layers, const flo
 #pragma omp for schedule(static)
         for (int64_t i = 0; i < n_rows; ++i) {
           const int64_t r = rows[i];
-          add_layer(first, out + r * d, x0 + r * d, next + r * d);
+          if (r >= 0) add_layer(first, out + r * d, x0 + r * d, next + r * d);
         }
       }
     }
@@ -67,7 +68,8 @@ void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, float* g
   // With rows, grad_out is zero elsewhere: the epilogues read one cached row of zeros instead of
   // its other rows (the same values, so the same bits), and the rows are cleared at the end.
   std::vector<uint8_t> in_rows(rows ? static_cast<size_t>(n) : 0);
-  for (int64_t i = 0; i < n_rows; ++i) in_rows[static_cast<size_t>(rows[i])] = 1;
+  for (int64_t i = 0; i < n_rows; ++i)
+    if (rows[i] >= 0) in_rows[static_cast<size_t>(rows[i])] = 1;
   const std::vector<float> zero_row(rows ? static_cast<size_t>(d) : 0);
   const auto g_row = [&](int64_t r) {
     return !rows || in_rows[static_cast<size_t>(r)] ? grad_out + r * d : zero_row.data();
@@ -75,7 +77,8 @@ void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, float* g
   const auto clear_rows = [&] {
     if (!rows) return;
 #pragma omp for schedule(static)
-    for (int64_t i = 0; i < n_rows; ++i) std::fill(grad_out + rows[i] * d, grad_out + (rows[i] + 1) * d, 0.0f);
+    for (int64_t i = 0; i < n_rows; ++i)
+      if (rows[i] >= 0) std::fill(grad_out + rows[i] * d, grad_out + (rows[i] + 1) * d, 0.0f);
   };
   if (n_layers == 0) {
 #pragma omp parallel

@@ -18,23 +18,25 @@ namespace {
 constexpr int kBlock = 256;
 
 // One thread per element of dst (V = float4 moves 4 columns): consecutive
-// threads read consecutive columns of a source row, so loads and stores coalesce.
+// threads read consecutive columns of a source row, so loads and stores coalesce;
+// zeros for a negative index.
 template <typename V>
 __global__ void __launch_bounds__(kBlock) gather_rows_elementwise(int64_t n, int64_t dv, const int32_t* idx,
                                                                   const V* src, V* dst) {
   const int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (e >= n * dv) return;
   const int64_t r = e / dv;
-  dst[e] = src[static_cast<int64_t>(idx[r]) * dv + e % dv];
+  dst[e] = idx[r] < 0 ? V{} : src[static_cast<int64_t>(idx[r]) * dv + e % dv];
 }
 
 // One thread per element of src, added into its destination with an atomic:
-// repeated indices meet in any order.
+// repeated indices meet in any order; rows of a negative index are skipped.
 __global__ void __launch_bounds__(kBlock) scatter_add_rows_atomic(int64_t n, int64_t d, const int32_t* idx,
                                                                   const float* src, float* dst) {
   const int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (e >= n * d) return;
   const int64_t r = e / d;
+  if (idx[r] < 0) return;
   atomicAdd(dst + static_cast<int64_t>(idx[r]) * d + e % d, src[e]);
 }
 
@@ -47,13 +49,14 @@ __global__ void __launch_bounds__(kBlock) scatter_row_numbers(int64_t n, int32_t
 // One warp per sorted position; only the warp at the head of a run of equal
 // destinations works: its lanes stride over the d columns and sum the run's
 // source rows in sorted (= ascending r, the sort is stable) order, then add the
-// sum into the destination row. No two warps write the same row.
+// sum into the destination row. No two warps write the same row; negative keys name none.
 __global__ void __launch_bounds__(kBlock) scatter_add_sorted_runs(int64_t n, int64_t d, const int32_t* keys,
                                                                   const int32_t* rows, const float* src, float* dst) {
   const int64_t k = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
   const int lane = static_cast<int>(threadIdx.x % 32);
   if (k >= n || (k > 0 && keys[k] == keys[k - 1])) return;
   const int32_t key = keys[k];
+  if (key < 0) return;
   float* out = dst + static_cast<int64_t>(key) * d;
   for (int64_t j = lane; j < d; j += 32) {
     float sum = 0;

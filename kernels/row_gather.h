@@ -3,8 +3,10 @@
 // the losses (take the batch's rows out, put their gradients back):
 //   gather_rows:      dst [n x d],  dst[r, :] = src[idx[r], :]
 //   scatter_add_rows: dst [rows x d] (rows > max idx), dst[idx[r], :] += src[r, :], src [n x d]
-// Row-major, idx [n] with 0 <= idx[r] < rows of the table. Indices may repeat;
-// the scatter then adds every row of the batch that names the destination.
+// Row-major, idx [n] with idx[r] < rows of the table. Indices may repeat;
+// the scatter then adds every row of the batch that names the destination. A negative
+// idx[r] names no row (a padded batch row, kernels/batch_rows.h): the gather writes
+// zeros to dst row r, the scatter skips src row r.
 #include <cstddef>
 #include <cstdint>
 

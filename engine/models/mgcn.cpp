@@ -14,6 +14,9 @@
 // compact buffers, and both InfoNCE terms run over the distinct rows weighted by their multiplicity
 // in the batch: the same loss and gradients as the whole table and the duplicated batch, at a
 // fraction of the GEMMs. Evaluation (propagate) fuses every row.
+// On a GPU R is padded (blocks/batch_rows.h): each part of R keeps its room, and a padded row
+// gathers zero views and content, fuses to finite values, is scattered nowhere, and has
+// multiplicity 0 in InfoNCE, so it adds nothing to the loss or any gradient.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -56,18 +59,22 @@ class Mgcn final : public EmbeddingModel {
     att_q_ = &params_.add(dev_, "attention.query", {d_}, uniform_values(d_, bound, c_.seed, stream++), replicated);
     cold_ = ColdItems(dev_, *ctx.data, c_.cold_scale);
 
+    batch_rows_ = BatchRowSet(ctx);
+    // The fuser runs on every row (propagate) or on a batch's rows R, which may outnumber them when padded.
+    const int64_t fuse_rows = std::max(n_, batch_rows_.capacity());
     const size_t nd = static_cast<size_t>(n_ * d_), id = static_cast<size_t>(n_items_ * d_);
+    const size_t fd = static_cast<size_t>(fuse_rows * d_);
     const size_t m = static_cast<size_t>(m_);
     for (auto* t : {&x_, &grad_x_, &side_, &rep_, &grad_rep_}) *t = table(NodeSet::kUsersAndItems, "MGCN activations");
-    for (auto* b : {&common_, &grad_common_, &tmp_, &tmp2_}) *b = Buffer<float>(dev_, nd, "MGCN activations");
+    for (auto* b : {&common_, &grad_common_, &tmp_, &tmp2_}) *b = Buffer<float>(dev_, fd, "MGCN activations");
     work_ = Buffer<float>(
-        dev_, std::max(2 * nd, static_cast<size_t>(kernels::modality_attention_work_floats(n_, d_, m_))), "scratch");
+        dev_, std::max(2 * fd, static_cast<size_t>(kernels::modality_attention_work_floats(fuse_rows, d_, m_))),
+        "scratch");
     for (auto* b : {&proj_, &grad_proj_, &gate_pre_, &purified_, &grad_purified_})
       *b = Buffer<float>(dev_, m * id, "MGCN modality activations");
-    for (auto* b : {&views_, &grad_views_, &att_t_, &sep_raw_, &pref_pre_})
-      *b = Buffer<float>(dev_, m * nd, "MGCN modality views");
-    att_a_ = Buffer<float>(dev_, static_cast<size_t>(n_) * m, "attention weights");
-    batch_rows_ = BatchRowSet(ctx);
+    for (auto* b : {&views_, &grad_views_}) *b = Buffer<float>(dev_, m * nd, "MGCN modality views");
+    for (auto* b : {&att_t_, &sep_raw_, &pref_pre_}) *b = Buffer<float>(dev_, m * fd, "MGCN fuser activations");
+    att_a_ = Buffer<float>(dev_, static_cast<size_t>(fuse_rows) * m, "attention weights");
     const size_t rd = static_cast<size_t>(batch_rows_.capacity() * d_);
     for (auto* buf : {&bx_, &bgx_, &bside_, &bgside_, &brep_, &bgrep_})
       *buf = Buffer<float>(dev_, rd, "MGCN batch rows");

@@ -6,6 +6,8 @@
 // Backward: d(i) splits into dE_i (first d columns) and dH (last d) -> projection.
 // A training step projects only the batch's items (positives, negatives, WARP's candidates:
 // the rows the objective reads), gathered into compact buffers; propagate() projects every item.
+// On a GPU the batch's item rows are padded (blocks/batch_rows.h): a padded row gathers zero
+// features and embeddings, is projected to the bias, and is scattered nowhere; its gradient is zero.
 // With bf16 feature storage (no bf16 row gather) the step projects every item.
 #include <algorithm>
 #include <cmath>
@@ -60,7 +62,7 @@ class Vbpr final : public Model {
     grad_item_rep_ = Buffer<float>(dev_, item_rep_.size(), "item representation gradients");
     h_ = Buffer<float>(dev_, static_cast<size_t>(n_items_ * d_), "item projections");
     batch_items_ = BatchRowSet(ctx, true);
-    const auto rows = static_cast<size_t>(std::min<int64_t>(batch_items_.capacity(), n_items_));
+    const auto rows = static_cast<size_t>(batch_items_.item_capacity());
     batch_features_ = Buffer<float>(dev_, rows * static_cast<size_t>(width_), "batch item features");
     batch_h_ = Buffer<float>(dev_, rows * static_cast<size_t>(d_), "batch item projections");
     batch_e_ = Buffer<float>(dev_, rows * static_cast<size_t>(d_), "batch item embeddings");
@@ -69,7 +71,8 @@ class Vbpr final : public Model {
 
   void forward_backward(const TripleBatch& batch, double* loss_sum) override {
     if (!features_bf16_.empty()) return forward_backward_all_items(batch, loss_sum);
-    // item_rep = [E_i ; F W + b] at the batch's items K, zero elsewhere (nothing reads the other rows).
+    // item_rep = [E_i ; F W + b] at the batch's items K, zero elsewhere (nothing reads the other rows);
+    // k counts K's padded rows too.
     batch_items_.build(batch, objective_);
     const int64_t k = batch_items_.item_count();
     const int32_t* items = batch_items_.item_rows();

@@ -36,6 +36,7 @@ class CpuDevice final : public Device {
   static constexpr size_t kParallelBytes = size_t{1} << 20, kChunkBytes = size_t{1} << 18;
 
  public:
+  explicit CpuDevice(bool padded_batch_rows) : padded_batch_rows_(padded_batch_rows) {}
   std::string describe() const override { return fmt::format("cpu ({} threads)", omp_get_max_threads()); }
   bool is_cuda() const override { return false; }
 
@@ -187,8 +188,11 @@ class CpuDevice final : public Device {
   void scatter_add_rows(int64_t n, int64_t d, const int32_t* idx, const float* src, float* dst) override {
     kernels::scatter_add_rows_cpu(n, d, idx, src, dst);
   }
+  // Packed: the sizes are in host memory already (padded only when asked to lay rows out as a GPU does).
   kernels::BatchRowSizes batch_rows(const kernels::BatchRowsInput& in, int32_t* rows, int32_t* counts) override {
-    return kernels::batch_rows_cpu(in, rows, counts);
+    if (!padded_batch_rows_) return kernels::batch_rows_cpu(in, rows, counts);
+    kernels::batch_rows_padded_cpu(in, rows, counts);
+    return kernels::padded_batch_row_sizes(in);
   }
   void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, const int32_t* counts, int64_t total,
                     float temperature, float weight, float* grad_a, float* grad_b, double* loss_sum) override {
@@ -228,12 +232,15 @@ class CpuDevice final : public Device {
   }
 
  private:
+  bool padded_batch_rows_;
   std::vector<float> scores_;  // topk_of_rows' block of scores
   kernels::InfonceCpuScratch infonce_scratch_;
 };
 
 }  // namespace
 
-std::unique_ptr<Device> make_cpu_device() { return std::make_unique<CpuDevice>(); }
+std::unique_ptr<Device> make_cpu_device(bool padded_batch_rows) {
+  return std::make_unique<CpuDevice>(padded_batch_rows);
+}
 
 }  // namespace mmgraph::detail

@@ -257,10 +257,12 @@ class CudaDevice final : public Device {
     kernels::scatter_add_rows_cuda(n, d, idx, src, dst, deterministic_,
                                    scratch(kernels::scatter_add_rows_scratch_bytes(n, d)), stream_);
   }
+  // Padded: the distinct counts stay on the device (no synchronisation).
   kernels::BatchRowSizes batch_rows(const kernels::BatchRowsInput& in, int32_t* rows, int32_t* counts) override {
     activate();
-    return kernels::batch_rows_cuda(in, rows, counts, scratch(kernels::batch_rows_cuda_scratch_bytes(in.b, in.n_extra)),
-                                    stream_);
+    kernels::batch_rows_padded_cuda(in, rows, counts,
+                                    scratch(kernels::batch_rows_cuda_scratch_bytes(in.b, in.n_extra)), stream_);
+    return kernels::padded_batch_row_sizes(in);
   }
   void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, const int32_t* counts, int64_t total,
                     float temperature, float weight, float* grad_a, float* grad_b, double* loss_sum) override {

@@ -54,11 +54,11 @@ class Device {
   // a double in device memory).
   virtual void spmm(const kernels::CsrView& a, int64_t d, const float* x, float* y) = 0;
   // The rows hint, on both devices (kernels/lightgcn.h): rows (optional, device memory, n_rows
-  // distinct ids) names the rows a training step reads. forward: out is then defined at those rows
-  // alone (equal to an unhinted forward's there; any other row may hold any value). backward: the
-  // caller promises grad_out is zero outside them; grad_x0 gets what an unhinted backward adds, and
-  // grad_out comes back all zero. Without rows, out is defined at every row and grad_out is left as
-  // it is.
+  // ids, distinct but for negative ones, which name no row) names the rows a training step reads.
+  // forward: out is then defined at those rows alone (equal to an unhinted forward's there; any
+  // other row may hold any value). backward: the caller promises grad_out is zero outside them;
+  // grad_x0 gets what an unhinted backward adds, and grad_out comes back all zero. Without rows, out
+  // is defined at every row and grad_out is left as it is.
   virtual void lightgcn_forward(const kernels::CsrView& adj, int64_t d, int layers, const float* x0, float* out,
                                 float* work, const int32_t* rows = nullptr, int64_t n_rows = 0) = 0;
   virtual void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, float* grad_out,
@@ -108,7 +108,12 @@ class Device {
   virtual void l2_normalize_backward(int64_t n, int64_t d, const float* x, const float* y, const float* dy,
                                      float* dx) = 0;
   virtual void gather_rows(int64_t n, int64_t d, const int32_t* idx, const float* src, float* dst) = 0;
-  // The batch's distinct rows and multiplicities (kernels/batch_rows.h); the sizes come back to the host.
+  // The batch's distinct rows and multiplicities (kernels/batch_rows.h) into rows and counts; returns
+  // the extents of their three parts, which the host knows without waiting for the device: the
+  // distinct counts in the packed layout where the device computes them in host memory (the CPU),
+  // else the rooms of the padded layout (a GPU: nothing is read back; rows past a part's distinct
+  // ids are -1 with count 0, which gather_rows, scatter_add_rows, the rows hint and infonce_loss
+  // treat as no row).
   virtual kernels::BatchRowSizes batch_rows(const kernels::BatchRowsInput& in, int32_t* rows, int32_t* counts) = 0;
   virtual void scatter_add_rows(int64_t n, int64_t d, const int32_t* idx, const float* src, float* dst) = 0;
   // counts: multiplicities of the b rows (device memory) out of `total`, or nullptr (kernels/infonce.h).
@@ -138,7 +143,9 @@ class Device {
                                const std::vector<int>& cutoffs, double* sums, int64_t* counted) = 0;
 };
 
-std::unique_ptr<Device> make_cpu_device();
+// padded_batch_rows: batch_rows in the padded layout, as a GPU lays them out (the models' padded
+// path, checked on the CPU against the packed one).
+std::unique_ptr<Device> make_cpu_device(bool padded_batch_rows = false);
 // Only in builds with the CUDA backend (MMGRAPH_HAVE_CUDA); throws Error otherwise.
 std::unique_ptr<Device> make_cuda_device(int device, bool deterministic);
 // Number of usable CUDA devices; 0 without the CUDA backend or without a driver.

@@ -31,8 +31,9 @@ TEST_P(LightGcnRowsHint, HintedRowsEqualTheUnhintedPassAndGradOutComesBackZero) 
   const kernels::CsrHost a = kernels::normalized_bipartite_adjacency_cpu(users, items, r.row_ptr.data(), r.col.data());
   const detail::DeviceCsr adj = detail::upload_csr(*dev, a, "adjacency");
   const int64_t n = a.n_rows;
-  // Users and items, not in order (a batch lists its users, then its positives, then the rest).
-  const std::vector<int32_t> rows = {3, 17, 40, 0, 4, 50, static_cast<int32_t>(n - 1), 41};
+  // Users and items, not in order (a batch lists its users, then its positives, then the rest),
+  // and -1s that name no row (a padded batch's, kernels/batch_rows.h).
+  const std::vector<int32_t> rows = {3, 17, 40, -1, 0, 4, 50, -1, static_cast<int32_t>(n - 1), 41, -1};
   const auto n_rows = static_cast<int64_t>(rows.size());
   const auto dev_rows = detail::Buffer<int32_t>::from_host(*dev, rows, "rows");
   for (const int64_t d : {16, 12}) {
@@ -47,12 +48,12 @@ TEST_P(LightGcnRowsHint, HintedRowsEqualTheUnhintedPassAndGradOutComesBackZero) 
     const std::vector<float> full_h = full.to_host(), part_h = part.to_host();
     for (size_t e = 0; e < nd; ++e) ASSERT_FALSE(std::isnan(full_h[e])) << "unhinted forward left element " << e;
     for (const int32_t row : rows)
-      for (int64_t j = 0; j < d; ++j)
+      for (int64_t j = 0; j < d && row >= 0; ++j)
         ASSERT_EQ(part_h[row * d + j], full_h[row * d + j]) << "forward row " << row << " col " << j;
 
     std::vector<float> g(nd, 0.0f);  // dX: the forward's values at the rows, zero elsewhere
     for (const int32_t row : rows)
-      std::copy(full_h.begin() + row * d, full_h.begin() + (row + 1) * d, g.begin() + row * d);
+      if (row >= 0) std::copy(full_h.begin() + row * d, full_h.begin() + (row + 1) * d, g.begin() + row * d);
     const std::vector<float> grad0 = testing::random_dense(n * d, seed + d + 1);
     auto g_full = detail::Buffer<float>::from_host(*dev, g, "dX");
     auto g_part = detail::Buffer<float>::from_host(*dev, g, "dX");

@@ -56,6 +56,20 @@ TEST(RowGather, ScatterIsTheAdjointOfGather) {
   }
 }
 
+TEST(RowGather, NegativeIndexNamesNoRow) {
+  // A padded batch row (-1): the gather writes zeros there, the scatter skips it.
+  const int64_t d = 3;
+  const std::vector<float> src = {1, 2, 3, 4, 5, 6};
+  const std::vector<int32_t> idx = {1, -1, 0};
+  std::vector<float> dst(3 * d, -7.0f);
+  kernels::gather_rows_cpu(3, d, idx.data(), src.data(), dst.data());
+  EXPECT_EQ(dst, (std::vector<float>{4, 5, 6, 0, 0, 0, 1, 2, 3}));
+  std::vector<float> table(2 * d, 0.0f);
+  const std::vector<float> batch = {1, 1, 1, 100, 100, 100, 2, 2, 2};
+  kernels::scatter_add_rows_cpu(3, d, idx.data(), batch.data(), table.data());
+  EXPECT_EQ(table, (std::vector<float>{2, 2, 2, 1, 1, 1}));
+}
+
 TEST(RowGather, EmptyBatchTouchesNothing) {
   std::vector<float> dst = {1.0f, 2.0f};
   kernels::gather_rows_cpu(0, 2, nullptr, nullptr, nullptr);
