@@ -17,7 +17,6 @@ namespace mmgraph::kernels {
 
 namespace {
 
-constexpr int kMaxCutoffs = 8;
 constexpr int kBlock = 512;
 
 struct Cutoffs {

@@ -12,6 +12,9 @@ namespace mmgraph::kernels {
 
 // Metric order within sums: Recall, NDCG, Precision, Hit, MAP (as mmgraph::kMetricNames).
 inline constexpr int kRankingMetrics = 5;
+// The most cut-offs one call takes (the CUDA twin passes them in its kernel's parameters);
+// config validation holds topk to it, so a config means the same on both devices.
+inline constexpr int kMaxCutoffs = 8;
 
 // topk_idx [n_rows x k] for users first_user..; truth rows indexed by user id
 // (sorted). sums[m * n_cutoffs + c] += metric m at cutoffs[c] (each <= k);
@@ -22,7 +25,7 @@ void ranking_metrics_cpu(int64_t n_rows, int k, const int32_t* topk_idx, int64_t
 
 // CUDA twin: sums (device, double [5 * n_cutoffs]) and n_counted (device) are
 // accumulated by a fixed-order block reduction (bit-identical run to run);
-// cutoffs is a host array (copied into kernel params), at most 8 of them.
+// cutoffs is a host array (copied into kernel params), at most kMaxCutoffs of them.
 void ranking_metrics_cuda(int64_t n_rows, int k, const int32_t* topk_idx, int64_t first_user,
                           const CsrView& truth, const int* cutoffs, int n_cutoffs, double* sums,
                           int64_t* n_counted, cudaStream_t stream);

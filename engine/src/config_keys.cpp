@@ -14,6 +14,7 @@
 #include "engine/src/model_registry.h"
 #include "io/text_input.h"
 #include "kernels/knn_graph.h"
+#include "kernels/ranking_metrics.h"
 #include "kernels/topk.h"
 
 namespace mmgraph::detail {
@@ -32,7 +33,13 @@ std::string bad_device(const TrainConfig& c) {
   return "must be " + std::string(kDeviceNames) + ", got '" + io::excerpt(c.device) + "'";
 }
 
-std::string no_k(const TrainConfig& c) { return c.topk.empty() ? "needs at least one K" : ""; }
+// topk: one K at least, and no more than the metrics op takes in one call.
+std::string bad_topk(const TrainConfig& c) {
+  if (c.topk.empty()) return "needs at least one K";
+  if (c.topk.size() > static_cast<size_t>(kernels::kMaxCutoffs))
+    return "at most " + std::to_string(kernels::kMaxCutoffs) + " K values, got " + std::to_string(c.topk.size());
+  return "";
+}
 
 // The ranges the table states: [min, inf), (min, inf), [min, max].
 NumberRange at_least(double min) { return {.min = min}; }
@@ -115,7 +122,7 @@ const std::vector<ConfigKey>& config_keys() {
       {.name = "eval_batch_size", .member = &TrainConfig::eval_batch_size, .range = above(0), .resumable = true,
        .doc = "users scored per GEMM block during evaluation"},
       {.name = "topk", .member = &TrainConfig::topk, .range = between(1, kernels::kMaxTopK), .element = "K",
-       .problem = no_k, .doc = "cut-offs K of Recall, NDCG, Precision, Hit, MAP"},
+       .problem = bad_topk, .doc = "cut-offs K of Recall, NDCG, Precision, Hit, MAP (at most 8 of them)"},
       {.name = "valid_metric", .member = &TrainConfig::valid_metric, .values = "Metric@K with K in topk",
        .doc = "the metric early stopping and model selection use"},
       {.name = "seed", .member = &TrainConfig::seed, .doc = "initialisation and sampling (same seed, same run)"},

@@ -316,7 +316,8 @@ class CudaDevice final : public Device {
 
   void ranking_metrics(int64_t nb, int k, const int32_t* top, const kernels::CsrView& truth,
                        const std::vector<int>& cutoffs, double* sums, int64_t* counted) override {
-    if (cutoffs.size() > 8) throw InputError("config", "topk", "the CUDA evaluator supports at most 8 cut-offs");
+    if (cutoffs.size() > static_cast<size_t>(kernels::kMaxCutoffs))
+      throw InputError("config", "topk", "at most " + std::to_string(kernels::kMaxCutoffs) + " cut-offs");
     activate();
     kernels::ranking_metrics_cuda(nb, k, top, 0, truth, cutoffs.data(), static_cast<int>(cutoffs.size()), sums,
                                   counted, stream_);

@@ -91,6 +91,7 @@ TEST(Config, ValidationRejectsOutOfRange) {
   rejects("learning_rate=0");
   rejects("n_layers=-1");
   rejects("topk=[200]");
+  rejects("topk=[1, 2, 3, 4, 5, 6, 7, 8, 9]");  // more cut-offs than the metrics op takes
   rejects("valid_metric=Recall@30");
   rejects("device=gpu");
   rejects("model=nosuchmodel");
