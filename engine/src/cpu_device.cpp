@@ -212,6 +212,7 @@ class CpuDevice final : public Device {
                                               weight, grad_user_rep, grad_item_rep);
   }
 
+  void release_scratch() override { std::vector<float>().swap(scores_); }
   // scores_ [nb x I] = block_rep [nb x d] item_rep^T by one CBLAS SGEMM (grown as needed), then the
   // masked top-K of its rows.
   void topk_of_rows(int64_t nb, const float* block_rep, const float* item_rep, int64_t d, int64_t n_items,

@@ -1,6 +1,7 @@
 // The CUDA device: memory on one GPU, each op run by its CUDA twin in kernels/
 // on one stream, cuBLAS on the same stream. Scratch for the ops comes from one
-// grow-only pool, so after the first training step nothing is allocated.
+// grow-only pool, so after the first training step nothing is allocated until an
+// evaluation, which releases the pool when it ends (release_scratch).
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
@@ -288,6 +289,13 @@ class CudaDevice final : public Device {
                                   grad_user_rep, grad_item_rep, loss_tmp_, deterministic_,
                                   scratch(kernels::warp_loss_scratch_bytes(b, d)), stream_);
     accumulate(loss_tmp_, loss_sum);
+  }
+
+  void release_scratch() override {
+    MMGRAPH_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    release(scratch_);
+    scratch_ = nullptr;
+    scratch_bytes_ = 0;
   }
 
   void topk_of_rows(int64_t nb, const float* block_rep, const float* item_rep, int64_t d, int64_t n_items,

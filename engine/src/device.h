@@ -131,7 +131,12 @@ class Device {
   // The k best items of each of nb rows of block_rep [nb x d] against item_rep [n_items x d] by dot
   // product (kernels/topk.h: ties by the lower id, -1 past the unmasked items), skipping the items
   // that row r of each mask lists (masks' rows = block rows, first_user 0). top [nb x k] and
-  // top_scores [nb x k] are device memory; the scores of the block are scratch of the device.
+  // top_scores [nb x k] are device memory; the scores of the block are scratch of the device,
+  // kept for the next block until release_scratch().
+  // Frees the scratch memory ops keep from call to call (grown to the largest call's need): an
+  // evaluation's block of scores (eval_batch_size x items floats) must not stay allocated
+  // through the training steps that follow it. The next op that needs scratch allocates again.
+  virtual void release_scratch() = 0;
   virtual void topk_of_rows(int64_t nb, const float* block_rep, const float* item_rep, int64_t d, int64_t n_items,
                             const kernels::RowMasks& masks, int k, int32_t* top, float* top_scores) = 0;
 

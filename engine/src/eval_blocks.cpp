@@ -114,6 +114,7 @@ void for_each_ranked_block(Device& dev, const UserRows& users, const std::vector
                      with_scores ? top_scores.data() : nullptr);
     visit(first, nb, top.data(), with_scores ? top_scores.data() : nullptr);
   }
+  dev.release_scratch();
 }
 
 }  // namespace mmgraph::detail

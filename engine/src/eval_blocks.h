@@ -64,7 +64,7 @@ using RankedBlockVisitor =
 // device: gathers the block's rows of user_rep [* x d], ranks them against item_rep
 // [n_items x d] skipping the items that the compacted CSRs `masks` (at most two) list
 // (Device::topk_of_rows), then calls visit with the block's lists. user_rep and item_rep are
-// device memory.
+// device memory. At the end the device's scratch (the block of scores) is released.
 void for_each_ranked_block(Device& dev, const UserRows& users, const std::vector<int>& masks, const float* user_rep,
                            const float* item_rep, int64_t d, int64_t n_items, int k, int64_t user_block,
                            bool with_scores, const RankedBlockVisitor& visit);
