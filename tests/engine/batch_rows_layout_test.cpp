@@ -16,7 +16,6 @@
 #include "engine/src/device.h"
 #include "engine/src/model.h"
 #include "engine/src/training_inputs.h"
-#include "mmgraph/synthetic.h"
 #include "support/model_configs.h"
 
 namespace mmgraph {
@@ -54,14 +53,7 @@ void expect_close(const std::vector<float>& got, const std::vector<float>& want,
 }
 
 TEST(BatchRowsLayout, PaddedRowsTrainLikePackedRows) {
-  SyntheticOptions s;
-  s.users = 60;
-  s.items = 45;
-  s.interactions = 900;
-  s.image_dim = 7;
-  s.text_dim = 5;
-  s.seed = 8;
-  const Dataset data = make_synthetic_dataset(s);
+  const Dataset data = testing::batch_rows_dataset();
   const double tol = 1e-5;
   for (const std::string& name : detail::model_names()) for (const std::string& loss : testing::objectives()) {
     SCOPED_TRACE(name + "/" + loss);

@@ -195,14 +195,7 @@ struct RowsBatch {
 // projection) would read a stale or zero representation at a row the step leaves out (WARP's
 // candidates, say).
 TEST(BatchRows, LossEqualsTheObjectiveOverEveryRowsRepresentations) {
-  SyntheticOptions s;
-  s.users = 60;
-  s.items = 45;
-  s.interactions = 900;
-  s.image_dim = 7;
-  s.text_dim = 5;
-  s.seed = 8;
-  const Dataset data = make_synthetic_dataset(s);
+  const Dataset data = testing::batch_rows_dataset();
   for (const std::string& name : detail::model_names()) for (const std::string& loss : testing::objectives()) {
     SCOPED_TRACE(name + "/" + loss);
     TrainConfig c = rows_model_config(name, loss);
@@ -238,14 +231,7 @@ const detail::Param* id_embedding(detail::Model& model, const Dataset& data) {
 // model has, and the step must match one of them. A step whose L2 reads a row it left stale or
 // zero, or a row of another node, matches neither.
 TEST(BatchRows, LossWithTheL2EqualsTheFullComputation) {
-  SyntheticOptions s;
-  s.users = 60;
-  s.items = 45;
-  s.interactions = 900;
-  s.image_dim = 7;
-  s.text_dim = 5;
-  s.seed = 8;
-  const Dataset data = make_synthetic_dataset(s);
+  const Dataset data = testing::batch_rows_dataset();
   for (const std::string& name : detail::model_names()) for (const char* loss : {"bpr", "warp"}) {
     SCOPED_TRACE(name + "/" + loss);
     TrainConfig c = rows_model_config(name, loss);

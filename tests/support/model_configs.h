@@ -1,11 +1,14 @@
 #pragma once
 // The configs that tests run every model with: a model's shipped configs/<model>.yaml
 // (each model in the registry has one, so a model added without it fails every test
-// that enumerates the models), on which a test then sets the sizes it needs.
+// that enumerates the models), on which a test then sets the sizes it needs; and the data
+// sets they run on.
 #include <string>
 #include <vector>
 
 #include "mmgraph/config.h"
+#include "mmgraph/dataset.h"
+#include "mmgraph/synthetic.h"
 
 namespace mmgraph::testing {
 
@@ -18,6 +21,19 @@ inline TrainConfig shipped_config(const std::string& model) {
 inline const std::vector<std::string>& objectives() {
   static const std::vector<std::string> names = {"bpr", "bce", "mse", "warp"};
   return names;
+}
+
+// The small two-modality synthetic data set (60 users, 45 items, 900 interactions; image 7-d,
+// text 5-d) on which the batch-rows tests train every model for a step.
+inline Dataset batch_rows_dataset() {
+  SyntheticOptions s;
+  s.users = 60;
+  s.items = 45;
+  s.interactions = 900;
+  s.image_dim = 7;
+  s.text_dim = 5;
+  s.seed = 8;
+  return make_synthetic_dataset(s);
 }
 
 }  // namespace mmgraph::testing
