@@ -57,14 +57,7 @@ TEST(BatchRowsLayout, PaddedRowsTrainLikePackedRows) {
   const double tol = 1e-5;
   for (const std::string& name : detail::model_names()) for (const std::string& loss : testing::objectives()) {
     SCOPED_TRACE(name + "/" + loss);
-    TrainConfig c = testing::shipped_config(name);
-    c.loss = loss;
-    c.device = "cpu";
-    c.embedding_size = 8;
-    c.knn_k = 4;
-    c.warp_candidates = 7;
-    c.train_batch_size = 32;
-    c.seed = 13;
+    const TrainConfig c = testing::batch_rows_config(name, loss);
     LayoutModel packed(data, c, false), padded(data, c, true);
     // A full batch, then a shorter one (an epoch's last), after an Adam step on the first.
     for (const auto& [first, b] : {std::pair<int64_t, int64_t>{0, 32}, std::pair<int64_t, int64_t>{32, 19}}) {

@@ -138,20 +138,7 @@ INSTANTIATE_TEST_SUITE_P(AllModels, ModelGradient, ::testing::ValuesIn(every_mod
                            return p.param.model + "_" + p.param.loss;
                          });
 
-// A model's shipped config on small synthetic data, and the device, inputs and model it
-// makes (at epoch 0).
-TrainConfig rows_model_config(const std::string& name, const std::string& loss) {
-  TrainConfig c = testing::shipped_config(name);
-  c.loss = loss;
-  c.device = "cpu";
-  c.embedding_size = 8;
-  c.knn_k = 4;
-  c.warp_candidates = 7;
-  c.train_batch_size = 32;
-  c.seed = 13;
-  return c;
-}
-
+// A model on small synthetic data: the device, inputs and model its config makes (at epoch 0).
 struct RowsModel {
   TrainConfig config;  // kept: the inputs and the model refer to it
   std::unique_ptr<detail::Device> dev;
@@ -198,7 +185,7 @@ TEST(BatchRows, LossEqualsTheObjectiveOverEveryRowsRepresentations) {
   const Dataset data = testing::batch_rows_dataset();
   for (const std::string& name : detail::model_names()) for (const std::string& loss : testing::objectives()) {
     SCOPED_TRACE(name + "/" + loss);
-    TrainConfig c = rows_model_config(name, loss);
+    TrainConfig c = testing::batch_rows_config(name, loss);
     // The objective alone: no InfoNCE, modality BPR or L2 term, and no edges pruned for training.
     c.cl_weight = 0;
     c.mm_bpr_weight = 0;
@@ -234,7 +221,7 @@ TEST(BatchRows, LossWithTheL2EqualsTheFullComputation) {
   const Dataset data = testing::batch_rows_dataset();
   for (const std::string& name : detail::model_names()) for (const char* loss : {"bpr", "warp"}) {
     SCOPED_TRACE(name + "/" + loss);
-    TrainConfig c = rows_model_config(name, loss);
+    TrainConfig c = testing::batch_rows_config(name, loss);
     c.cl_weight = 0;
     c.mm_bpr_weight = 0;
     c.dropout = 0;
@@ -272,7 +259,7 @@ TEST(BatchRows, StepsLeaveNothingBehindForTheNext) {
   const Dataset data = make_synthetic_dataset(s);
   for (const std::string& name : detail::model_names()) for (const char* loss : {"bpr", "warp"}) {
     SCOPED_TRACE(name + "/" + loss);
-    RowsModel m(data, rows_model_config(name, loss));
+    RowsModel m(data, testing::batch_rows_config(name, loss));
     auto& [config, dev, inputs, model] = m;
     std::vector<int32_t> users(64), pos(64), neg(64);
     dev->sample_triples(inputs.sampler(), config.seed, 0, 0, 64, users.data(), pos.data(), neg.data());

@@ -23,6 +23,20 @@ inline const std::vector<std::string>& objectives() {
   return names;
 }
 
+// A model's shipped config at the batch-rows tests' sizes (d = 8, batches of 32) with `loss`,
+// on the CPU.
+inline TrainConfig batch_rows_config(const std::string& model, const std::string& loss) {
+  TrainConfig c = shipped_config(model);
+  c.loss = loss;
+  c.device = "cpu";
+  c.embedding_size = 8;
+  c.knn_k = 4;
+  c.warp_candidates = 7;
+  c.train_batch_size = 32;
+  c.seed = 13;
+  return c;
+}
+
 // The small two-modality synthetic data set (60 users, 45 items, 900 interactions; image 7-d,
 // text 5-d) on which the batch-rows tests train every model for a step.
 inline Dataset batch_rows_dataset() {
