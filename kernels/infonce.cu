@@ -53,11 +53,16 @@ __global__ void __launch_bounds__(kLossBlock) infonce_softmax_rows(int64_t b, co
     if (!counts || counts[j] != 0) m = fmaxf(m, c[j]);
   m = warp_max(m);
   float sum = 0;
-  for (int64_t j = lane; j < b; j += 32) sum += (counts ? static_cast<float>(counts[j]) : 1.0f) * expf(c[j] - m);
+  // A column of count 0 (a padded row) can exceed m by 2 / t, so its exp would overflow: skipped.
+  for (int64_t j = lane; j < b; j += 32) {
+    const float n_j = counts ? static_cast<float>(counts[j]) : 1.0f;
+    if (n_j != 0) sum += n_j * expf(c[j] - m);
+  }
   const float lse = m + logf(warp_sum(sum));
   for (int64_t j = lane; j < b; j += 32) {
     const float cj = c[j];
-    float g = (counts ? static_cast<float>(counts[j]) : 1.0f) * expf(cj - lse);
+    const float n_j = counts ? static_cast<float>(counts[j]) : 1.0f;
+    float g = n_j != 0 ? n_j * expf(cj - lse) : 0.0f;
     if (j == k) {
       terms[k] = n_k * (lse - cj);
       g -= 1.0f;

@@ -89,7 +89,8 @@ double infonce_loss_fused_cpu(int64_t b, int64_t d, const float* a, const float*
     double sum = 0;
 #pragma omp simd reduction(+ : sum)
     for (int64_t j = 0; j < b; ++j) {
-      c[j] = expf(c[j] - m);
+      // A column of count 0 (a padded row) can exceed the row's maximum by 2 / t: exp would overflow.
+      c[j] = weights[j] != 0 ? expf(c[j] - m) : 0.0f;
       sum += static_cast<double>(weights[j]) * c[j];
     }
     row_loss[k] = n_k * (static_cast<double>(m) + std::log(sum) - static_cast<double>(c_kk));

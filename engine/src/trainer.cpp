@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -106,7 +107,7 @@ class DivergenceGuard {
         check_(Buffer<StepCheck>::zeros(dev, 1, "step check")) {}
   void set_hint(std::string hint) { hint_ = std::move(hint); }
   // Where the loss ops of the epoch's steps add their values (device memory).
-  double* loss_sum() const { return &check_.data()->loss_sum; }
+  double* loss_sum() const { return field<double>(offsetof(StepCheck, loss_sum)); }
   // The loss sum of the epoch's steps so far, as the last after_backward read it.
   double epoch_loss_sum() const { return last_.loss_sum; }
   // Clears the loss sum for the next epoch.
@@ -140,10 +141,16 @@ class DivergenceGuard {
  private:
   // The loss sum and the number of NaN / Inf values over the ranges, in one read-back.
   StepCheck count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges) {
-    int64_t* count = &check_.data()->nonfinite;
+    int64_t* count = field<int64_t>(offsetof(StepCheck, nonfinite));
     dev_.zero(count, sizeof *count);
     dev_.count_nonfinite(ranges, count);
     return check_.to_host()[0];
+  }
+  // A member of the StepCheck in device memory, by its offset: device memory is not
+  // dereferenced on the host, not even to name a member.
+  template <typename T>
+  T* field(size_t offset) const {
+    return reinterpret_cast<T*>(reinterpret_cast<char*>(check_.data()) + offset);
   }
   [[noreturn]] void fail(int epoch, int64_t step, int64_t steps, const std::string& what) const {
     throw DivergedError(fmt::format("training diverged at epoch {}, step {} of {}: {}; {} (a lower learning_rate may help)",

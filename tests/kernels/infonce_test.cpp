@@ -189,34 +189,54 @@ TEST(Infonce, RowCountsGiveTheDuplicatedBatch) {
 }
 
 // A row of multiplicity 0 takes no part: the loss and the other rows' gradients are those
-// without it, and its own gradient stays as it was.
+// without it, and its own gradient stays as it was. Two cases: random rows, and a zero row (as
+// a padded batch has) at a low temperature beside rows whose cosines are all near -1, so that
+// its logit 0 exceeds the row maximum by about 1 / t and its exponential alone would overflow.
 TEST(Infonce, RowOfCountZeroTakesNoPart) {
   const int64_t k = 5, d = 4;
-  auto a = testing::random_dense(k * d, 31), bv = testing::random_dense(k * d, 32);
+  std::vector<float> anti_a(k * d, 0.0f), anti_b(k * d, 0.0f);
+  for (int64_t r = 0; r < k; ++r) {
+    if (r == 2) continue;  // the zero (padded) row
+    anti_a[r * d] = 1.0f;
+    anti_b[r * d] = -1.0f;
+    anti_b[r * d + 1] = 0.05f * static_cast<float>(r);
+  }
+  struct Case {
+    std::vector<float> a, bv;
+    float t;
+  };
+  const Case cases[] = {{testing::random_dense(k * d, 31), testing::random_dense(k * d, 32), 0.5f},
+                        {anti_a, anti_b, 0.005f}};
   const std::vector<int32_t> counts = {2, 1, 0, 3, 1}, kept = {2, 1, 3, 1};
-  std::vector<float> ga(a.size(), 0.25f), gb(bv.size(), 0.25f);
-  const double loss =
-      kernels::infonce_loss_fused_cpu(k, d, a.data(), bv.data(), counts.data(), 7, 0.5f, 1.0f, ga.data(), gb.data());
-  std::vector<float> a4, b4;  // rows 0, 1, 3, 4
-  for (int64_t r : {0, 1, 3, 4}) {
-    a4.insert(a4.end(), a.begin() + r * d, a.begin() + (r + 1) * d);
-    b4.insert(b4.end(), bv.begin() + r * d, bv.begin() + (r + 1) * d);
-  }
-  std::vector<float> ga4(a4.size(), 0.25f), gb4(b4.size(), 0.25f);
-  const double loss4 = kernels::infonce_loss_fused_cpu(4, d, a4.data(), b4.data(), kept.data(), 7, 0.5f, 1.0f,
-                                                       ga4.data(), gb4.data());
-  EXPECT_NEAR(loss, loss4, 1e-7);
-  for (int64_t j = 0; j < d; ++j) {
-    EXPECT_EQ(ga[2 * d + j], 0.25f);
-    EXPECT_EQ(gb[2 * d + j], 0.25f);
-  }
-  int64_t at = 0;
-  for (int64_t r : {0, 1, 3, 4}) {
-    for (int64_t j = 0; j < d; ++j) {
-      EXPECT_NEAR(ga[r * d + j], ga4[at * d + j], 1e-6);
-      EXPECT_NEAR(gb[r * d + j], gb4[at * d + j], 1e-6);
+  for (const Case& c : cases) {
+    SCOPED_TRACE("temperature " + std::to_string(c.t));
+    const std::vector<float>&a = c.a, &bv = c.bv;
+    std::vector<float> ga(a.size(), 0.25f), gb(bv.size(), 0.25f);
+    const double loss =
+        kernels::infonce_loss_fused_cpu(k, d, a.data(), bv.data(), counts.data(), 7, c.t, 1.0f, ga.data(), gb.data());
+    std::vector<float> a4, b4;  // rows 0, 1, 3, 4
+    for (int64_t r : {0, 1, 3, 4}) {
+      a4.insert(a4.end(), a.begin() + r * d, a.begin() + (r + 1) * d);
+      b4.insert(b4.end(), bv.begin() + r * d, bv.begin() + (r + 1) * d);
     }
-    ++at;
+    std::vector<float> ga4(a4.size(), 0.25f), gb4(b4.size(), 0.25f);
+    const double loss4 = kernels::infonce_loss_fused_cpu(4, d, a4.data(), b4.data(), kept.data(), 7, c.t, 1.0f,
+                                                         ga4.data(), gb4.data());
+    // float32 sums over 5 columns (one adding 0) against 4: a few ulps of values that grow as 1 / t.
+    ASSERT_TRUE(std::isfinite(loss));
+    EXPECT_NEAR(loss, loss4, 1e-6 * (1 + std::fabs(loss4)));
+    for (int64_t j = 0; j < d; ++j) {
+      EXPECT_EQ(ga[2 * d + j], 0.25f);
+      EXPECT_EQ(gb[2 * d + j], 0.25f);
+    }
+    int64_t at = 0;
+    for (int64_t r : {0, 1, 3, 4}) {
+      for (int64_t j = 0; j < d; ++j) {
+        EXPECT_NEAR(ga[r * d + j], ga4[at * d + j], 1e-6 * (1 + std::fabs(ga4[at * d + j])));
+        EXPECT_NEAR(gb[r * d + j], gb4[at * d + j], 1e-6 * (1 + std::fabs(gb4[at * d + j])));
+      }
+      ++at;
+    }
   }
 }
 
