@@ -11,7 +11,6 @@
 #include <type_traits>
 
 #include "engine/src/device_name.h"
-#include "engine/src/model_registry.h"
 #include "io/text_input.h"
 #include "kernels/knn_graph.h"
 #include "kernels/ranking_metrics.h"
@@ -22,12 +21,6 @@ namespace mmgraph::detail {
 namespace {
 
 // The rules of single keys beyond range and choices: the problem, or "".
-std::string unknown_model(const TrainConfig& c) {
-  const std::vector<std::string> models = model_names();
-  if (std::find(models.begin(), models.end(), c.model) != models.end()) return "";
-  return "unknown model '" + io::excerpt(c.model) + "' (known: " + fmt::format("{}", fmt::join(models, ", ")) + ")";
-}
-
 std::string bad_device(const TrainConfig& c) {
   if (is_device_name(c.device)) return "";
   return "must be " + std::string(kDeviceNames) + ", got '" + io::excerpt(c.device) + "'";
@@ -102,7 +95,9 @@ const std::vector<ConfigKey>& config_keys() {
   const std::vector<std::string_view> kFeatureModels = {"vbpr", "lattice", "freedom", "mgcn", "mmgraph"};
   const std::vector<std::string_view> kItemGraphModels = {"lattice", "freedom", "mgcn", "mmgraph"};
   static const std::vector<ConfigKey> keys = {
-      {.name = "model", .member = &TrainConfig::model, .problem = unknown_model,
+      // model: validate_config checks the name against the registry (model_names()), so that the
+      // parser and this table link without the models.
+      {.name = "model", .member = &TrainConfig::model,
        .values = "a model of `engine/models/` (see \"Models\")", .doc = "the model to train"},
       {.name = "embedding_size", .member = &TrainConfig::embedding_size, .range = between(1, 4096),
        .doc = "d, the width of user and item embeddings"},

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "engine/src/config_keys.h"
+#include "engine/src/model_registry.h"
 #include "io/text_input.h"
 #include "mmgraph/config.h"
 #include "mmgraph/errors.h"
@@ -24,6 +25,13 @@ const ConfigOrigin* current_origin(const TrainConfig& c, const std::string& key)
   const detail::ConfigKey* declared = detail::find_config_key(key);
   if (it == c.origins.end() || !declared) return nullptr;
   return detail::config_value(c, *declared) == it->second.value ? &it->second : nullptr;
+}
+
+// The problem with the model's name: not one of the registry's, or "".
+std::string unknown_model(const TrainConfig& c) {
+  const std::vector<std::string> models = detail::model_names();
+  if (std::find(models.begin(), models.end(), c.model) != models.end()) return "";
+  return "unknown model '" + io::excerpt(c.model) + "' (known: " + fmt::format("{}", fmt::join(models, ", ")) + ")";
 }
 
 // The problem with the key's own value (its range, its choices, its rule), or "" when there is none.
@@ -68,6 +76,8 @@ InputError config_error(const TrainConfig& c, const std::string& key, const std:
 
 void validate_config(const TrainConfig& c) {
   auto fail = [&c](const std::string& key, const std::string& problem) { throw config_error(c, key, problem); };
+  // The table's first key, checked first.
+  if (const std::string problem = unknown_model(c); !problem.empty()) fail("model", problem);
   for (const detail::ConfigKey& key : detail::config_keys())
     if (const std::string problem = value_problem(c, key); !problem.empty()) fail(std::string(key.name), problem);
   // Rules between keys.
