@@ -82,6 +82,11 @@ double infonce_loss_fused_cpu(int64_t b, int64_t d, const float* a, const float*
       row_loss[k] = 0;
       continue;
     }
+    // A column of multiplicity 0 (a padded row) can exceed the row's maximum by 2 / t, where its
+    // exp would overflow and 0 * inf poison the sum: its logit becomes -inf, whose exp is 0.
+    if (counts)
+      for (int64_t j = 0; j < b; ++j)
+        if (weights[j] == 0) c[j] = -INFINITY;
     float m = -INFINITY;
 #pragma omp simd reduction(max : m)
     for (int64_t j = 0; j < b; ++j) m = std::max(m, weights[j] != 0 ? c[j] : -INFINITY);
@@ -89,8 +94,7 @@ double infonce_loss_fused_cpu(int64_t b, int64_t d, const float* a, const float*
     double sum = 0;
 #pragma omp simd reduction(+ : sum)
     for (int64_t j = 0; j < b; ++j) {
-      // A column of count 0 (a padded row) can exceed the row's maximum by 2 / t: exp would overflow.
-      c[j] = weights[j] != 0 ? expf(c[j] - m) : 0.0f;
+      c[j] = expf(c[j] - m);
       sum += static_cast<double>(weights[j]) * c[j];
     }
     row_loss[k] = n_k * (static_cast<double>(m) + std::log(sum) - static_cast<double>(c_kk));
