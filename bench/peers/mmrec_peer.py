@@ -321,6 +321,27 @@ def _timed(self, epoch_idx, s_time, e_time, losses):
 mmrec_trainer.Trainer._generate_train_loss_output = _timed
 patches.append("one extra log line per epoch with MMRec's own training time")
 json.dump(patches, open(sys.argv[2], "w"))
+def blas_report():
+    """Which BLAS this torch calls, and which kernels it chose (a GEMM first, so that it is loaded)."""
+    import ctypes
+    torch.randn(256, 256) @ torch.randn(256, 256)
+    libs = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.split()[-1].lower()})
+    info = {"torch_blas_info": re.search(r"BLAS_INFO=([^,]*)", torch.__config__.show()).group(1),
+            "torch_cpu_capability": torch.backends.cpu.get_cpu_capability()
+            if hasattr(torch.backends, "cpu") else None,
+            "torch_threads": torch.get_num_threads(), "libraries": libs}
+    for lib in libs:
+        try:
+            handle = ctypes.CDLL(lib)
+            for fn in ("openblas_get_corename", "openblas_get_config"):
+                getattr(handle, fn).restype = ctypes.c_char_p
+                info[fn] = getattr(handle, fn)().decode()
+            break
+        except (OSError, AttributeError):
+            continue
+    return info
+import re
+json.dump(blas_report(), open(sys.argv[3], "w"))
 from utils.quick_start import quick_start
 quick_start(model=spec["model"], dataset=spec["dataset"], config_dict=spec["config"], save_model=True)
 '''
@@ -513,7 +534,8 @@ def main():
     log_dir = os.path.join(src, "log")
     before = set(os.listdir(log_dir)) if os.path.isdir(log_dir) else set()
     patches_path = os.path.join(work, "patches.json")
-    cmd = [args.python, "mmrec_peer_driver.py", os.path.join(work, "spec.json"), patches_path]
+    blas_path = os.path.join(work, "blas.json")
+    cmd = [args.python, "mmrec_peer_driver.py", os.path.join(work, "spec.json"), patches_path, blas_path]
     print(f"mmrec_peer: {args.model} on {name}, work dir {work}; MMRec log in {log_dir}/", file=sys.stderr)
     print(f"mmrec_peer: config_dict {json.dumps(config)}", file=sys.stderr)
     out_path = os.path.join(work, "mmrec_output.txt")
@@ -549,6 +571,8 @@ def main():
         "evaluated_users": {k: users.get(k) for k in ("valid", "test")},
         "wall_seconds": round(wall, 2), "log": args.log_copy or log_path,
         "runtime_patches": json.load(open(patches_path)) if os.path.isfile(patches_path) else None,
+        "blas": json.load(open(blas_path)) if os.path.isfile(blas_path) else None,
+        "environment": {k: os.environ[k] for k in sorted(os.environ) if k.startswith(("OPENBLAS_", "OMP_"))},
     }
     summaries = [summarise_run(r) for r in runs]
     if len(summaries) == 1:

@@ -96,12 +96,20 @@ int run_train(const DataArgs& data_args, const std::vector<std::string>& configs
               r.best_epoch, r.epochs_run > 0 ? train_seconds / r.epochs_run : 0.0, r.seconds, r.seconds_to_best);
   if (table) {
     std::vector<mmgraph::cli::SummarySection> sections{{"best valid", &r.best_valid}, {"test", &r.test}};
-    if (!r.test_cold.empty()) sections.push_back({"test cold", &r.test_cold});
+    if (!r.test_cold.empty()) {
+      sections.push_back({"test warm", &r.test_warm});
+      sections.push_back({"test cold", &r.test_cold});
+      sections.push_back({"test cold among cold", &r.test_cold_among_cold});
+    }
     std::fputs(mmgraph::cli::summary_table(sections, config.topk).c_str(), stdout);
   } else {
     std::printf("best valid: %s\n", r.best_valid.to_string().c_str());
     std::printf("test:       %s\n", r.test.to_string().c_str());
-    if (!r.test_cold.empty()) std::printf("test cold:  %s\n", r.test_cold.to_string().c_str());
+    if (!r.test_cold.empty()) {
+      std::printf("test warm:  %s\n", r.test_warm.to_string().c_str());
+      std::printf("test cold:  %s\n", r.test_cold.to_string().c_str());
+      std::printf("test cold among cold: %s\n", r.test_cold_among_cold.to_string().c_str());
+    }
   }
   if (r.resumed_from_epoch > 0) std::printf("resumed from epoch %d\n", r.resumed_from_epoch);
   if (!r.last_checkpoint.empty()) std::printf("checkpoint: %s\n", r.last_checkpoint.c_str());

@@ -258,9 +258,13 @@ void CheckpointDir::save(bool periodic, bool best, Model& model, Device& dev, co
       {"best_score", std::isfinite(p.best_score) ? json(p.best_score).dump() : "null"},
       {"evals_without_gain", std::to_string(p.evals_without_gain)},
       {"best_valid", metrics_to_json(p.best_valid).dump()},
+      {"best_valid_warm", metrics_to_json(p.best_valid_warm).dump()},
       {"best_valid_cold", metrics_to_json(p.best_valid_cold).dump()},
+      {"best_valid_cold_among_cold", metrics_to_json(p.best_valid_cold_among_cold).dump()},
       {"test", metrics_to_json(p.test).dump()},
+      {"test_warm", metrics_to_json(p.test_warm).dump()},
       {"test_cold", metrics_to_json(p.test_cold).dump()},
+      {"test_cold_among_cold", metrics_to_json(p.test_cold_among_cold).dump()},
       {"history", history_to_json(p.history).dump()},
       {"seconds", json(p.seconds).dump()},
       {"seconds_to_best", json(p.seconds_to_best).dump()},
@@ -366,9 +370,13 @@ void CheckpointDir::restore(const io::Safetensors& f, Model& model, TrainProgres
   p.best_score = best_score.is_number() ? best_score.get<double>() : -std::numeric_limits<double>::infinity();
   p.evals_without_gain = meta_number<int>(f, "evals_without_gain");
   p.best_valid = meta_metrics(f, "best_valid");
+  p.best_valid_warm = meta_metrics(f, "best_valid_warm");
   p.best_valid_cold = meta_metrics(f, "best_valid_cold");
+  p.best_valid_cold_among_cold = meta_metrics(f, "best_valid_cold_among_cold");
   p.test = meta_metrics(f, "test");
+  p.test_warm = meta_metrics(f, "test_warm");
   p.test_cold = meta_metrics(f, "test_cold");
+  p.test_cold_among_cold = meta_metrics(f, "test_cold_among_cold");
   try {
     p.history = history_from_json(meta_json(f, "history"));
   } catch (const json::exception& e) {

@@ -21,7 +21,9 @@ struct TrainProgress {
   int best_epoch = 0;
   double best_score = -std::numeric_limits<double>::infinity();  // valid_metric of best_epoch
   int evals_without_gain = 0;
-  MetricTable best_valid, best_valid_cold, test, test_cold;
+  MetricTable best_valid, test;
+  MetricTable best_valid_warm, best_valid_cold, best_valid_cold_among_cold;  // see TrainResult
+  MetricTable test_warm, test_cold, test_cold_among_cold;
   std::vector<EpochRecord> history;
   std::vector<float> best_user_rep, best_item_rep;
   double seconds = 0, seconds_to_best = 0;  // wall time of the runs before this one (resume)

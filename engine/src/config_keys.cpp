@@ -120,6 +120,8 @@ const std::vector<ConfigKey>& config_keys() {
        .problem = bad_topk, .doc = "cut-offs K of Recall, NDCG, Precision, Hit, MAP (at most 8 of them)"},
       {.name = "valid_metric", .member = &TrainConfig::valid_metric, .values = "Metric@K with K in topk",
        .doc = "the metric early stopping and model selection use"},
+      {.name = "test_masks_valid", .member = &TrainConfig::test_masks_valid,
+       .doc = "at test, also skip the user's validation items (false: they stay candidates, as in MMRec)"},
       {.name = "seed", .member = &TrainConfig::seed, .doc = "initialisation and sampling (same seed, same run)"},
       {.name = "device", .member = &TrainConfig::device, .problem = bad_device, .values = kDeviceNames,
        .resumable = true, .doc = "auto: the first GPU when there is one, else the CPU"},

@@ -15,19 +15,33 @@ kernels::CsrView view_of(const InteractionCsr& csr, int32_t n_items) {
                           csr.col.data(), nullptr};
 }
 
-InteractionCsr cold_items_of(const Dataset& data, const InteractionCsr& held_out) {
+namespace {
+
+// The held-out items that occur in the training split (warm) or not (cold).
+InteractionCsr held_out_items_of(const Dataset& data, const InteractionCsr& held_out, bool in_training) {
   std::vector<char> seen(static_cast<size_t>(data.n_items), 0);
   for (int32_t i : data.train.col) seen[static_cast<size_t>(i)] = 1;
-  InteractionCsr cold;
-  cold.row_ptr.assign(held_out.row_ptr.size(), 0);
+  InteractionCsr out;
+  out.row_ptr.assign(held_out.row_ptr.size(), 0);
   for (size_t u = 0; u + 1 < held_out.row_ptr.size(); ++u) {
-    for (int64_t k = held_out.row_ptr[u]; k < held_out.row_ptr[u + 1]; ++k)
-      if (!seen[static_cast<size_t>(held_out.col[static_cast<size_t>(k)])])
-        cold.col.push_back(held_out.col[static_cast<size_t>(k)]);
-    cold.row_ptr[u + 1] = cold.nnz();
+    for (int64_t k = held_out.row_ptr[u]; k < held_out.row_ptr[u + 1]; ++k) {
+      const int32_t item = held_out.col[static_cast<size_t>(k)];
+      if (static_cast<bool>(seen[static_cast<size_t>(item)]) == in_training) out.col.push_back(item);
+    }
+    out.row_ptr[u + 1] = out.nnz();
   }
-  if (cold.nnz() == 0) cold.row_ptr.clear();
-  return cold;
+  if (out.nnz() == 0) out.row_ptr.clear();
+  return out;
+}
+
+}  // namespace
+
+InteractionCsr cold_items_of(const Dataset& data, const InteractionCsr& held_out) {
+  return held_out_items_of(data, held_out, false);
+}
+
+InteractionCsr warm_items_of(const Dataset& data, const InteractionCsr& held_out) {
+  return held_out_items_of(data, held_out, true);
 }
 
 std::vector<int32_t> rows_with_items(const kernels::CsrView& csr) {

@@ -21,6 +21,8 @@ kernels::CsrView view_of(const InteractionCsr& csr, int32_t n_items);
 // The held-out items of `split` that never occur in the training split: the
 // cold-start truth (an empty CSR when there are none).
 InteractionCsr cold_items_of(const Dataset& data, const InteractionCsr& held_out);
+// The held-out items that occur in the training split (an empty CSR when there are none).
+InteractionCsr warm_items_of(const Dataset& data, const InteractionCsr& held_out);
 
 // Rows with at least one non-zero, ascending.
 std::vector<int32_t> rows_with_items(const kernels::CsrView& csr);

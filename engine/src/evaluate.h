@@ -1,11 +1,12 @@
 #pragma once
 // Full-ranking evaluation, written once over Device ops and run by both devices:
 // the users with held-out items in blocks (eval_blocks.h), each block's masked
-// top-K (Device::topk_of_rows) and its ranking metrics against the held-out items
-// and against the cold ones (Device::ranking_metrics), summed on the device block
-// after block in a fixed order and read back once; never the whole users x items
-// matrix.
+// top-K (Device::topk_of_rows) and its ranking metrics against the held-out items,
+// and apart against the warm and the cold ones (Device::ranking_metrics), summed on
+// the device block after block in a fixed order and read back once; never the whole
+// users x items matrix. Cold items are also ranked among the cold items alone.
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "engine/src/device.h"
@@ -16,22 +17,39 @@
 
 namespace mmgraph::detail {
 
-// Metrics of one evaluation: over every held-out item, and over cold items only.
+// Metrics of one evaluation. With cold held-out items (items that never occur in training) the
+// held-out items are also counted apart: warm ones and cold ones among every item, and cold ones
+// ranked among the items without training interactions only (the new-item protocol).
 struct EvalResult {
   MetricTable all;
-  MetricTable cold;  // empty when the split has no cold items
+  MetricTable warm;             // empty when the split has no cold items
+  MetricTable cold;             // empty when the split has no cold items
+  MetricTable cold_among_cold;  // empty when the split has no cold items
+};
+
+// The new-item protocol's inputs: the candidates (items without training interactions, in id
+// order) and, for the users with cold held-out items, those items and the masks as positions
+// among the candidates.
+struct ColdCandidates {
+  Buffer<int32_t> items;
+  int64_t count = 0;
+  UserRows users;
+  int truth = -1;
+  std::vector<int> masks;
 };
 
 // What an evaluation of one split reads, on a device: the users with held-out items and, for
-// them, the held-out items, the cold held-out items (items that never occur in training) and
-// the masks (the training items; for the test split also the validation items).
+// them, the held-out items, the warm and cold ones apart, and the masks: the training items, and
+// for the test split the validation items too when test_masks_valid (MMRec leaves them as
+// candidates, the default).
 struct EvalSplit {
   UserRows users;
   int truth = -1;          // index in users of the held-out items
-  int cold = -1;           // of the cold ones; -1 when there are none or they were not asked for
+  int warm = -1, cold = -1;  // of the warm and the cold ones; -1 when there are no cold ones or they were not asked for
   std::vector<int> masks;  // of the masks
+  std::optional<ColdCandidates> among_cold;  // when there are cold held-out items and they were asked for
 };
-EvalSplit make_eval_split(Device& dev, const Dataset& data, Split split, bool with_cold);
+EvalSplit make_eval_split(Device& dev, const Dataset& data, Split split, bool with_cold, bool test_masks_valid);
 
 // Full-ranking metrics of user_rep [U x d] against item_rep [n_items x d] (device memory) at
 // the cut-offs topk, user_block users at a time.

@@ -227,8 +227,8 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   const double earlier_seconds = progress.seconds;
   auto elapsed = [&] { return earlier_seconds + seconds_since(t_start); };
 
-  const detail::EvalSplit valid_split = detail::make_eval_split(*dev, data, Split::kValid, true);
-  const detail::EvalSplit test_split = detail::make_eval_split(*dev, data, Split::kTest, true);
+  const detail::EvalSplit valid_split = detail::make_eval_split(*dev, data, Split::kValid, true, config.test_masks_valid);
+  const detail::EvalSplit test_split = detail::make_eval_split(*dev, data, Split::kTest, true, config.test_masks_valid);
   auto evaluate = [&](Split split) {
     return detail::evaluate(*dev, split == Split::kValid ? valid_split : test_split, model->user_rep(),
                             model->item_rep(), dim, data.n_items, config.topk, config.eval_batch_size);
@@ -247,10 +247,14 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
       progress.best_score = score;
       progress.best_epoch = rec.epoch;
       progress.best_valid = rec.valid;
+      progress.best_valid_warm = valid.warm;
       progress.best_valid_cold = rec.valid_cold;
+      progress.best_valid_cold_among_cold = valid.cold_among_cold;
       detail::EvalResult test = evaluate(Split::kTest);
       progress.test = test.all;
+      progress.test_warm = test.warm;
       progress.test_cold = test.cold;
+      progress.test_cold_among_cold = test.cold_among_cold;
       progress.best_user_rep.resize(static_cast<size_t>(data.n_users * dim));
       progress.best_item_rep.resize(static_cast<size_t>(data.n_items * dim));
       dev->download(progress.best_user_rep.data(), model->user_rep(), progress.best_user_rep.size() * sizeof(float));
@@ -302,7 +306,11 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
       if (!rec.valid_cold.empty()) j["valid_cold"] = metrics_json(rec.valid_cold);
       if (improved) {
         j["test"] = metrics_json(progress.test);
-        if (!progress.test_cold.empty()) j["test_cold"] = metrics_json(progress.test_cold);
+        if (!progress.test_cold.empty()) {
+          j["test_warm"] = metrics_json(progress.test_warm);
+          j["test_cold"] = metrics_json(progress.test_cold);
+          j["test_cold_among_cold"] = metrics_json(progress.test_cold_among_cold);
+        }
       }
       log << j.dump() << '\n' << std::flush;
     }
@@ -329,9 +337,13 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   result.epochs_run = progress.epoch;
   result.best_epoch = progress.best_epoch;
   result.best_valid = progress.best_valid;
+  result.best_valid_warm = progress.best_valid_warm;
   result.best_valid_cold = progress.best_valid_cold;
+  result.best_valid_cold_among_cold = progress.best_valid_cold_among_cold;
   result.test = progress.test;
+  result.test_warm = progress.test_warm;
   result.test_cold = progress.test_cold;
+  result.test_cold_among_cold = progress.test_cold_among_cold;
   result.history = std::move(progress.history);
   result.user_rep = std::move(progress.best_user_rep);
   result.item_rep = std::move(progress.best_item_rep);
@@ -343,8 +355,12 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
                      {"seconds_to_best", result.seconds_to_best}, {"device", result.device},
                      {"model", config.model}};
     if (!result.test_cold.empty()) {
+      j["best_valid_warm"] = metrics_json(result.best_valid_warm);
       j["best_valid_cold"] = metrics_json(result.best_valid_cold);
+      j["best_valid_cold_among_cold"] = metrics_json(result.best_valid_cold_among_cold);
+      j["test_warm"] = metrics_json(result.test_warm);
       j["test_cold"] = metrics_json(result.test_cold);
+      j["test_cold_among_cold"] = metrics_json(result.test_cold_among_cold);
     }
     log << j.dump() << '\n';
   }

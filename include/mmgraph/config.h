@@ -34,6 +34,7 @@ struct TrainConfig {
   int64_t eval_batch_size = 4096;
   std::vector<int> topk = {10, 20, 50};
   std::string valid_metric = "Recall@20";
+  bool test_masks_valid = false;
   uint64_t seed = 2024;
   std::string device = "auto";
   int threads = 0;

@@ -27,9 +27,13 @@ struct TrainResult {
   int best_epoch = 0;        // epoch with the best valid_metric (0 when never evaluated)
   MetricTable best_valid;
   MetricTable test;          // test metrics of the best epoch's parameters
-  // The same over held-out items that never occur in training (cold start);
-  // empty when the split has none.
+  // When the split has held-out items that never occur in training (cold start;
+  // empty tables otherwise): the metrics over the warm held-out items and over the
+  // cold ones, every item a candidate, and over the cold ones ranked among the
+  // items without training interactions only (the new-item protocol).
+  MetricTable best_valid_warm, test_warm;
   MetricTable best_valid_cold, test_cold;
+  MetricTable best_valid_cold_among_cold, test_cold_among_cold;
   double seconds = 0;        // whole run, evaluation included (earlier runs too, when resumed)
   double seconds_to_best = 0;
   std::vector<EpochRecord> history;
@@ -61,10 +65,11 @@ TrainResult train(const Dataset& data, const TrainConfig& config, const TrainOpt
 enum class Split { kValid, kTest };
 
 // Full-ranking evaluation of fixed representations on the CPU: scores every item
-// for every user with a held-out item in `split`, masks training items (and, for
-// kTest, validation items), and averages the metrics at each K over those users.
+// for every user with a held-out item in `split`, masks the user's training items
+// (for kTest also the validation items when test_masks_valid; MMRec leaves them
+// as candidates), and averages the metrics at each K over those users.
 MetricTable evaluate_cpu(const Dataset& data, Split split, const float* user_rep,
                          const float* item_rep, int dim, const std::vector<int>& topk,
-                         int64_t user_block = 4096);
+                         int64_t user_block = 4096, bool test_masks_valid = false);
 
 }  // namespace mmgraph

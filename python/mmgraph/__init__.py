@@ -225,9 +225,11 @@ class TrainResult:
 
     Attributes: ``best_epoch`` (the epoch of the best ``valid_metric``),
     ``epochs_run``, ``best_valid`` / ``test`` (``{"Recall@20": ..., ...}`` of that
-    epoch; test is never used for selection), ``best_valid_cold`` / ``test_cold``
-    (the same over held-out items never seen in training; ``{}`` when there are
-    none), ``history`` (one dict per epoch, as ``on_epoch`` receives them),
+    epoch; test is never used for selection), ``best_valid_warm`` / ``test_warm``
+    and ``best_valid_cold`` / ``test_cold`` (the same over the held-out items seen
+    in training and over those never seen in training; ``{}`` when there are none),
+    ``best_valid_cold_among_cold`` / ``test_cold_among_cold`` (the cold ones ranked
+    among the items without training interactions only), ``history`` (one dict per epoch, as ``on_epoch`` receives them),
     ``device``, ``seconds``, ``seconds_to_best``, ``dim``.
     """
 
@@ -235,7 +237,8 @@ class TrainResult:
         self._r = handle
         self._data = data
         for key in ("device", "epochs_run", "best_epoch", "seconds", "seconds_to_best", "dim",
-                    "best_valid", "best_valid_cold", "test", "test_cold", "history"):
+                    "best_valid", "best_valid_warm", "best_valid_cold", "best_valid_cold_among_cold",
+                    "test", "test_warm", "test_cold", "test_cold_among_cold", "history"):
             setattr(self, key, getattr(handle, key))
 
     @property

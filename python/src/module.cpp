@@ -315,9 +315,15 @@ PYBIND11_MODULE(_mmgraph, m) {
       .def_readonly("seconds_to_best", &TrainResult::seconds_to_best)
       .def_readonly("dim", &TrainResult::dim)
       .def_property_readonly("best_valid", [](const TrainResult& r) { return metrics_dict(r.best_valid); })
+      .def_property_readonly("best_valid_warm", [](const TrainResult& r) { return metrics_dict(r.best_valid_warm); })
       .def_property_readonly("best_valid_cold", [](const TrainResult& r) { return metrics_dict(r.best_valid_cold); })
+      .def_property_readonly("best_valid_cold_among_cold",
+                             [](const TrainResult& r) { return metrics_dict(r.best_valid_cold_among_cold); })
       .def_property_readonly("test", [](const TrainResult& r) { return metrics_dict(r.test); })
+      .def_property_readonly("test_warm", [](const TrainResult& r) { return metrics_dict(r.test_warm); })
       .def_property_readonly("test_cold", [](const TrainResult& r) { return metrics_dict(r.test_cold); })
+      .def_property_readonly("test_cold_among_cold",
+                             [](const TrainResult& r) { return metrics_dict(r.test_cold_among_cold); })
       .def_property_readonly("history",
                              [](const TrainResult& r) {
                                py::list out;

@@ -60,7 +60,7 @@ TEST(ConfigKeys, ValuesPrintAsCheckpointsStoreThem) {
   const std::vector<std::pair<std::string, std::string>> defaults = {
       {"model", "lightgcn"}, {"embedding_size", "64"}, {"n_layers", "3"}, {"reg_weight", "0.0001"},
       {"learning_rate", "0.001"}, {"train_batch_size", "2048"}, {"epochs", "1000"}, {"stopping_step", "20"},
-      {"eval_step", "1"}, {"eval_batch_size", "4096"}, {"topk", "[10, 20, 50]"}, {"valid_metric", "Recall@20"},
+      {"eval_step", "1"}, {"eval_batch_size", "4096"}, {"topk", "[10, 20, 50]"}, {"valid_metric", "Recall@20"}, {"test_masks_valid", "false"},
       {"seed", "2024"}, {"device", "auto"}, {"threads", "0"}, {"deterministic", "false"}, {"modalities", "{}"},
       {"modality_weights", "{}"}, {"knn_k", "10"}, {"n_mm_layers", "1"}, {"dropout", "0"}, {"mm_bpr_weight", "0"},
       {"learn_features", "false"}, {"feature_storage", "float32"}, {"cl_weight", "0"}, {"cl_temperature", "0.2"},
