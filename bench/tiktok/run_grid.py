@@ -6,7 +6,8 @@ For every point of the grid (each --grid key=v1,v2,... multiplies it), trains
 point with the highest validation score is then trained with --seeds seeds,
 and the mean and standard deviation of the test metrics (all held-out items,
 and cold items when the split has them) at each run's best validation epoch
-are printed as JSON and appended to --out (one JSON line per config). Test
+(and, when the split has cold items, warm items, cold items and cold items ranked among
+cold items only) are printed as JSON and appended to --out (one JSON line per config). Test
 metrics are never used for selection. With --logs, a run whose log is already
 complete is not repeated (resume after an interruption).
 
@@ -44,7 +45,8 @@ def train(args, sets, seed, log_dir):
     final = lines[-1]
     return {
         "sets": sets, "seed": seed, "best_epoch": final["best_epoch"],
-        "valid": final["best_valid"], "test": final["test"], "test_cold": final.get("test_cold", {}),
+        "valid": final["best_valid"], "test": final["test"], "test_warm": final.get("test_warm", {}),
+        "test_cold": final.get("test_cold", {}), "test_cold_among_cold": final.get("test_cold_among_cold", {}),
         "seconds_per_epoch": statistics.mean(r["train_seconds"] for r in epochs),
         "epochs": len(epochs), "seconds": final["seconds"],
     }
@@ -101,7 +103,7 @@ def main():
         "seconds_per_epoch": statistics.mean(r["seconds_per_epoch"] for r in runs),
         "best_epochs": [r["best_epoch"] for r in runs],
     }
-    for split in ("valid", "test", "test_cold"):
+    for split in ("valid", "test", "test_warm", "test_cold", "test_cold_among_cold"):
         for metric in ("Recall@20", "NDCG@20", "Recall@10", "NDCG@10", "Recall@50", "NDCG@50"):
             s = summary(runs, split, metric)
             if s:
