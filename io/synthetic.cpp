@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 #include <random>
 #include <set>
 
@@ -21,6 +22,7 @@ namespace mmgraph {
 namespace {
 
 constexpr const char* kSpecSource = "--data synthetic";
+constexpr uint32_t kUnconsumedStream = 0x756e636f;  // "unco": seeds the unconsumed items' generator
 
 // Weights rank^-alpha assigned to a seeded random order of n entities.
 std::vector<double> power_law_weights(int32_t n, double alpha, std::mt19937_64& rng) {
@@ -37,22 +39,48 @@ std::vector<float> gaussian_matrix(int64_t rows, int64_t cols, double scale, std
   return m;
 }
 
-FeatureMatrix modality(const std::string& name, const std::vector<float>& item_latent, int32_t items, int32_t latent,
-                       int32_t dim, double noise, std::mt19937_64& rng) {
+// One modality's features [items + extra x dim]: row i is latent_i x proj plus
+// Gaussian noise, with proj [latent x dim] drawn once for all rows. The consumed
+// items' rows come first and draw their noise from rng; the extra items' rows
+// draw theirs from extra_rng, so that rng's draws do not depend on `extra`.
+FeatureMatrix modality(const std::string& name, const std::vector<float>& item_latent, int32_t items,
+                       const std::vector<float>& extra_latent, int32_t extra, int32_t latent, int32_t dim, double noise,
+                       std::mt19937_64& rng, std::mt19937_64& extra_rng) {
   const auto proj = gaussian_matrix(latent, dim, 1.0 / std::sqrt(static_cast<double>(latent)), rng);
-  std::normal_distribution<double> normal(0.0, noise);
   FeatureMatrix f;
   f.name = name;
-  f.rows = items;
+  f.rows = int64_t{items} + extra;
   f.cols = dim;
-  f.values.resize(static_cast<size_t>(items) * dim);
-  for (int32_t i = 0; i < items; ++i)
-    for (int32_t c = 0; c < dim; ++c) {
-      double v = 0;
-      for (int32_t k = 0; k < latent; ++k) v += item_latent[static_cast<size_t>(i) * latent + k] * proj[static_cast<size_t>(k) * dim + c];
-      f.values[static_cast<size_t>(i) * dim + c] = static_cast<float>(v + normal(rng));
-    }
+  f.values.resize(static_cast<size_t>(f.rows) * dim);
+  auto project = [&](const std::vector<float>& z, int32_t n, float* out, std::mt19937_64& g) {
+    std::normal_distribution<double> normal(0.0, noise);
+    for (int32_t i = 0; i < n; ++i)
+      for (int32_t c = 0; c < dim; ++c) {
+        double v = 0;
+        for (int32_t k = 0; k < latent; ++k) v += z[static_cast<size_t>(i) * latent + k] * proj[static_cast<size_t>(k) * dim + c];
+        out[static_cast<size_t>(i) * dim + c] = static_cast<float>(v + normal(g));
+      }
+  };
+  project(item_latent, items, f.values.data(), rng);
+  project(extra_latent, extra, f.values.data() + static_cast<size_t>(items) * dim, extra_rng);
   return f;
+}
+
+// Items of every split renamed i -> new_id[i], each user's items sorted again.
+void relabel_items(InteractionCsr& csr, const std::vector<int32_t>& new_id) {
+  for (int32_t& i : csr.col) i = new_id[static_cast<size_t>(i)];
+  for (size_t u = 0; u + 1 < csr.row_ptr.size(); ++u)
+    std::sort(csr.col.begin() + csr.row_ptr[u], csr.col.begin() + csr.row_ptr[u + 1]);
+}
+
+// Feature row i moved to row new_id[i].
+void relabel_rows(FeatureMatrix& f, const std::vector<int32_t>& new_id) {
+  std::vector<float> moved(f.values.size());
+  const auto cols = static_cast<size_t>(f.cols);
+  for (size_t i = 0; i < new_id.size(); ++i)
+    std::copy_n(f.values.begin() + static_cast<std::ptrdiff_t>(i * cols), cols,
+                moved.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(new_id[i]) * cols));
+  f.values = std::move(moved);
 }
 
 // Degrees are clamped to [3, max(3, items / 2)] (see make_synthetic_dataset).
@@ -64,6 +92,12 @@ void check_satisfiable(const SyntheticOptions& o) {
   if (o.users < 1) throw InputError(kSpecSource, "users", fmt::format("{} users: at least 1 is needed", o.users));
   if (o.items < 4) throw InputError(kSpecSource, "items", fmt::format("{} items: at least 4 are needed", o.items));
   if (o.latent_dim < 1) throw InputError(kSpecSource, "dim", fmt::format("dim={}: at least 1 is needed", o.latent_dim));
+  if (o.unconsumed < 0)
+    throw InputError(kSpecSource, "unconsumed", fmt::format("unconsumed={}: cannot be negative", o.unconsumed));
+  if (int64_t{o.items} + o.unconsumed >= std::numeric_limits<int32_t>::max())
+    throw InputError(kSpecSource, "unconsumed",
+                     fmt::format("items={} plus unconsumed={} is more items than an int32 id can name", o.items,
+                                 o.unconsumed));
   const int64_t most = int64_t{o.users} * max_degree(o.items);
   if (o.interactions > most)
     throw InputError(kSpecSource, "interactions",
@@ -71,11 +105,14 @@ void check_satisfiable(const SyntheticOptions& o) {
                                  "distinct items, so at most users x {} = {}",
                                  o.interactions, max_degree(o.items), max_degree(o.items), most));
   // Bytes per user (latents, degree weights, at least 3 interactions through
-  // the split), per item (latents, features) and per interaction (row, split, CSR).
+  // the split), per item (latents, features) and per interaction (row, split, CSR);
+  // an unconsumed item also costs its id and its features' copy when ids are shuffled.
   constexpr double kPerInteraction = 96;
+  const double per_item = 4.0 * (o.latent_dim + o.image_dim + o.text_dim) + 16;
   const std::pair<const char*, double> needs[] = {
       {"users", static_cast<double>(o.users) * (4.0 * o.latent_dim + 16 + 3 * kPerInteraction)},
-      {"items", static_cast<double>(o.items) * (4.0 * (o.latent_dim + o.image_dim + o.text_dim) + 16)},
+      {"items", static_cast<double>(o.items) * per_item},
+      {"unconsumed", static_cast<double>(o.unconsumed) * (per_item + 4.0 * (o.image_dim + o.text_dim) + 4)},
       {"interactions", static_cast<double>(o.interactions) * kPerInteraction}};
   double total = 0;
   const auto* largest = &needs[0];
@@ -86,9 +123,9 @@ void check_satisfiable(const SyntheticOptions& o) {
   const double physical = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
   if (physical > 0 && total > physical)
     throw InputError(kSpecSource, largest->first,
-                     fmt::format("users={}, items={}, interactions={} need about {:.1f} GiB, more than this machine's "
-                                 "{:.1f} GiB of memory",
-                                 o.users, o.items, o.interactions, total / (1 << 30), physical / (1 << 30)));
+                     fmt::format("users={}, items={}, unconsumed={}, interactions={} need about {:.1f} GiB, more than "
+                                 "this machine's {:.1f} GiB of memory",
+                                 o.users, o.items, o.unconsumed, o.interactions, total / (1 << 30), physical / (1 << 30)));
 }
 
 }  // namespace
@@ -128,9 +165,11 @@ SyntheticOptions parse_synthetic_spec(const std::string& spec) {
     else if (key == "text") o.text_dim = static_cast<int32_t>(need_int(0, 65536));
     else if (key == "noise") o.feature_noise = need_double(0.0, 1e3);
     else if (key == "seed") o.seed = static_cast<uint64_t>(need_int(0, INT64_MAX));
+    else if (key == "unconsumed") o.unconsumed = static_cast<int32_t>(need_int(0, 2'000'000'000));
     else
       throw InputError(kSpecSource, io::excerpt(key),
-                       "unknown key (users, items, interactions, dim, alpha, temperature, image, text, noise, seed)");
+                       "unknown key (users, items, interactions, dim, alpha, temperature, image, text, noise, seed, "
+                       "unconsumed)");
   }
   return o;
 }
@@ -142,6 +181,8 @@ SyntheticOptions parse_synthetic_spec(const std::string& spec) {
 // exp(<z_u, z_i> / T) (Efraimidis-Spirakis keys), so the item law is close to
 // popularity x softmax(preference / T). Latent entries have std k^-1/4, so
 // <z_u, z_i> has unit variance. Cost O(interactions x k), no O(users x items) term.
+// The unconsumed items take their latents, feature noise and the shuffle of all
+// ids from a second generator, after every draw of the consumed items.
 Dataset make_synthetic_dataset(const SyntheticOptions& o) {
   check_satisfiable(o);
   std::mt19937_64 rng(o.seed);
@@ -213,8 +254,25 @@ Dataset make_synthetic_dataset(const SyntheticOptions& o) {
                                  "and a test item (8:1:1 split): raise interactions or lower users",
                                  o.interactions, o.users));
   d.name = "synthetic";
-  if (o.image_dim > 0) d.features.push_back(modality("image", item_latent, o.items, k, o.image_dim, o.feature_noise, rng));
-  if (o.text_dim > 0) d.features.push_back(modality("text", item_latent, o.items, k, o.text_dim, o.feature_noise, rng));
+  std::seed_seq extra_seed{static_cast<uint32_t>(o.seed), static_cast<uint32_t>(o.seed >> 32), kUnconsumedStream};
+  std::mt19937_64 extra_rng(extra_seed);
+  const auto extra_latent = gaussian_matrix(o.unconsumed, k, entry_std, extra_rng);
+  if (o.image_dim > 0)
+    d.features.push_back(modality("image", item_latent, o.items, extra_latent, o.unconsumed, k, o.image_dim,
+                                  o.feature_noise, rng, extra_rng));
+  if (o.text_dim > 0)
+    d.features.push_back(modality("text", item_latent, o.items, extra_latent, o.unconsumed, k, o.text_dim,
+                                  o.feature_noise, rng, extra_rng));
+  if (o.unconsumed > 0) {
+    // Generated ids 0 .. items-1 are the consumed items, items .. the others;
+    // a seeded shuffle of all of them leaves nothing to tell them apart by id.
+    d.n_items = o.items + o.unconsumed;
+    std::vector<int32_t> new_id(static_cast<size_t>(d.n_items));
+    std::iota(new_id.begin(), new_id.end(), 0);
+    std::shuffle(new_id.begin(), new_id.end(), extra_rng);
+    for (InteractionCsr* csr : {&d.train, &d.valid, &d.test}) relabel_items(*csr, new_id);
+    for (FeatureMatrix& f : d.features) relabel_rows(f, new_id);
+  }
   return d;
 }
 

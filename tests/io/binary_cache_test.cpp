@@ -1,6 +1,7 @@
 // The binary dataset cache: exact round trip, corruption detected and named.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -44,6 +45,35 @@ TEST(BinaryCache, RoundTripIsExact) {
   EXPECT_TRUE(r.item_ids.empty());
   for (const auto& e : std::filesystem::directory_iterator(out))
     EXPECT_EQ(e.path().extension(), e.path().filename() == "manifest.json" ? ".json" : e.path().extension()) << "no temp files left";
+}
+
+// Catalogue items that no user consumes keep their ids and features: the
+// manifest's n_items counts them, not the largest id of a split.
+TEST(BinaryCache, UnconsumedItemsSurvive) {
+  SyntheticOptions s;
+  s.users = 120;
+  s.items = 90;
+  s.interactions = 2000;
+  s.unconsumed = 50;
+  const Dataset d = make_synthetic_dataset(s);
+  testing::TempDir dir;
+  const std::string out = (dir.path() / "cache").string();
+  save_dataset_binary(d, out);
+  const Dataset r = load_dataset(out);
+  EXPECT_EQ(r.n_items, 140);
+  EXPECT_EQ(r.train.row_ptr, d.train.row_ptr);
+  EXPECT_EQ(r.train.col, d.train.col);
+  EXPECT_EQ(r.valid.col, d.valid.col);
+  EXPECT_EQ(r.test.col, d.test.col);
+  ASSERT_EQ(r.features.size(), d.features.size());
+  for (size_t f = 0; f < d.features.size(); ++f) {
+    EXPECT_EQ(r.features[f].rows, 140);
+    EXPECT_EQ(r.features[f].values, d.features[f].values);
+  }
+  std::vector<char> in_a_split(140, 0);
+  for (const InteractionCsr* c : {&r.train, &r.valid, &r.test})
+    for (int32_t i : c->col) in_a_split[i] = 1;
+  EXPECT_GE(std::count(in_a_split.begin(), in_a_split.end(), 0), 50);
 }
 
 TEST(BinaryCache, CorruptionIsNamed) {

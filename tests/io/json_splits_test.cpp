@@ -1,4 +1,5 @@
-// LATTICE-style JSON splits: happy path, every malformed input located, Baby.
+// LATTICE-style JSON splits: happy path, items in no split, every malformed
+// input located, Baby.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -7,8 +8,10 @@
 #include <filesystem>
 
 #include "io/json_splits.h"
+#include "io/npy.h"
 #include "mmgraph/dataset.h"
 #include "mmgraph/errors.h"
+#include "mmgraph/synthetic.h"
 #include "support/temp_dir.h"
 
 namespace mmgraph {
@@ -70,6 +73,58 @@ TEST(JsonSplits, LoadsADirectoryWithIdMapsAndFeatures) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("val.json"), std::string::npos) << e.what();
   }
+}
+
+// Catalogue items in no split (an id in the middle of the range, and feature
+// rows beyond the splits' largest id) are items with features and no interaction.
+TEST(JsonSplits, ItemsInNoSplitKeepTheirFeatureRows) {
+  testing::TempDir dir;
+  dir.write("train.json", "{\"0\": [0, 3], \"1\": [0]}");
+  dir.write("val.json", "{\"1\": [2]}");
+  dir.write("test.json", "{\"0\": [2]}");
+  std::vector<float> image(6 * 2);
+  for (size_t e = 0; e < image.size(); ++e) image[e] = static_cast<float>(e) + 0.5f;
+  io::write_npy((dir.path() / "image_feat.npy").string(), image.data(), 6, 2);
+  const Dataset d = load_dataset(dir.path().string());
+  EXPECT_EQ(d.n_users, 2);
+  EXPECT_EQ(d.n_items, 6);
+  EXPECT_EQ(d.train.col, (std::vector<int32_t>{0, 3, 0}));
+  EXPECT_EQ(d.valid.col, (std::vector<int32_t>{2}));
+  EXPECT_EQ(d.test.col, (std::vector<int32_t>{2}));
+  ASSERT_EQ(d.features.size(), 1u);
+  EXPECT_EQ(d.features[0].rows, 6);
+  EXPECT_EQ(d.features[0].values, image);
+}
+
+// The synthetic generator's unconsumed items, written as JSON splits and
+// feature files, load back as the same data set.
+TEST(JsonSplits, SyntheticUnconsumedItemsLoadBack) {
+  const Dataset d = make_synthetic_dataset(
+      parse_synthetic_spec("users=80,items=60,interactions=1200,image=8,text=4,unconsumed=40,seed=4"));
+  testing::TempDir dir;
+  auto write_split = [&](const std::string& name, const InteractionCsr& c) {
+    std::string json = "{";
+    for (int32_t u = 0; u < d.n_users; ++u) {
+      json += (u > 0 ? ", \"" : "\"") + std::to_string(u) + "\": [";
+      for (int64_t k = c.row_ptr[u]; k < c.row_ptr[u + 1]; ++k)
+        json += (k > c.row_ptr[u] ? ", " : "") + std::to_string(c.col[k]);
+      json += "]";
+    }
+    dir.write(name, json + "}");
+  };
+  write_split("train.json", d.train);
+  write_split("val.json", d.valid);
+  write_split("test.json", d.test);
+  for (const auto& f : d.features) io::write_npy((dir.path() / (f.name + "_feat.npy")).string(), f.values.data(), f.rows, f.cols);
+  const Dataset r = load_dataset(dir.path().string());
+  EXPECT_EQ(r.n_items, 100);
+  EXPECT_EQ(r.train.col, d.train.col);
+  EXPECT_EQ(r.valid.col, d.valid.col);
+  EXPECT_EQ(r.test.col, d.test.col);
+  ASSERT_EQ(r.features.size(), 2u);
+  EXPECT_EQ(r.features[0].name, "image");
+  EXPECT_EQ(r.features[0].values, d.features[0].values);
+  EXPECT_EQ(r.features[1].values, d.features[1].values);
 }
 
 const std::string kShared = std::string(MMGRAPH_SOURCE_DIR) + "/../shared/datasets/";
