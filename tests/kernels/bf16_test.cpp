@@ -215,8 +215,19 @@ TEST_P(LinearBf16x, BackwardAddsDwDbAsFloat64AndFiniteDifferences) {
     for (size_t e = 0; e < y.size(); ++e) s += dy[e] * y[e];
     return s;
   };
-  EXPECT_TRUE(testing::matches_finite_differences(w, gw, loss, 1e-6, 1e-4, "dw"));
-  EXPECT_TRUE(testing::matches_finite_differences(b, gb, loss, 1e-6, 1e-4, "db"));
+  // With no rows there is no gradient: dw and db are left as they were. An empty dw or db
+  // has nothing to check.
+  if (n == 0) {
+    EXPECT_EQ(dw, dw0);
+    EXPECT_EQ(db, db0);
+    return;
+  }
+  if (in > 0 && out > 0) {
+    EXPECT_TRUE(testing::matches_finite_differences(w, gw, loss, 1e-6, 1e-4, "dw"));
+  }
+  if (out > 0) {
+    EXPECT_TRUE(testing::matches_finite_differences(b, gb, loss, 1e-6, 1e-4, "db"));
+  }
 }
 
 TEST_P(LinearBf16x, BackwardWithoutDbLeavesItAlone) {

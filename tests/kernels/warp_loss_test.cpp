@@ -107,7 +107,8 @@ double loss64(const Problem& pr, const std::vector<double>& ur, const std::vecto
 }
 
 // Random problem whose violation tests are all at least 1e-3 from 0, so that the
-// finite differences (steps of 1e-6) never cross a decision.
+// finite differences (steps of 1e-6) never cross a decision, and with at least one
+// violation by a candidate other than the positive, so that the gradients are not zero.
 Problem make_problem(uint64_t seed, int64_t batch) {
   for (uint64_t attempt = 0;; ++attempt) {
     Problem pr;
@@ -118,12 +119,16 @@ Problem make_problem(uint64_t seed, int64_t batch) {
     for (int64_t b = 0; b < batch; ++b) {
       pr.u.push_back(static_cast<int32_t>(rng() % pr.users));
       pr.p.push_back(static_cast<int32_t>(rng() % pr.items));
-      for (int t = 0; t < pr.t_count; ++t) pr.cand.push_back(static_cast<int32_t>(rng() % pr.items));
+      for (int t = 0; t < pr.t_count; ++t) {
+        int32_t c = static_cast<int32_t>(rng() % pr.items);
+        while (c == pr.p.back()) c = static_cast<int32_t>(rng() % pr.items);
+        pr.cand.push_back(c);
+      }
     }
     if (batch >= 3) pr.u[2] = pr.u[0];  // the same user twice
     double closest = 1e30;
-    loss64(pr, testing::to_double(pr.user_rep), testing::to_double(pr.item_rep), 1.0, &closest);
-    if (closest > 1e-3) return pr;
+    const double loss = loss64(pr, testing::to_double(pr.user_rep), testing::to_double(pr.item_rep), 1.0, &closest);
+    if (closest > 1e-3 && loss > 0) return pr;
   }
 }
 
