@@ -9,8 +9,10 @@ validation epoch.
   curves  validation metric per epoch, several runs on one chart, each run's best epoch marked:
             bench/plot.py curves --out valid.png LightGCN=runs/a.jsonl runs/b.jsonl
   bars    test Recall@20 / NDCG@20 per model: ours (mean and standard deviation over the
-          seeds' logs) beside the rows of a figures table (CSV: dataset,model,source,recall20,
-          ndcg20,citation) for one data set:
+          seeds' logs) beside the rows of a figures table (CSV: dataset,model,source,protocol,
+          recall20,ndcg20,citation) for one data set whose protocol is "same" (same split, same
+          evaluation, epoch chosen on validation: figures measured otherwise are never drawn
+          beside ours; the table says what each of them used):
             bench/plot.py bars --out test.png --figures bench/results/published.csv --dataset tiktok \\
                 --ours LightGCN runs/logs/lightgcn/*_seed*.jsonl --ours BPR-MF runs/logs/bprmf/*.jsonl
 
@@ -28,7 +30,7 @@ import sys
 FIGURE_DPI = 100
 CURVES_SIZE = (9.0, 5.5)  # inches
 BARS_SIZE = (12.0, 7.0)
-FIGURE_COLUMNS = ["dataset", "model", "source", "recall20", "ndcg20", "citation"]
+FIGURE_COLUMNS = ["dataset", "model", "source", "protocol", "recall20", "ndcg20", "citation"]
 OURS = "mmgraph (this repository)"
 
 
@@ -139,7 +141,8 @@ def curves(args):
 
 
 def read_figures(path, dataset):
-    """Rows of the figures table for one data set: [(model, source, recall20, ndcg20, citation)]."""
+    """Rows of the figures table for one data set measured under our protocol ("same"):
+    [(model, source, recall20, ndcg20, citation)]."""
     try:
         with open(path, newline="") as f:
             rows = list(csv.reader(f))
@@ -153,23 +156,23 @@ def read_figures(path, dataset):
             continue
         if len(row) != len(FIGURE_COLUMNS):
             raise InputError(path, number, f"expected {len(FIGURE_COLUMNS)} fields, got {len(row)}")
-        ds, model, source, recall, ndcg, citation = (c.strip() for c in row)
+        ds, model, source, protocol, recall, ndcg, citation = (c.strip() for c in row)
         values = []
         for name, text in (("recall20", recall), ("ndcg20", ndcg)):
             try:
                 values.append(float(text) if text else None)
             except ValueError:
                 raise InputError(path, number, f"{name} '{text}' is not a number")
-        if not model or not source:
-            raise InputError(path, number, "empty model or source")
+        if not model or not source or not protocol:
+            raise InputError(path, number, "empty model, source or protocol")
         key = (ds.lower(), model.lower(), source)
         if key in seen:
             raise InputError(path, number, f"{model} / {source} already given on line {seen[key]}")
         seen[key] = number
-        if ds.lower() == dataset.lower():
+        if ds.lower() == dataset.lower() and protocol == "same":
             out.append((model, source, values[0], values[1], citation))
     if not out:
-        raise InputError(path, None, f"no row for data set '{dataset}'")
+        raise InputError(path, None, f"no row for data set '{dataset}' measured under the same protocol")
     return out
 
 
