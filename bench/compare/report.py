@@ -19,7 +19,7 @@ difference with |t| < 2 is written "within noise". Selection (the grid point, th
 validation only: the chosen point is the one with the highest validation Recall@20 at seed 0.
 
   bench/compare/report.py [--logs bench/results/logs] [--tiktok ../shared/datasets/tiktok]
-                          [--baby ../shared/datasets/amazon-baby] [--section faithful|coldstart|baby|timing]
+                          [--baby ../shared/datasets/amazon-baby] [--section faithful|coldstart|baby|timing|csv]
 """
 import argparse
 import json
@@ -242,8 +242,12 @@ def baby(args):
     counts = user_counts(args.baby)
     print("### Amazon Baby under MMRec's test rule\n")
     print(f"{counts['test']:,} test users, every one also a validation user.\n")
-    print("| config | chosen on validation | seeds | valid R@20 | test R@20 | test N@20 | test Hit@20 (users) | best epochs |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("The earlier runs of the same points (`baby/<config>/`, validation items masked at test) beside them: "
+          "training, validation and the chosen epochs are the same functions of the seed, so only the test "
+          "columns may differ.\n")
+    print("| config | chosen on validation | seeds | valid R@20 | test R@20 | test N@20 | test Hit@20 (users) | best epochs "
+          "| earlier runs: seeds, test R@20, best epochs |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for config in sorted(os.listdir(folder)):
         if not os.path.isdir(os.path.join(folder, config)):
             continue
@@ -255,8 +259,18 @@ def baby(args):
         print(f"| {config} | {point} | {', '.join(map(str, sorted(runs[point])))} "
               f"| {fmt([r['best_valid']['Recall@20'] for r in rs])} | {fmt([r['test']['Recall@20'] for r in rs])} "
               f"| {fmt([r['test']['NDCG@20'] for r in rs])} | {hits([r['test']['Hit@20'] for r in rs], counts['test'])} "
-              f"| {', '.join(str(r['best_epoch']) for r in rs)} |")
+              f"| {', '.join(str(r['best_epoch']) for r in rs)} | {earlier(os.path.join(args.logs, 'baby', config), point)} |")
     print()
+
+
+def earlier(folder, point):
+    """Seeds, test Recall@20 and best epochs of the earlier logs of the same point."""
+    runs = load_grid(folder).get(point, {})
+    if not runs:
+        return "-"
+    rs = [runs[k] for k in sorted(runs)]
+    return (f"{', '.join(map(str, sorted(runs)))}: {fmt([r['test']['Recall@20'] for r in rs])}, "
+            f"{', '.join(str(r['best_epoch']) for r in rs)}")
 
 
 def timing(args):
@@ -278,19 +292,35 @@ def timing(args):
     print()
 
 
+def figures_csv(args):
+    """published.csv's rows for the MMRec runs measured here (protocol "same"): means over seeds."""
+    folder = os.path.join(args.logs, "tiktok", "peer-2026-12-07")
+    for model in sorted(set(PEERS.values())):
+        runs = load_peer(folder, model)
+        if not runs:
+            continue
+        ps = [runs[k] for k in sorted(runs)]
+        seeds = ", ".join(map(str, sorted(runs)))
+        print(f'tiktok,{model},"MMRec e775373, run here",same,'
+              f'{statistics.mean(p["test"]["recall@20"] for p in ps):.4f},'
+              f'{statistics.mean(p["test"]["ndcg@20"] for p in ps):.4f},'
+              f'"bench/results/logs/tiktok/peer-2026-12-07: mean over seeds {seeds} (bench/compare/report.py --section csv)"')
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--logs", default="bench/results/logs")
     ap.add_argument("--tiktok", default="../shared/datasets/tiktok")
     ap.add_argument("--baby", default="../shared/datasets/amazon-baby")
-    ap.add_argument("--section", choices=("faithful", "coldstart", "baby", "timing"), action="append")
+    ap.add_argument("--section", choices=("faithful", "coldstart", "baby", "timing", "csv"), action="append",
+                    help="csv: the MMRec rows of bench/results/published.csv (not printed by default)")
     args = ap.parse_args()
     for path in (args.logs, args.tiktok):
         if not os.path.isdir(path):
             print(f"report.py: error: {path}: no such directory", file=sys.stderr)
             return 2
-    sections = {"faithful": faithful, "coldstart": coldstart, "baby": baby, "timing": timing}
-    for name in args.section or sections:
+    sections = {"faithful": faithful, "coldstart": coldstart, "baby": baby, "timing": timing, "csv": figures_csv}
+    for name in args.section or ("faithful", "coldstart", "baby", "timing"):
         sections[name](args)
     return 0
 
