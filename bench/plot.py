@@ -171,8 +171,6 @@ def read_figures(path, dataset):
         seen[key] = number
         if ds.lower() == dataset.lower() and protocol == "same":
             out.append((model, source, values[0], values[1], citation))
-    if not out:
-        raise InputError(path, None, f"no row for data set '{dataset}' measured under the same protocol")
     return out
 
 
@@ -196,6 +194,9 @@ def bars(args):
         if not paths:
             sys.exit(f"plot.py: --ours {model}: give one or more logs after the model name")
         ours[model] = ours_figures(model, paths)
+    if not figures and not ours:
+        sys.exit(f"plot.py: nothing to draw: no --ours and no row of {args.figures} for data set '{args.dataset}' "
+                 "measured under the same protocol")
 
     models = []  # ours first, then the table's models, in order of appearance
     for m in list(ours) + [f[0] for f in figures]:
