@@ -277,17 +277,19 @@ def timing(args):
     folder = os.path.join(args.logs, "tiktok", "timing-2026-12-07")
     if not os.path.isdir(folder):
         return
-    print("### Seconds per training epoch, TikTok, same machine, one thread each side\n")
-    print("| model | mmgraph median (min-max) | MMRec median (min-max) | ratio of medians | epochs timed (each side) |")
-    print("| --- | --- | --- | --- | --- |")
+    print("### Seconds per training epoch, TikTok, same machine, both sides in one run of bench/tiktok/time_vs_mmrec.sh\n")
+    print("Each side's own training timer, epochs 2.. (the first holds the warm-up); both sides on the same "
+          "OpenBLAS kernels (the `blas` and `mmgraph_version` fields of each JSON).\n")
+    print("| model | threads | mmgraph median (min-max) | MMRec median (min-max) | ratio of medians | epochs timed (each side) |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for name in sorted(os.listdir(folder)):
-        if not name.endswith(".json"):
-            continue
+        if not name.endswith(".json") or name.count(".") != 1:
+            continue  # <model>.json; <model>.mmrec.json is the peer's raw summary
         with open(os.path.join(folder, name)) as f:
             t = json.load(f)
         ours, peer = t["mmgraph_seconds"], t["mmrec_seconds"]
         mo, mp = statistics.median(ours), statistics.median(peer)
-        print(f"| {t['model']} | {mo:.3f} ({min(ours):.3f}-{max(ours):.3f}) | {mp:.2f} ({min(peer):.2f}-{max(peer):.2f}) "
+        print(f"| {t['model']} | {t['threads']} | {mo:.3f} ({min(ours):.3f}-{max(ours):.3f}) | {mp:.2f} ({min(peer):.2f}-{max(peer):.2f}) "
               f"| {mp / mo:.1f}x | {len(ours)} / {len(peer)} |")
     print()
 
