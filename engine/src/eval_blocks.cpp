@@ -15,12 +15,17 @@ kernels::CsrView view_of(const InteractionCsr& csr, int32_t n_items) {
                           csr.col.data(), nullptr};
 }
 
+std::vector<char> items_in_training(const Dataset& data) {
+  std::vector<char> seen(static_cast<size_t>(data.n_items), 0);
+  for (int32_t i : data.train.col) seen[static_cast<size_t>(i)] = 1;
+  return seen;
+}
+
 namespace {
 
 // The held-out items that occur in the training split (warm) or not (cold).
 InteractionCsr held_out_items_of(const Dataset& data, const InteractionCsr& held_out, bool in_training) {
-  std::vector<char> seen(static_cast<size_t>(data.n_items), 0);
-  for (int32_t i : data.train.col) seen[static_cast<size_t>(i)] = 1;
+  const std::vector<char> seen = items_in_training(data);
   InteractionCsr out;
   out.row_ptr.assign(held_out.row_ptr.size(), 0);
   for (size_t u = 0; u + 1 < held_out.row_ptr.size(); ++u) {

@@ -18,6 +18,9 @@ namespace mmgraph::detail {
 // Pattern view of an interaction split (rows = users, columns = items).
 kernels::CsrView view_of(const InteractionCsr& csr, int32_t n_items);
 
+// 1 for each item that occurs in the training split, 0 for the others ([n_items]).
+std::vector<char> items_in_training(const Dataset& data);
+
 // The held-out items of `split` that never occur in the training split: the
 // cold-start truth (an empty CSR when there are none).
 InteractionCsr cold_items_of(const Dataset& data, const InteractionCsr& held_out);

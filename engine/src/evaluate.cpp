@@ -13,8 +13,7 @@ namespace {
 
 // The items that never occur in the training split, in id order.
 std::vector<int32_t> items_without_training(const Dataset& data) {
-  std::vector<char> seen(static_cast<size_t>(data.n_items), 0);
-  for (int32_t i : data.train.col) seen[static_cast<size_t>(i)] = 1;
+  const std::vector<char> seen = items_in_training(data);
   std::vector<int32_t> items;
   for (int32_t i = 0; i < data.n_items; ++i)
     if (!seen[static_cast<size_t>(i)]) items.push_back(i);

@@ -1,6 +1,7 @@
 // Setup shared by the trainer and the model tests (see training_inputs.h).
 #include "engine/src/training_inputs.h"
 
+#include "engine/src/eval_blocks.h"
 #include "kernels/graph_build.h"
 
 namespace mmgraph::detail {
@@ -17,8 +18,7 @@ TrainingInputs::TrainingInputs(const Dataset& data, const TrainConfig& config, D
     for (int64_t k = data.train.row_ptr[u]; k < data.train.row_ptr[u + 1]; ++k) pair_user[static_cast<size_t>(k)] = u;
   pair_user_ = Buffer<int32_t>::from_host(dev, pair_user, "training pairs");
   // Negatives come from the items that occur in training, as in MMRec.
-  std::vector<char> in_train(static_cast<size_t>(data.n_items), 0);
-  for (int32_t i : data.train.col) in_train[static_cast<size_t>(i)] = 1;
+  const std::vector<char> in_train = items_in_training(data);
   std::vector<int32_t> pool;
   for (int32_t i = 0; i < data.n_items; ++i)
     if (in_train[static_cast<size_t>(i)]) pool.push_back(i);
