@@ -215,8 +215,8 @@ def coldstart(args):
                 print(f"| {config} | {mark}{p.split('-')[-1]}{mark} | {r['best_valid']['Recall@20']:.4f} "
                       f"| {r.get('best_valid_cold', {}).get('Recall@20', 0):.4f} "
                       f"| {r.get('best_valid_cold_among_cold', {}).get('Recall@20', 0):.4f} | {r['best_epoch']} |")
-    print("\nTest, the chosen point's seeds and, below it, the grid's cold_scale 0 run (seed 0: the same training, "
-          "cold items left as the model has them; epochs can differ, since validation chose them); hits per seed:\n")
+    print("\nTest, the chosen point's seeds and, below it, the same seeds at cold_scale 0 (the same trainings, cold "
+          "items left as the model has them; the epochs can differ, since validation chose them); hits per seed:\n")
     print("| config | cold_scale | seeds | test R@20 (hits) | warm test R@20 (hits) | cold, all items: R@20 (hits) "
           "| x chance | cold among cold: R@20 (hits) | x chance |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
