@@ -67,6 +67,16 @@ def chosen_point(runs):
     return max(sorted(points), key=lambda p: points[p]["best_valid"]["Recall@20"])
 
 
+def chosen_grids(folder):
+    """(config, chosen point, runs) of every run_grid.py log folder under folder that has a chosen point."""
+    for config in sorted(os.listdir(folder)):
+        if os.path.isdir(os.path.join(folder, config)):
+            runs = load_grid(os.path.join(folder, config))
+            point = chosen_point(runs)
+            if point is not None:
+                yield config, point, runs
+
+
 def load_peer(folder, model):
     """{seed: summary} of mmrec_peer.py's finished runs of one MMRec model."""
     out = {}
@@ -148,14 +158,7 @@ def faithful(args):
     print("| model | side | setting | seeds | valid R@20 | valid hits | test R@20 | test hits | test N@20 | best epochs |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     verdicts = []
-    for config in sorted(os.listdir(os.path.join(base, "compare-2026-12-07"))):
-        folder = os.path.join(base, "compare-2026-12-07", config)
-        if not os.path.isdir(folder):
-            continue
-        runs = load_grid(folder)
-        point = chosen_point(runs)
-        if point is None:
-            continue
+    for config, point, runs in chosen_grids(os.path.join(base, "compare-2026-12-07")):
         rs = [runs[point][k] for k in sorted(runs[point])]
         ours_v = [r["best_valid"]["Recall@20"] for r in rs]
         ours_t = [r["test"]["Recall@20"] for r in rs]
@@ -200,13 +203,7 @@ def coldstart(args):
     print("| config | cold_scale | valid R@20 | valid cold R@20 (all items) | valid cold R@20 (among cold) | best epoch |")
     print("| --- | --- | --- | --- | --- | --- |")
     chosen = {}
-    for config in sorted(os.listdir(folder)):
-        if not os.path.isdir(os.path.join(folder, config)):
-            continue
-        runs = load_grid(os.path.join(folder, config))
-        point = chosen_point(runs)
-        if point is None:
-            continue
+    for config, point, runs in chosen_grids(folder):
         chosen[config] = (point, runs)
         for p in sorted(runs, key=lambda p: float(p.split("-")[-1])):
             if 0 in runs[p]:
@@ -248,13 +245,7 @@ def baby(args):
     print("| config | chosen on validation | seeds | valid R@20 | test R@20 | test N@20 | test Hit@20 (users) | best epochs "
           "| earlier runs: seeds, test R@20, best epochs |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for config in sorted(os.listdir(folder)):
-        if not os.path.isdir(os.path.join(folder, config)):
-            continue
-        runs = load_grid(os.path.join(folder, config))
-        point = chosen_point(runs)
-        if point is None:
-            continue
+    for config, point, runs in chosen_grids(folder):
         rs = [runs[point][k] for k in sorted(runs[point])]
         print(f"| {config} | {point} | {', '.join(map(str, sorted(runs[point])))} "
               f"| {fmt([r['best_valid']['Recall@20'] for r in rs])} | {fmt([r['test']['Recall@20'] for r in rs])} "
