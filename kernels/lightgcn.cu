@@ -97,4 +97,17 @@ void lightgcn_backward_cuda(const CsrView& adj, int64_t d, int n_layers, const f
   }
 }
 
+void lightgcn_layer_forward_cuda(const CsrView& adj, int64_t d, int layer, int n_layers, const float* x0,
+                                 const float* cur, float* y, float* out, void* spmm_scratch, cudaStream_t stream) {
+  const float c = 1.0f / static_cast<float>(n_layers + 1);
+  detail::spmm_csr_launch(adj, d, cur, spmm_scratch, ForwardEpilogue{y, out, layer == 1 ? x0 : nullptr, c, d}, stream);
+}
+
+void lightgcn_layer_backward_cuda(const CsrView& adj, int64_t d, int layer, int n_layers, const float* g,
+                                  const float* h, float* dst, void* spmm_scratch, cudaStream_t stream) {
+  const float c = 1.0f / static_cast<float>(n_layers + 1);
+  detail::spmm_csr_launch(adj, d, h, spmm_scratch,
+                          BackwardEpilogue{dst, g, c, layer == 1 ? c : 1.0f, layer == n_layers, d}, stream);
+}
+
 }  // namespace mmgraph::kernels

@@ -12,6 +12,32 @@
 
 namespace mmgraph::kernels {
 
+namespace {
+
+// The forward's layer mean at one row: o = c x + c y on the first layer, o += c y after.
+inline void add_layer_row(bool first, float c, int64_t d, float* o, const float* x, const float* y) {
+  if (first) {
+#pragma omp simd
+    for (int64_t j = 0; j < d; ++j) o[j] = c * x[j] + c * y[j];
+  } else {
+#pragma omp simd
+    for (int64_t j = 0; j < d; ++j) o[j] += c * y[j];
+  }
+}
+
+// The backward's Horner step at one row: dst = c g + scale v, or dst += c g + scale v (accumulate).
+inline void horner_row(bool accumulate, float c, float scale, int64_t d, const float* g, const float* v, float* dst) {
+  if (accumulate) {
+#pragma omp simd
+    for (int64_t j = 0; j < d; ++j) dst[j] += c * g[j] + scale * v[j];
+  } else {
+#pragma omp simd
+    for (int64_t j = 0; j < d; ++j) dst[j] = c * g[j] + scale * v[j];
+  }
+}
+
+}  // namespace
+
 void lightgcn_forward_cpu(const CsrView& adj, int64_t d, int n_layers, const float* x0,
                           float* out, float* work, const int32_t* rows, int64_t n_rows) {
   const int64_t n = adj.n_rows;
@@ -25,15 +51,6 @@ void lightgcn_forward_cpu(const CsrView& adj, int64_t d, int n_layers, const flo
   // the last layer keeps y in a row buffer (nothing reads it). With rows, out is summed at
   // those rows alone, by a pass over them after each full layer, and the last layer is
   // computed there alone.
-  const auto add_layer = [c, d](bool first, float* o, const float* x, const float* y) {
-    if (first) {
-#pragma omp simd
-      for (int64_t j = 0; j < d; ++j) o[j] = c * x[j] + c * y[j];
-    } else {
-#pragma omp simd
-      for (int64_t j = 0; j < d; ++j) o[j] += c * y[j];
-    }
-  };
   const float* cur = x0;
   for (int l = 1; l <= n_layers; ++l) {
     const bool first = l == 1, last = l == n_layers, subset = rows && last;
@@ -47,13 +64,13 @@ void lightgcn_forward_cpu(const CsrView& adj, int64_t d, int n_layers, const flo
         if (r < 0) continue;
         float* y = last ? row.data() : next + r * d;
         spmm_row_cpu(adj, r, d, cur, y);
-        if (!rows || last) add_layer(first, out + r * d, x0 + r * d, y);
+        if (!rows || last) add_layer_row(first, c, d, out + r * d, x0 + r * d, y);
       }
       if (rows && !last) {
 #pragma omp for schedule(static)
         for (int64_t i = 0; i < n_rows; ++i) {
           const int64_t r = rows[i];
-          if (r >= 0) add_layer(first, out + r * d, x0 + r * d, next + r * d);
+          if (r >= 0) add_layer_row(first, c, d, out + r * d, x0 + r * d, next + r * d);
         }
       }
     }
@@ -103,18 +120,42 @@ void lightgcn_backward_cpu(const CsrView& adj, int64_t d, int n_layers, float* g
       for (int64_t r = 0; r < n; ++r) {
         spmm_row_cpu(adj, r, d, h, row.data());
         const float* g = g_row(r);
-        float* dst = last ? grad_x0 + r * d : next + r * d;
-        if (last) {
-#pragma omp simd
-          for (int64_t j = 0; j < d; ++j) dst[j] += c * g[j] + scale * row[j];
-        } else {
-#pragma omp simd
-          for (int64_t j = 0; j < d; ++j) dst[j] = c * g[j] + scale * row[j];
-        }
+        horner_row(last, c, scale, d, g, row.data(), last ? grad_x0 + r * d : next + r * d);
       }
       if (last) clear_rows();
     }
     h = next;
+  }
+}
+
+// Rows split statically among threads, as in the fused ops.
+void lightgcn_layer_forward_cpu(const CsrView& adj, int64_t d, int layer, int n_layers, const float* x0,
+                                const float* cur, float* y, float* out) {
+  const float c = 1.0f / static_cast<float>(n_layers + 1);
+#pragma omp parallel
+  {
+    std::vector<float> row(y ? 0 : static_cast<size_t>(d));
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < adj.n_rows; ++r) {
+      float* v = y ? y + r * d : row.data();
+      spmm_row_cpu(adj, r, d, cur, v);
+      add_layer_row(layer == 1, c, d, out + r * d, x0 + r * d, v);
+    }
+  }
+}
+
+void lightgcn_layer_backward_cpu(const CsrView& adj, int64_t d, int layer, int n_layers, const float* g,
+                                 const float* h, float* dst) {
+  const float c = 1.0f / static_cast<float>(n_layers + 1);
+  const float scale = layer == 1 ? c : 1.0f;
+#pragma omp parallel
+  {
+    std::vector<float> row(static_cast<size_t>(d));
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < adj.n_rows; ++r) {
+      spmm_row_cpu(adj, r, d, h, row.data());
+      horner_row(layer == n_layers, c, scale, d, g + r * d, row.data(), dst + r * d);
+    }
   }
 }
 

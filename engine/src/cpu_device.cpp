@@ -99,6 +99,14 @@ class CpuDevice final : public Device {
                          float* work, const int32_t* rows, int64_t n_rows) override {
     kernels::lightgcn_backward_cpu(adj, d, layers, grad_out, grad_x0, work, rows, n_rows);
   }
+  void lightgcn_layer_forward(const kernels::CsrView& adj, int64_t d, int layer, int layers, const float* x0,
+                              const float* cur, float* y, float* out) override {
+    kernels::lightgcn_layer_forward_cpu(adj, d, layer, layers, x0, cur, y, out);
+  }
+  void lightgcn_layer_backward(const kernels::CsrView& adj, int64_t d, int layer, int layers, const float* g,
+                               const float* h, float* dst) override {
+    kernels::lightgcn_layer_backward_cpu(adj, d, layer, layers, g, h, dst);
+  }
   void sample_triples(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first, int64_t count,
                       int32_t* users, int32_t* pos, int32_t* neg) override {
     kernels::sample_bpr_triples_cpu(in, seed, epoch, first, count, users, pos, neg);

@@ -141,6 +141,18 @@ class CudaDevice final : public Device {
     if (rows)
       MMGRAPH_CUDA_CHECK(cudaMemsetAsync(grad_out, 0, static_cast<size_t>(adj.n_rows * d) * sizeof(float), stream_));
   }
+  void lightgcn_layer_forward(const kernels::CsrView& adj, int64_t d, int layer, int layers, const float* x0,
+                              const float* cur, float* y, float* out) override {
+    activate();
+    kernels::lightgcn_layer_forward_cuda(adj, d, layer, layers, x0, cur, y, out,
+                                         scratch(kernels::spmm_csr_cuda_scratch_bytes(adj, d)), stream_);
+  }
+  void lightgcn_layer_backward(const kernels::CsrView& adj, int64_t d, int layer, int layers, const float* g,
+                               const float* h, float* dst) override {
+    activate();
+    kernels::lightgcn_layer_backward_cuda(adj, d, layer, layers, g, h, dst,
+                                          scratch(kernels::spmm_csr_cuda_scratch_bytes(adj, d)), stream_);
+  }
   void sample_triples(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first, int64_t count,
                       int32_t* users, int32_t* pos, int32_t* neg) override {
     activate();

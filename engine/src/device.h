@@ -63,6 +63,11 @@ class Device {
                                 float* work, const int32_t* rows = nullptr, int64_t n_rows = 0) = 0;
   virtual void lightgcn_backward(const kernels::CsrView& adj, int64_t d, int layers, float* grad_out,
                                  float* grad_x0, float* work, const int32_t* rows = nullptr, int64_t n_rows = 0) = 0;
+  // One layer of each, over a process's rows of Â and tables with its halo rows (kernels/lightgcn.h).
+  virtual void lightgcn_layer_forward(const kernels::CsrView& adj, int64_t d, int layer, int layers, const float* x0,
+                                      const float* cur, float* y, float* out) = 0;
+  virtual void lightgcn_layer_backward(const kernels::CsrView& adj, int64_t d, int layer, int layers, const float* g,
+                                       const float* h, float* dst) = 0;
   virtual void sample_triples(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first,
                               int64_t count, int32_t* users, int32_t* pos, int32_t* neg) = 0;
   virtual void bpr_loss(const kernels::BprBatch& batch, int64_t d, const float* user_rep, const float* item_rep,

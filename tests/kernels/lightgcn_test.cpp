@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "kernels/graph_build.h"
 #include "kernels/lightgcn.h"
@@ -113,6 +114,88 @@ TEST_P(LightGcnTest, BatchRowHintsGiveTheFullPassesBitsThere) {
     kernels::lightgcn_backward_cpu(a.view(), d, layers, g.data(), grad_part.data(), work.data(), rows.data(), n_rows);
     for (size_t e = 0; e < grad_full.size(); ++e) ASSERT_EQ(grad_part[e], grad_full[e]) << "backward element " << e;
     for (size_t e = 0; e < g.size(); ++e) ASSERT_EQ(g[e], 0.0f) << "dX element " << e << " not cleared";
+  }
+}
+
+// Rows [first, last) of a as a process holds them: columns renumbered to its own rows, then its halo
+// rows (the other columns they reference, ascending) in halo order.
+struct RowBlock {
+  kernels::CsrHost local;
+  std::vector<int64_t> rows;  // global row of each local row: own rows, then halo rows
+};
+RowBlock row_block_with_halo(const kernels::CsrHost& a, int64_t first, int64_t last) {
+  RowBlock b;
+  for (int64_t r = first; r < last; ++r) b.rows.push_back(r);
+  std::vector<int64_t> halo;
+  for (int64_t k = a.row_ptr[first]; k < a.row_ptr[last]; ++k)
+    if (a.col[k] < first || a.col[k] >= last) halo.push_back(a.col[k]);
+  std::sort(halo.begin(), halo.end());
+  halo.erase(std::unique(halo.begin(), halo.end()), halo.end());
+  b.rows.insert(b.rows.end(), halo.begin(), halo.end());
+  b.local.n_rows = last - first;
+  b.local.n_cols = static_cast<int64_t>(b.rows.size());
+  b.local.row_ptr.push_back(0);
+  for (int64_t r = first; r < last; ++r) {
+    for (int64_t k = a.row_ptr[r]; k < a.row_ptr[r + 1]; ++k) {
+      const int64_t c = a.col[k];
+      const int64_t local = c >= first && c < last
+                                ? c - first
+                                : (last - first) + (std::lower_bound(halo.begin(), halo.end(), c) - halo.begin());
+      b.local.col.push_back(static_cast<int32_t>(local));
+      b.local.val.push_back(a.val[k]);
+    }
+    b.local.row_ptr.push_back(static_cast<int64_t>(b.local.col.size()));
+  }
+  return b;
+}
+
+// The rows `rows` of a table of width d.
+std::vector<float> rows_of(const std::vector<float>& t, const std::vector<int64_t>& rows, int64_t d) {
+  std::vector<float> out;
+  for (const int64_t r : rows) out.insert(out.end(), t.begin() + r * d, t.begin() + (r + 1) * d);
+  return out;
+}
+
+// The layer ops over the row blocks of a split graph, each reading its halo rows from the others'
+// previous layer, give the fused ops' bits at every row: a sharded propagation equals one process's.
+TEST_P(LightGcnTest, LayerOpsOverRowBlocksGiveTheFusedBits) {
+  const int layers = GetParam();
+  if (layers == 0) GTEST_SKIP() << "no layer to split";
+  const uint64_t seed = testing::fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const auto a = random_adjacency(seed, 53, 41);
+  const int64_t n = a.n_rows;
+  for (const int64_t d : {7, 16, 64}) {  // the general SpMM row and the register-accumulated ones
+    SCOPED_TRACE("d " + std::to_string(d));
+    const auto x0 = testing::random_dense(n * d, seed + 1);
+    const auto g0 = testing::random_dense(n * d, seed + 2);
+    const auto grad_init = testing::random_dense(n * d, seed + 3);
+    std::vector<float> out(n * d), work(2 * n * d), g = g0, grad = grad_init;
+    kernels::lightgcn_forward_cpu(a.view(), d, layers, x0.data(), out.data(), work.data());
+    kernels::lightgcn_backward_cpu(a.view(), d, layers, g.data(), grad.data(), work.data());
+
+    // Three blocks, one of them empty (a process with no rows of this kind).
+    const std::vector<int64_t> bounds{0, 19, 19, n};
+    std::vector<RowBlock> blocks;
+    for (size_t p = 0; p + 1 < bounds.size(); ++p) blocks.push_back(row_block_with_halo(a, bounds[p], bounds[p + 1]));
+    std::vector<float> split_out(n * d), split_grad = grad_init, cur = x0, h = g0;
+    for (int l = 1; l <= layers; ++l) {
+      std::vector<float> next_fwd(n * d), next_bwd(n * d);
+      for (size_t p = 0; p < blocks.size(); ++p) {
+        const RowBlock& b = blocks[p];
+        const int64_t first = bounds[p];
+        const auto cur_local = rows_of(cur, b.rows, d), h_local = rows_of(h, b.rows, d);
+        kernels::lightgcn_layer_forward_cpu(b.local.view(), d, l, layers, x0.data() + first * d, cur_local.data(),
+                                            l == layers ? nullptr : next_fwd.data() + first * d,
+                                            split_out.data() + first * d);
+        float* dst = l == layers ? split_grad.data() + first * d : next_bwd.data() + first * d;
+        kernels::lightgcn_layer_backward_cpu(b.local.view(), d, l, layers, g0.data() + first * d, h_local.data(), dst);
+      }
+      cur.swap(next_fwd);
+      h.swap(next_bwd);
+    }
+    EXPECT_EQ(0, std::memcmp(out.data(), split_out.data(), out.size() * sizeof(float))) << "forward";
+    EXPECT_EQ(0, std::memcmp(grad.data(), split_grad.data(), grad.size() * sizeof(float))) << "backward";
   }
 }
 
