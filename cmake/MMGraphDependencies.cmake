@@ -6,6 +6,20 @@ find_package(OpenMP REQUIRED COMPONENTS CXX)
 set(BLA_VENDOR OpenBLAS)
 find_package(BLAS REQUIRED)
 find_package(CLI11 REQUIRED)
+# A run over several processes: MPI for the CPU backend and to start NCCL (Debian's OpenMPI:
+# libopenmpi-dev, openmpi-bin), NCCL from the CUDA toolkit for the CUDA backend.
+# Only MPI's C API is called (from C++; the project enables no C compiler), so the C++
+# bindings are left out.
+set(MPI_CXX_SKIP_MPICXX ON)
+find_package(MPI REQUIRED COMPONENTS CXX)
+if(MMGRAPH_WITH_CUDA)
+  find_library(MMGRAPH_NCCL_LIBRARY NAMES nccl
+               HINTS ${CUDAToolkit_LIBRARY_ROOT} ${CUDAToolkit_LIBRARY_DIR} /usr/local/cuda
+               PATH_SUFFIXES lib lib64 REQUIRED)
+  find_path(MMGRAPH_NCCL_INCLUDE_DIR nccl.h
+            HINTS ${CUDAToolkit_INCLUDE_DIRS} /usr/local/cuda/include REQUIRED)
+  message(STATUS "mmgraph: NCCL: ${MMGRAPH_NCCL_LIBRARY}")
+endif()
 # Debian ships OpenBLAS built for pthreads (its default alternative) and built for OpenMP
 # (libopenblas0-openmp). mmgraph's own loops are OpenMP: beside the pthreads build both thread
 # pools spin on the same cores (TikTok MGCN on 2 cores at threads 2: 3.7 s per epoch against 1.7 s
