@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <limits>
 #include <numeric>
+#include <queue>
+#include <utility>
 
 #include "mmgraph/errors.h"
 
@@ -57,16 +59,32 @@ std::vector<int64_t> balanced_bounds(const std::vector<int64_t>& degree, int par
   return bounds;
 }
 
-// The block of every node, dealt in descending degree (ascending id among equals) to blocks
-// 0, 1, ..., P-1, P-1, ..., 0, 0, 1, ...
-std::vector<int32_t> snake_blocks(const std::vector<int64_t>& degree, int parts) {
+// The block of every node: in descending degree (ascending id among equals) each node goes
+// to the block of least (degree + 1) load so far (lowest index among equals) that has room,
+// every block holding n / P or n / P + 1 nodes, so hubs spread and blocks balance both load
+// and count.
+std::vector<int32_t> degree_balanced_blocks(const std::vector<int64_t>& degree, int parts) {
+  const int64_t n = static_cast<int64_t>(degree.size());
   std::vector<int32_t> by_degree(degree.size());
   std::iota(by_degree.begin(), by_degree.end(), 0);
   std::stable_sort(by_degree.begin(), by_degree.end(), [&](int32_t a, int32_t b) { return degree[a] > degree[b]; });
+  const int64_t base = n / parts;
+  int64_t extra = n % parts;  // blocks that may still take base + 1 nodes
+  std::vector<int64_t> count(static_cast<size_t>(parts), 0);
+  const auto has_room = [&](int32_t b) { return count[b] < base || (count[b] == base && extra > 0); };
+  using Entry = std::pair<int64_t, int32_t>;  // (load, block)
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> lightest;
+  for (int32_t b = 0; b < parts; ++b) lightest.push({0, b});
   std::vector<int32_t> block(degree.size());
-  for (size_t p = 0; p < by_degree.size(); ++p) {
-    const int32_t round = static_cast<int32_t>(p / parts), within = static_cast<int32_t>(p % parts);
-    block[by_degree[p]] = round % 2 == 0 ? within : parts - 1 - within;
+  for (int32_t v : by_degree) {
+    // A block that filled up since it was queued (the last extra slot went elsewhere) leaves.
+    while (!has_room(lightest.top().second)) lightest.pop();
+    const auto [load, b] = lightest.top();
+    lightest.pop();
+    if (count[b] == base) --extra;
+    ++count[b];
+    block[v] = b;
+    if (has_room(b)) lightest.push({load + degree[v] + 1, b});
   }
   return block;
 }
@@ -144,8 +162,8 @@ Partition partition_graph(const InteractionCsr& train, int32_t n_users, int32_t 
     p.user_bounds = balanced_bounds(user_degree, parts);
     p.item_bounds = balanced_bounds(item_degree, parts);
   } else if (method == "degree_relabel") {
-    number_by_block(snake_blocks(user_degree, parts), parts, p.user_order, p.user_bounds);
-    number_by_block(snake_blocks(item_degree, parts), parts, p.item_order, p.item_bounds);
+    number_by_block(degree_balanced_blocks(user_degree, parts), parts, p.user_order, p.user_bounds);
+    number_by_block(degree_balanced_blocks(item_degree, parts), parts, p.item_order, p.item_bounds);
   } else {
     std::vector<int32_t> user_block(static_cast<size_t>(n_users), 0), item_block(static_cast<size_t>(n_items), 0);
     if (parts > 1) {

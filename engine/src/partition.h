@@ -4,8 +4,9 @@
 // the others. Every method yields contiguous blocks of ids in some labelling of the nodes:
 //   contiguous      blocks of the original ids whose (degree + 1) sums are about 1/P of the
 //                   kind's total (no relabel)
-//   degree_relabel  nodes dealt by descending degree to the blocks in snake order (0 .. P-1,
-//                   P-1 .. 0, ...) so hubs spread, then numbered block by block
+//   degree_relabel  nodes taken in descending degree, each given to the least loaded block
+//                   ((degree + 1) sum) that has room, every block holding n / P or n / P + 1
+//                   nodes, so hubs spread; then numbered block by block
 //   metis           METIS k-way edge-cut partition of the bipartite graph of users and items,
 //                   balancing each kind's (degree + 1) over the parts, then numbered block by block
 // Within a block of a relabelled method the nodes keep ascending original ids.

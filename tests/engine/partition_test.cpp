@@ -156,7 +156,7 @@ TEST(Partition, ContiguousBoundsOfEqualWeightsAreExact) {
   EXPECT_EQ(p.item_bounds, (std::vector<int64_t>{0, 1, 2, 3, 4}));
 }
 
-TEST(Partition, BlocksAreNonEmptyAndDegreeRelabelCountsDifferByOne) {
+TEST(Partition, BlocksAreNonEmptyAndDegreeRelabelCountsAreEven) {
   const Graph g = random_graph(101, 37, 3);
   for (const std::string method : {"contiguous", "degree_relabel"})
     for (int parts : {2, 4, 8, 37}) {
@@ -167,10 +167,28 @@ TEST(Partition, BlocksAreNonEmptyAndDegreeRelabelCountsDifferByOne) {
           const int64_t size = (*bounds)[r + 1] - (*bounds)[r];
           EXPECT_GE(size, 1);
           if (method == "degree_relabel") {
+            EXPECT_GE(size, (*bounds).back() / parts);
             EXPECT_LE(size, ((*bounds).back() + parts - 1) / parts);
           }
         }
     }
+}
+
+TEST(Partition, DegreeRelabelBalancesDegreePlusOneInNewIds) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const Graph g = random_graph(40 + static_cast<int32_t>(seed) * 7, 12 + static_cast<int32_t>(seed) * 3, seed);
+    for (int parts : {2, 3, 4, 7}) {
+      const Partition p = detail::partition_graph(g.train, g.users, g.items, parts, "degree_relabel");
+      SCOPED_TRACE("seed " + std::to_string(seed) + " P=" + std::to_string(parts));
+      const auto relabelled = [](const std::vector<int64_t>& degree, const std::vector<int32_t>& order) {
+        std::vector<int64_t> d(order.size());
+        for (size_t v = 0; v < order.size(); ++v) d[v] = degree[order[v]];
+        return d;
+      };
+      expect_balanced(relabelled(user_degrees(g), p.user_order), p.user_bounds, parts);
+      expect_balanced(relabelled(item_degrees(g), p.item_order), p.item_bounds, parts);
+    }
+  }
 }
 
 TEST(Partition, DegreeRelabelSpreadsHubs) {
