@@ -34,3 +34,10 @@ else()
   message(STATUS "mmgraph: OpenBLAS built for OpenMP not found (Debian: libopenblas0-openmp); "
                  "with the pthreads build, threads > 1 runs two thread pools on the same cores")
 endif()
+# METIS (Debian: libmetis-dev) for the edge-cut partition of users and items into blocks.
+find_path(MMGRAPH_METIS_INCLUDE_DIR metis.h)
+find_library(MMGRAPH_METIS_LIBRARY NAMES metis)
+if(NOT MMGRAPH_METIS_INCLUDE_DIR OR NOT MMGRAPH_METIS_LIBRARY)
+  message(FATAL_ERROR "mmgraph: METIS not found (Debian: apt-get install libmetis-dev)")
+endif()
+message(STATUS "mmgraph: METIS: ${MMGRAPH_METIS_LIBRARY}")
