@@ -14,11 +14,13 @@
 #include "mmgraph/errors.h"
 
 // Checks an NCCL call of the non-blocking communicator, for which ncclInProgress means the call
-// was accepted and goes on in the background (wait() then polls it).
-#define MMGRAPH_NCCL_ENQUEUE(call)                            \
-  do {                                                        \
-    const ncclResult_t mmgraph_enqueued_ = (call);            \
-    if (mmgraph_enqueued_ != ncclInProgress) MMGRAPH_CUDA_CHECK(mmgraph_enqueued_); \
+// was accepted and goes on in the background (wait() then polls it); other failures throw as
+// MMGRAPH_CUDA_CHECK does.
+#define MMGRAPH_NCCL_ENQUEUE(call)                                                                \
+  do {                                                                                            \
+    const ncclResult_t mmgraph_enqueued_ = (call);                                                \
+    if (mmgraph_enqueued_ != ncclSuccess && mmgraph_enqueued_ != ncclInProgress)                  \
+      ::mmgraph::cuda::throw_status(#call, __FILE__, __LINE__, ncclGetErrorString(mmgraph_enqueued_)); \
   } while (0)
 
 namespace mmgraph::detail {
@@ -129,7 +131,9 @@ void NcclCommunicator::wait(const char* collective) {
     }
     const auto now = std::chrono::steady_clock::now();
     if (now > deadline) {
-      failure = " did not complete within " + std::to_string(timeout_seconds_) + " s";
+      char seconds[32];
+      std::snprintf(seconds, sizeof seconds, "%g", timeout_seconds_);
+      failure = std::string(" did not complete within ") + seconds + " s";
       break;
     }
     if (now - begin > kSpin) std::this_thread::sleep_for(kNap);
@@ -168,17 +172,17 @@ void NcclCommunicator::all_gather_v(const void* send, void* recv, const std::vec
                                     CommType type) {
   check_counts(recv_counts, "all_gather_v");
   wait_for_device();
-  const int64_t mine = recv_counts[rank_];
+  const auto mine = static_cast<size_t>(recv_counts[rank_]);
+  const ncclDataType_t nt = nccl_type(type);
   MMGRAPH_CUDA_CHECK(ncclGroupStart());
   int64_t offset = 0;
   for (int q = 0; q < size_; ++q) {
-    const int64_t n = recv_counts[q];
+    const auto n = static_cast<size_t>(recv_counts[q]);
     char* slot = at(recv, offset, type);
-    offset += n;
+    offset += recv_counts[q];
     if (q == rank_ && slot == send) continue;  // this process's part is already in place
-    if (mine > 0)
-      MMGRAPH_NCCL_ENQUEUE(ncclSend(send, static_cast<size_t>(mine), nccl_type(type), q, handle_->comm, handle_->stream));
-    if (n > 0) MMGRAPH_NCCL_ENQUEUE(ncclRecv(slot, static_cast<size_t>(n), nccl_type(type), q, handle_->comm, handle_->stream));
+    if (mine > 0) MMGRAPH_NCCL_ENQUEUE(ncclSend(send, mine, nt, q, handle_->comm, handle_->stream));
+    if (n > 0) MMGRAPH_NCCL_ENQUEUE(ncclRecv(slot, n, nt, q, handle_->comm, handle_->stream));
   }
   MMGRAPH_NCCL_ENQUEUE(ncclGroupEnd());
   wait("all_gather_v (ncclSend / ncclRecv)");
