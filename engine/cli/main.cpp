@@ -50,7 +50,8 @@ void print_dataset(const mmgraph::Dataset& data, double seconds) {
 mmgraph::Dataset load_timed(const DataArgs& args) {
   const auto t0 = std::chrono::steady_clock::now();
   mmgraph::Dataset data = mmgraph::load_dataset(args.spec, args.options);
-  print_dataset(data, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  if (mmgraph::run_process().rank == 0)  // every process of a run loads it; rank 0 reports
+    print_dataset(data, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return data;
 }
 
@@ -77,9 +78,13 @@ int run_train(const DataArgs& data_args, const std::vector<std::string>& configs
   mmgraph::validate_config(config);
   const mmgraph::Dataset data = load_timed(data_args);
 
+  // In a run over several processes rank 0 alone reports.
+  const mmgraph::RunProcess place = mmgraph::run_process();
+  const bool lead = place.rank == 0;
   std::string summary;
   for (const auto& [key, value] : mmgraph::config_items(config)) summary += fmt::format(" {}={}", key, value);
-  std::fprintf(stderr, "config:%s\n", summary.c_str());
+  if (lead) std::fprintf(stderr, "config:%s\n", summary.c_str());
+  if (lead && place.size > 1) std::fprintf(stderr, "processes: %d\n", place.size);
 
   mmgraph::TrainOptions options;
   options.progress = !quiet;
@@ -88,6 +93,7 @@ int run_train(const DataArgs& data_args, const std::vector<std::string>& configs
   options.keep_checkpoints = checkpoint.keep;
   options.resume = checkpoint.resume;
   const mmgraph::TrainResult r = mmgraph::train(data, config, options);
+  if (!lead) return 0;
 
   double train_seconds = 0;
   for (const auto& rec : r.history) train_seconds += rec.train_seconds;
@@ -163,6 +169,22 @@ void use_fast_blas_kernels(char** argv) {
   std::fprintf(stderr, "warning: OpenBLAS runs its %s kernels on a CPU that has %s's; could not restart with "
                "OPENBLAS_CORETYPE=%s, GEMMs run several times slower\n", k.chosen.c_str(), k.better.c_str(),
                k.better.c_str());
+}
+
+// Reports an error and returns its exit code. In a run over several processes the message names
+// this process's rank and the whole run ends (mmgraph::end_run): the others may be waiting for it.
+int fail(int code, const char* kind, const char* what) {
+  mmgraph::RunProcess place;
+  try {
+    place = mmgraph::run_process();
+  } catch (const std::exception&) {  // the launcher's environment itself is what failed
+  }
+  if (place.size == 1) {
+    std::fprintf(stderr, "mmgraph: %s: %s\n", kind, what);
+    return code;
+  }
+  std::fprintf(stderr, "mmgraph: rank %d of %d: %s: %s\n", place.rank, place.size, kind, what);
+  mmgraph::end_run(code);
 }
 
 }  // namespace
@@ -253,14 +275,11 @@ int main(int argc, char** argv) {
     }
     if (*bench) return run_bench(bench->remaining());
   } catch (const mmgraph::InputError& e) {
-    std::fprintf(stderr, "mmgraph: error: %s\n", e.what());
-    return 2;
+    return fail(2, "error", e.what());
   } catch (const mmgraph::DivergedError& e) {
-    std::fprintf(stderr, "mmgraph: error: %s\n", e.what());
-    return 3;
+    return fail(3, "error", e.what());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "mmgraph: internal error: %s\n", e.what());
-    return 1;
+    return fail(1, "internal error", e.what());
   }
   return 0;
 }

@@ -38,8 +38,7 @@ class LightGcn final : public EmbeddingModel {
       batch_rows_.build(batch, objective_);
       prop_.user_item_forward(UserItemGraph::kTraining, layers_, emb0, rep, work_.data(), &batch_rows_);
     }
-    objective_.add(batch, d_, rep.users(), rep.items(), grad_rep.users(), grad_rep.items(), emb0.users(),
-                   emb0.items(), grad_emb0.users(), grad_emb0.items(), loss_sum);
+    objective_.add(batch, rep, grad_rep, emb0, grad_emb0, loss_sum);
     if (layers_ > 0)  // grad_rep is zero again after it (zeros at construction)
       prop_.user_item_backward(UserItemGraph::kTraining, layers_, grad_rep, grad_emb0, work_.data(), &batch_rows_);
   }

@@ -187,6 +187,14 @@ int epoch_of_name(const std::string& name) {
 
 namespace detail {
 
+std::string input_description(const Dataset& data, const TrainConfig& config) {
+  const json fingerprint = fingerprint_of(data), settings = config_to_json(config);
+  json j = json::object();
+  for (const auto& [key, value] : fingerprint.items()) j["data " + key] = value;
+  for (const auto& [key, value] : settings.items()) j["config " + key] = value;
+  return j.dump();
+}
+
 CheckpointDir::CheckpointDir(std::string dir, int keep, bool resume, const Dataset& data, const TrainConfig& config)
     : dir_(std::move(dir)), keep_(keep), data_(data), config_(config), fingerprint_(fingerprint_of(data).dump()) {
   if (keep_ < 1) throw InputError("--keep-checkpoints", "", "must be >= 1");

@@ -129,6 +129,13 @@ const std::vector<ConfigKey>& config_keys() {
        .doc = "OpenMP and OpenBLAS threads of the CPU backend (0: the runtimes' defaults, all cores)"},
       {.name = "deterministic", .member = &TrainConfig::deterministic, .resumable = true,
        .doc = "GPU: sorted reductions instead of atomics (bit-identical runs)"},
+      {.name = "partition", .member = &TrainConfig::partition, .choices = {"contiguous"}, .resumable = true,
+       .doc = "a run over several processes (mpirun, srun): each owns a contiguous block of the users and "
+              "of the items, balanced by degree + 1"},
+      {.name = "collective_timeout", .member = &TrainConfig::collective_timeout, .range = above(0),
+       .resumable = true,
+       .doc = "seconds a collective of a run over several processes waits before the run stops (a lost "
+              "process)"},
       {.name = "modalities", .member = &TrainConfig::modalities, .models = kFeatureModels, .resumable = true,
        .doc = "extra item features `{name: file.npy}` (rows = items, float16/32/64; relative to the config "
               "file), added to or replacing by name the data set's own; a resume compares their contents"},

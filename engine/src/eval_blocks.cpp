@@ -39,6 +39,12 @@ InteractionCsr held_out_items_of(const Dataset& data, const InteractionCsr& held
   return out;
 }
 
+// v with first subtracted from every entry.
+std::vector<int32_t> less(std::vector<int32_t> v, int32_t first) {
+  for (int32_t& x : v) x -= first;
+  return v;
+}
+
 }  // namespace
 
 InteractionCsr cold_items_of(const Dataset& data, const InteractionCsr& held_out) {
@@ -92,8 +98,8 @@ MetricTable metric_table(const std::vector<int>& topk, const std::vector<double>
   return table;
 }
 
-UserRows::UserRows(Device& dev, std::vector<int32_t> users)
-    : dev_(&dev), users_(std::move(users)), ids_(Buffer<int32_t>::from_host(dev, users_, "ranked users")) {}
+UserRows::UserRows(Device& dev, std::vector<int32_t> users, int32_t first_row)
+    : dev_(&dev), users_(std::move(users)), ids_(Buffer<int32_t>::from_host(dev, less(users_, first_row), "ranked users")) {}
 
 int UserRows::add(const kernels::CsrView& csr, const char* what) {
   kernels::CsrHost rows;

@@ -43,14 +43,15 @@ MetricTable metric_table(const std::vector<int>& topk, const std::vector<double>
 // (rows = user ids) copied to a device compacted: row r of each added CSR is users[r]'s row.
 class UserRows {
  public:
-  UserRows(Device& dev, std::vector<int32_t> users);
+  // ids(): the users less first_row (a table of the rows from user first_row on).
+  UserRows(Device& dev, std::vector<int32_t> users, int32_t first_row = 0);
   // Adds the users' rows of csr (host memory; a CSR without rows lists nothing); returns the
   // index of the compacted copy.
   int add(const kernels::CsrView& csr, const char* what);
   // Rows [first, first + n) of the compacted CSR `index` (device memory).
   kernels::CsrView rows(int index, int64_t first, int64_t n) const;
   int64_t size() const { return static_cast<int64_t>(users_.size()); }
-  const int32_t* ids() const { return ids_.data(); }  // the users, device memory
+  const int32_t* ids() const { return ids_.data(); }  // the users' rows of the user table, device memory
 
  private:
   Device* dev_;

@@ -2,6 +2,7 @@
 // evaluate_cpu on a CPU device.
 #include "engine/src/evaluate.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "kernels/ranking_metrics.h"
@@ -10,6 +11,9 @@ namespace mmgraph {
 namespace detail {
 
 namespace {
+
+// The first user row of a user table that holds `users` (all users when count < 0).
+int32_t first_row(RowRange users) { return users.count < 0 ? 0 : static_cast<int32_t>(users.first); }
 
 // The items that never occur in the training split, in id order.
 std::vector<int32_t> items_without_training(const Dataset& data) {
@@ -35,14 +39,22 @@ InteractionCsr positions_among(const InteractionCsr& csr, const std::vector<int3
   return out;
 }
 
+// The rows of csr with items among `users` (all of them when users.count < 0), ascending.
+std::vector<int32_t> users_with_items(const kernels::CsrView& csr, RowRange users) {
+  std::vector<int32_t> rows = rows_with_items(csr);
+  if (users.count < 0) return rows;
+  std::erase_if(rows, [&](int32_t u) { return u < users.first || u >= users.first + users.count; });
+  return rows;
+}
+
 ColdCandidates make_cold_candidates(Device& dev, const Dataset& data, const InteractionCsr& cold,
-                                    const InteractionCsr* masked) {
+                                    const InteractionCsr* masked, RowRange users) {
   const std::vector<int32_t> candidates = items_without_training(data);
   const auto n = static_cast<int32_t>(candidates.size());
   const InteractionCsr truth = positions_among(cold, candidates, data.n_items);
   const kernels::CsrView truth_view = view_of(truth, n);
   ColdCandidates c{Buffer<int32_t>::from_host(dev, candidates, "cold candidates"), n,
-                   UserRows(dev, rows_with_items(truth_view)), -1, {}};
+                   UserRows(dev, users_with_items(truth_view, users), first_row(users)), -1, {}};
   c.truth = c.users.add(truth_view, "cold held-out items");
   if (masked) {
     const InteractionCsr mask = positions_among(*masked, candidates, data.n_items);
@@ -53,18 +65,19 @@ ColdCandidates make_cold_candidates(Device& dev, const Dataset& data, const Inte
 
 }  // namespace
 
-EvalSplit make_eval_split(Device& dev, const Dataset& data, Split split, bool with_cold, bool test_masks_valid) {
+EvalSplit make_eval_split(Device& dev, const Dataset& data, Split split, bool with_cold, bool test_masks_valid,
+                          RowRange users) {
   const InteractionCsr& held_out = split == Split::kValid ? data.valid : data.test;
   const kernels::CsrView truth = view_of(held_out, data.n_items);
   const bool mask_valid = split == Split::kTest && test_masks_valid;
-  EvalSplit e{UserRows(dev, rows_with_items(truth)), -1, -1, -1, {}, std::nullopt};
+  EvalSplit e{UserRows(dev, users_with_items(truth, users), first_row(users)), -1, -1, -1, {}, std::nullopt};
   e.truth = e.users.add(truth, "held-out items");
   if (with_cold) {
     const InteractionCsr cold = cold_items_of(data, held_out);
     if (cold.nnz() > 0) {
       e.warm = e.users.add(view_of(warm_items_of(data, held_out), data.n_items), "warm held-out items");
       e.cold = e.users.add(view_of(cold, data.n_items), "cold held-out items");
-      e.among_cold = make_cold_candidates(dev, data, cold, mask_valid ? &data.valid : nullptr);
+      e.among_cold = make_cold_candidates(dev, data, cold, mask_valid ? &data.valid : nullptr, users);
     }
   }
   e.masks.push_back(e.users.add(view_of(data.train, data.n_items), "evaluation masks"));
@@ -73,7 +86,7 @@ EvalSplit make_eval_split(Device& dev, const Dataset& data, Split split, bool wi
 }
 
 EvalResult evaluate(Device& dev, const EvalSplit& split, const float* user_rep, const float* item_rep, int64_t d,
-                    int64_t n_items, const std::vector<int>& topk, int64_t user_block) {
+                    int64_t n_items, const std::vector<int>& topk, int64_t user_block, Communicator* comm) {
   const int k = max_k(topk);
   const size_t n_sums = static_cast<size_t>(kernels::kRankingMetrics) * topk.size();
   // sums: all held-out items, warm ones, cold ones, cold ones among cold items [n_sums each];
@@ -102,8 +115,25 @@ EvalResult evaluate(Device& dev, const EvalSplit& split, const float* user_rep, 
                             add_metrics(kAmongCold, c.users, c.truth, first, nb, top);
                           });
   }
-  const std::vector<double> host_sums = sums.to_host();
-  const std::vector<int64_t> host_counted = counted.to_host();
+  std::vector<double> host_sums = sums.to_host();
+  std::vector<int64_t> host_counted = counted.to_host();
+  if (comm && comm->size() > 1) {
+    // Every process's sums, added in rank order on each (the same order whatever the reduction
+    // order of the communicator's own sum).
+    const int p = comm->size();
+    Buffer<double> all_sums(dev, host_sums.size() * static_cast<size_t>(p), "metric sums of every process");
+    Buffer<int64_t> all_counted(dev, host_counted.size() * static_cast<size_t>(p), "metric counts of every process");
+    comm->all_gather(sums.data(), static_cast<int64_t>(host_sums.size()), all_sums.data(), CommType::kFloat64);
+    comm->all_gather(counted.data(), static_cast<int64_t>(host_counted.size()), all_counted.data(), CommType::kInt64);
+    const std::vector<double> gathered_sums = all_sums.to_host();
+    const std::vector<int64_t> gathered_counted = all_counted.to_host();
+    std::fill(host_sums.begin(), host_sums.end(), 0.0);
+    std::fill(host_counted.begin(), host_counted.end(), 0);
+    for (int r = 0; r < p; ++r) {
+      for (size_t i = 0; i < host_sums.size(); ++i) host_sums[i] += gathered_sums[r * host_sums.size() + i];
+      for (size_t i = 0; i < host_counted.size(); ++i) host_counted[i] += gathered_counted[r * host_counted.size() + i];
+    }
+  }
   auto table = [&](Part part) {
     return metric_table(topk, std::vector<double>(host_sums.begin() + part * n_sums, host_sums.begin() + (part + 1) * n_sums),
                         host_counted[part]);

@@ -9,8 +9,10 @@
 #include <optional>
 #include <vector>
 
+#include "engine/src/communicator.h"
 #include "engine/src/device.h"
 #include "engine/src/eval_blocks.h"
+#include "engine/src/params.h"
 #include "mmgraph/dataset.h"
 #include "mmgraph/metrics.h"
 #include "mmgraph/trainer.h"
@@ -49,11 +51,15 @@ struct EvalSplit {
   std::vector<int> masks;  // of the masks
   std::optional<ColdCandidates> among_cold;  // when there are cold held-out items and they were asked for
 };
-EvalSplit make_eval_split(Device& dev, const Dataset& data, Split split, bool with_cold, bool test_masks_valid);
+// users: the users ranked, a block of user ids (every user when count < 0); the user table an
+// evaluation of the split reads then holds that block's rows alone.
+EvalSplit make_eval_split(Device& dev, const Dataset& data, Split split, bool with_cold, bool test_masks_valid,
+                          RowRange users = {0, -1});
 
 // Full-ranking metrics of user_rep [U x d] against item_rep [n_items x d] (device memory) at
-// the cut-offs topk, user_block users at a time.
+// the cut-offs topk, user_block users at a time. With a communicator of several processes, each
+// ranks its own users (its split's) and the metric sums of all are combined.
 EvalResult evaluate(Device& dev, const EvalSplit& split, const float* user_rep, const float* item_rep, int64_t d,
-                    int64_t n_items, const std::vector<int>& topk, int64_t user_block);
+                    int64_t n_items, const std::vector<int>& topk, int64_t user_block, Communicator* comm = nullptr);
 
 }  // namespace mmgraph::detail

@@ -13,6 +13,7 @@
 #include "engine/src/mpi_communicator.h"
 #include "engine/src/mpi_runtime.h"
 #include "mmgraph/errors.h"
+#include "mmgraph/trainer.h"
 #if defined(MMGRAPH_HAVE_CUDA)
 #include "engine/src/nccl_communicator.h"
 #endif
@@ -114,3 +115,14 @@ std::string rank_prefix(const LaunchInfo& launch) {
 }
 
 }  // namespace mmgraph::detail
+
+namespace mmgraph {
+
+RunProcess run_process() {
+  const detail::LaunchInfo launch = detail::detect_launch();
+  return RunProcess{launch.rank, launch.size};
+}
+
+void end_run(int code) { detail::abort_run(code); }
+
+}  // namespace mmgraph

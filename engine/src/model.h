@@ -12,6 +12,7 @@
 #include "engine/src/node_index.h"
 #include "engine/src/params.h"
 #include "engine/src/resources.h"
+#include "engine/src/shard_layout.h"
 #include "io/safetensors.h"
 #include "kernels/sampler.h"
 #include "kernels/spmm.h"
@@ -29,6 +30,10 @@ struct ModelContext {
   const kernels::CsrHost* adjacency = nullptr;  // Â over the nodes, users then items (host)
   const DeviceCsr* adjacency_dev = nullptr;     // the same on the device
   const kernels::SamplerInputs* sampler = nullptr;  // the training pairs on the device (extra negatives)
+  // A run split over processes: the layout and this process's part of Â (null with one process).
+  // adjacency and adjacency_dev are then that part, its columns local rows of a with-halo table.
+  const ShardLayout* layout = nullptr;
+  const ShardedGraph* sharded = nullptr;
   Device& device() const { return resources->device(); }
 };
 

@@ -23,7 +23,9 @@
 #include "engine/src/checkpoint.h"
 #include "engine/src/device.h"
 #include "engine/src/evaluate.h"
+#include "engine/src/launch.h"
 #include "engine/src/model.h"
+#include "engine/src/sharded_run.h"
 #include "engine/src/training_inputs.h"
 #include "engine/src/progress.h"
 #include "kernels/sampler.h"
@@ -102,8 +104,8 @@ struct StepCheck {
 // the StepCheck, whose loss sum after an epoch's last step is the epoch's.
 class DivergenceGuard {
  public:
-  DivergenceGuard(Device& dev, detail::Model& model, std::string checkpoint_hint)
-      : dev_(dev), model_(model), hint_(std::move(checkpoint_hint)),
+  DivergenceGuard(Device& dev, detail::Communicator& comm, detail::Model& model, std::string checkpoint_hint)
+      : dev_(dev), comm_(comm), model_(model), hint_(std::move(checkpoint_hint)),
         check_(Buffer<StepCheck>::zeros(dev, 1, "step check")) {}
   void set_hint(std::string hint) { hint_ = std::move(hint); }
   // Where the loss ops of the epoch's steps add their values (device memory).
@@ -139,11 +141,14 @@ class DivergenceGuard {
   }
 
  private:
-  // The loss sum and the number of NaN / Inf values over the ranges, in one read-back.
+  // The loss sum and the number of NaN / Inf values over the ranges, in one read-back. In a run
+  // over several processes the count is summed over them (each holds its own rows), so that all
+  // stop together; the loss is the whole batch's on every process already.
   StepCheck count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges) {
     int64_t* count = field<int64_t>(offsetof(StepCheck, nonfinite));
     dev_.zero(count, sizeof *count);
     dev_.count_nonfinite(ranges, count);
+    if (comm_.size() > 1) comm_.all_reduce_sum(count, 1, detail::CommType::kInt64);
     return check_.to_host()[0];
   }
   // A member of the StepCheck in device memory, by its offset: device memory is not
@@ -158,6 +163,7 @@ class DivergenceGuard {
                                     hint_.empty() ? "no checkpoint was written" : "the last good checkpoint is " + hint_));
   }
   Device& dev_;
+  detail::Communicator& comm_;
   detail::Model& model_;
   std::string hint_;
   Buffer<StepCheck> check_;
@@ -168,8 +174,13 @@ class DivergenceGuard {
 
 TrainResult train(const Dataset& source_data, const TrainConfig& config, const TrainOptions& options) {
   validate_config(config);
-  for (const std::string& warning : unread_key_warnings(config))
-    std::fprintf(stderr, "mmgraph: warning: %s\n", warning.c_str());
+  // A run over several processes (mpirun, srun): rank 0 alone prints and writes the log.
+  const detail::LaunchInfo launch = detail::detect_launch();
+  const bool lead = launch.rank == 0;
+  if (launch.size > 1) detail::check_runs_sharded(config, options);
+  if (lead)
+    for (const std::string& warning : unread_key_warnings(config))
+      std::fprintf(stderr, "mmgraph: warning: %s\n", warning.c_str());
   if (options.resume && options.checkpoint_dir.empty())
     throw InputError("--resume", "", "needs a checkpoint directory (--checkpoint-dir)");
   // Modalities named in the config join (or replace) the data set's own features.
@@ -187,14 +198,21 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
     omp_set_num_threads(config.threads);
     openblas_set_num_threads(config.threads);
   }
-  warn_if_slow_blas_kernels();
+  if (lead) warn_if_slow_blas_kernels();
   const auto t_start = Clock::now();
 
   std::optional<detail::CheckpointDir> checkpoints;
   if (!options.checkpoint_dir.empty())
     checkpoints.emplace(options.checkpoint_dir, options.keep_checkpoints, options.resume, data, config);
   std::unique_ptr<Device> dev = detail::select_device(config.device, config.deterministic);
-  const detail::TrainingInputs inputs(data, config, *dev);
+  std::unique_ptr<detail::Communicator> run_comm = detail::make_communicator(*dev, launch, config.collective_timeout);
+  std::optional<detail::ShardLayout> layout;
+  if (launch.size > 1) {
+    detail::check_same_inputs(*run_comm, *dev, detail::input_description(data, config));
+    layout = detail::layout_for(data, config, launch.rank, launch.size);
+  }
+  const detail::TrainingInputs inputs(data, config, *dev, std::move(run_comm), layout);
+  detail::Communicator& comm = inputs.context().resources->comm();
   const kernels::SamplerInputs& sampler = inputs.sampler();
   std::unique_ptr<detail::Model> model = detail::make_model(config.model, inputs.context());
 
@@ -202,24 +220,25 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   result.device = dev->describe();
   result.dim = static_cast<int>(model->rep_dim());
   detail::TrainProgress progress;
+  const bool show = options.progress && lead;
   if (options.resume) {
     if (std::optional<io::Safetensors> newest = checkpoints->newest()) {
       checkpoints->restore(*newest, *model, progress);
       result.resumed_from_epoch = progress.epoch;
       result.last_checkpoint = newest->source;
-      if (options.progress)
+      if (show)
         std::fprintf(stderr, "resuming from %s (after epoch %d)\n", newest->source.c_str(), progress.epoch);
-    } else if (options.progress) {
+    } else if (show) {
       std::fprintf(stderr, "no checkpoint in %s yet: starting from the beginning\n", options.checkpoint_dir.c_str());
     }
   }
-  DivergenceGuard guard(*dev, *model, result.last_checkpoint);
+  DivergenceGuard guard(*dev, comm, *model, result.last_checkpoint);
 
   const int64_t batch = config.train_batch_size;
   Buffer<int32_t> users(*dev, static_cast<size_t>(batch), "batch"), pos(*dev, static_cast<size_t>(batch), "batch"),
       neg(*dev, static_cast<size_t>(batch), "batch");
   std::ofstream log;
-  if (!options.log_path.empty()) log = open_log(options.log_path, result.resumed_from_epoch > 0, progress.epoch);
+  if (!options.log_path.empty() && lead) log = open_log(options.log_path, result.resumed_from_epoch > 0, progress.epoch);
 
   const int64_t n_pairs = data.train.nnz();
   const int64_t steps = (n_pairs + batch - 1) / batch;
@@ -227,17 +246,30 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   const double earlier_seconds = progress.seconds;
   auto elapsed = [&] { return earlier_seconds + seconds_since(t_start); };
 
-  const detail::EvalSplit valid_split = detail::make_eval_split(*dev, data, Split::kValid, true, config.test_masks_valid);
-  const detail::EvalSplit test_split = detail::make_eval_split(*dev, data, Split::kTest, true, config.test_masks_valid);
-  auto evaluate = [&](Split split) {
-    return detail::evaluate(*dev, split == Split::kValid ? valid_split : test_split, model->user_rep(),
-                            model->item_rep(), dim, data.n_items, config.topk, config.eval_batch_size);
+  // Each process ranks its own users (all of them with one process) against every item.
+  const detail::RowRange ranked_users =
+      layout ? layout->owned(detail::NodeKind::kUser, launch.rank) : detail::RowRange{0, -1};
+  const detail::EvalSplit valid_split =
+      detail::make_eval_split(*dev, data, Split::kValid, true, config.test_masks_valid, ranked_users);
+  const detail::EvalSplit test_split =
+      detail::make_eval_split(*dev, data, Split::kTest, true, config.test_masks_valid, ranked_users);
+  Buffer<float> all_items;  // every item's row, gathered from their owners (several processes)
+  auto item_table = [&]() -> const float* {
+    if (!layout) return model->item_rep();
+    if (all_items.empty()) all_items = Buffer<float>(*dev, static_cast<size_t>(data.n_items * dim), "item table");
+    detail::gather_blocks(comm, *layout, detail::NodeKind::kItem, dim, model->item_rep(), all_items.data());
+    return all_items.data();
+  };
+  auto evaluate = [&](Split split, const float* items) {
+    return detail::evaluate(*dev, split == Split::kValid ? valid_split : test_split, model->user_rep(), items, dim,
+                            data.n_items, config.topk, config.eval_batch_size, &comm);
   };
   // Validation; on a new best, test metrics and the representations. Returns whether it improved.
   auto evaluate_now = [&](EpochRecord& rec) {
     const auto t_eval = Clock::now();
     model->propagate();
-    detail::EvalResult valid = evaluate(Split::kValid);
+    const float* items = item_table();
+    detail::EvalResult valid = evaluate(Split::kValid, items);
     rec.valid = valid.all;
     rec.valid_cold = valid.cold;
     rec.evaluated = true;
@@ -250,22 +282,28 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
       progress.best_valid_warm = valid.warm;
       progress.best_valid_cold = rec.valid_cold;
       progress.best_valid_cold_among_cold = valid.cold_among_cold;
-      detail::EvalResult test = evaluate(Split::kTest);
+      detail::EvalResult test = evaluate(Split::kTest, items);
       progress.test = test.all;
       progress.test_warm = test.warm;
       progress.test_cold = test.cold;
       progress.test_cold_among_cold = test.cold_among_cold;
       progress.best_user_rep.resize(static_cast<size_t>(data.n_users * dim));
       progress.best_item_rep.resize(static_cast<size_t>(data.n_items * dim));
-      dev->download(progress.best_user_rep.data(), model->user_rep(), progress.best_user_rep.size() * sizeof(float));
-      dev->download(progress.best_item_rep.data(), model->item_rep(), progress.best_item_rep.size() * sizeof(float));
+      if (layout) {
+        Buffer<float> all_users(*dev, progress.best_user_rep.size(), "user table");
+        detail::gather_blocks(comm, *layout, detail::NodeKind::kUser, dim, model->user_rep(), all_users.data());
+        dev->download(progress.best_user_rep.data(), all_users.data(), progress.best_user_rep.size() * sizeof(float));
+      } else {
+        dev->download(progress.best_user_rep.data(), model->user_rep(), progress.best_user_rep.size() * sizeof(float));
+      }
+      dev->download(progress.best_item_rep.data(), items, progress.best_item_rep.size() * sizeof(float));
       progress.seconds_to_best = elapsed();
       progress.evals_without_gain = 0;
     } else {
       ++progress.evals_without_gain;
     }
     rec.eval_seconds = seconds_since(t_eval);
-    if (options.progress) {
+    if (show) {
       std::fprintf(stderr, "  valid %s%s\n", short_metrics(rec.valid, config.topk).c_str(), improved ? "  (best)" : "");
       if (!rec.valid_cold.empty())
         std::fprintf(stderr, "  cold  %s\n", short_metrics(rec.valid_cold, config.topk).c_str());
@@ -281,7 +319,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
     const uint64_t e = static_cast<uint64_t>(epoch - 1);
     model->begin_epoch(e);
     guard.begin_epoch();
-    detail::ProgressBar bar(options.progress, fmt::format("epoch {:>4}/{}", epoch, config.epochs), steps);
+    detail::ProgressBar bar(show, fmt::format("epoch {:>4}/{}", epoch, config.epochs), steps);
     for (int64_t t = 0; t < steps; ++t) {
       const int64_t first = t * batch, count = std::min(batch, n_pairs - t * batch);
       dev->sample_triples(sampler, config.seed, e, first, count, users.data(), pos.data(), neg.data());
@@ -327,7 +365,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
       }
     }
     if (options.on_epoch) options.on_epoch(rec);
-    if (stopped && options.progress)
+    if (stopped && show)
       std::fprintf(stderr, "early stop: no %s gain in %d evaluations\n", config.valid_metric.c_str(), config.stopping_step);
   }
   if (progress.best_epoch == 0) {  // epochs = 0: evaluate the initial parameters

@@ -3,16 +3,35 @@
 
 #include "engine/src/eval_blocks.h"
 #include "kernels/graph_build.h"
+#include "mmgraph/errors.h"
 
 namespace mmgraph::detail {
 
-TrainingInputs::TrainingInputs(const Dataset& data, const TrainConfig& config, Device& dev)
-    : resources_(dev),
-      nodes_(NodeIndex::single_process(data.n_users, data.n_items)),
-      adjacency_(kernels::normalized_bipartite_adjacency_cpu(data.n_users, data.n_items, data.train.row_ptr.data(),
-                                                             data.train.col.data())),
+namespace {
+
+// The normalised adjacency of the training split, every row.
+kernels::CsrHost full_adjacency(const Dataset& data) {
+  return kernels::normalized_bipartite_adjacency_cpu(data.n_users, data.n_items, data.train.row_ptr.data(),
+                                                     data.train.col.data());
+}
+
+}  // namespace
+
+TrainingInputs::TrainingInputs(const Dataset& data, const TrainConfig& config, Device& dev,
+                               std::unique_ptr<Communicator> comm, std::optional<ShardLayout> layout)
+    : resources_(dev, comm ? std::move(comm) : std::make_unique<SingleProcessCommunicator>(dev)),
+      layout_(resources_.comm().size() > 1 ? std::move(layout) : std::nullopt),
+      sharded_(layout_ ? std::optional<ShardedGraph>(shard_graph(*layout_, full_adjacency(data), data.n_users,
+                                                                 data.n_items))
+                       : std::nullopt),
+      nodes_(sharded_ ? sharded_->nodes : NodeIndex::single_process(data.n_users, data.n_items)),
+      adjacency_(sharded_ ? sharded_->local_adjacency : full_adjacency(data)),
       adjacency_dev_(upload_csr(dev, adjacency_, "adjacency")),
       train_(upload_pattern(dev, data.n_users, data.n_items, data.train.row_ptr, data.train.col, "train split")) {
+  if (resources_.comm().size() > 1 && !layout_)
+    throw Error("training inputs: a run over several processes needs the layout of its users and items");
+  if (layout_ && (layout_->rank != resources_.comm().rank() || layout_->size != resources_.comm().size()))
+    throw Error("training inputs: the layout is not the communicator's rank and size");
   std::vector<int32_t> pair_user(static_cast<size_t>(data.train.nnz()));
   for (int32_t u = 0; u < data.n_users; ++u)
     for (int64_t k = data.train.row_ptr[u]; k < data.train.row_ptr[u + 1]; ++k) pair_user[static_cast<size_t>(k)] = u;
@@ -32,6 +51,10 @@ TrainingInputs::TrainingInputs(const Dataset& data, const TrainConfig& config, D
   ctx_.adjacency = &adjacency_;
   ctx_.adjacency_dev = &adjacency_dev_;
   ctx_.sampler = &sampler_;
+  if (sharded_) {
+    ctx_.layout = &*layout_;
+    ctx_.sharded = &*sharded_;
+  }
 }
 
 }  // namespace mmgraph::detail

@@ -39,6 +39,8 @@ struct TrainConfig {
   std::string device = "auto";
   int threads = 0;
   bool deterministic = false;
+  std::string partition = "contiguous";  // how a run over several processes splits users and items
+  double collective_timeout = 300;       // seconds a collective of such a run may wait
   std::vector<std::pair<std::string, std::string>> modalities;        // name -> .npy path
   std::vector<std::pair<std::string, double>> modality_weights;       // name -> weight
   int knn_k = 10;

@@ -62,6 +62,20 @@ struct TrainOptions {
 
 TrainResult train(const Dataset& data, const TrainConfig& config, const TrainOptions& options = {});
 
+// A training run over several processes, one device each, is started by its launcher:
+// `mpirun -np P prog ...` or `srun --mpi=pmix prog ...`. train() then splits the users and items
+// over the processes (config partition); rank 0 alone prints progress and writes the log; every
+// process returns the same TrainResult.
+struct RunProcess {
+  int rank = 0;  // this process
+  int size = 1;  // processes of the run
+};
+// This process's place in the run, from the launcher's environment (rank 0 of 1 without one).
+RunProcess run_process();
+// Ends the run after this process's error: with several processes, all of them (MPI_Abort; the
+// others may be waiting for this one in a collective), with exit code `code`; with one, exit(code).
+[[noreturn]] void end_run(int code);
+
 enum class Split { kValid, kTest };
 
 // Full-ranking evaluation of fixed representations on the CPU: scores every item

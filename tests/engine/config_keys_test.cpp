@@ -61,7 +61,8 @@ TEST(ConfigKeys, ValuesPrintAsCheckpointsStoreThem) {
       {"model", "lightgcn"}, {"embedding_size", "64"}, {"n_layers", "3"}, {"reg_weight", "0.0001"},
       {"learning_rate", "0.001"}, {"train_batch_size", "2048"}, {"epochs", "1000"}, {"stopping_step", "20"},
       {"eval_step", "1"}, {"eval_batch_size", "4096"}, {"topk", "[10, 20, 50]"}, {"valid_metric", "Recall@20"}, {"test_masks_valid", "false"},
-      {"seed", "2024"}, {"device", "auto"}, {"threads", "0"}, {"deterministic", "false"}, {"modalities", "{}"},
+      {"seed", "2024"}, {"device", "auto"}, {"threads", "0"}, {"deterministic", "false"},
+      {"partition", "contiguous"}, {"collective_timeout", "300"}, {"modalities", "{}"},
       {"modality_weights", "{}"}, {"knn_k", "10"}, {"n_mm_layers", "1"}, {"dropout", "0"}, {"mm_bpr_weight", "0"},
       {"learn_features", "false"}, {"feature_storage", "float32"}, {"cl_weight", "0"}, {"cl_temperature", "0.2"},
       {"lambda_coeff", "0.9"}, {"cold_scale", "1"}, {"graph_update_every", "1"}, {"loss", "bpr"},
@@ -130,8 +131,9 @@ TEST(ConfigKeys, DeviceNames) {
 
 TEST(ConfigKeys, ResumableKeysChangeNeitherModelNorTraining) {
   EXPECT_EQ(detail::resumable_config_keys(),
-            (std::set<std::string>{"checkpoint_every", "deterministic", "device", "epochs", "eval_batch_size",
-                                   "eval_step", "modalities", "stopping_step", "threads"}));
+            (std::set<std::string>{"checkpoint_every", "collective_timeout", "deterministic", "device", "epochs",
+                                   "eval_batch_size", "eval_step", "modalities", "partition", "stopping_step",
+                                   "threads"}));
 }
 
 TEST(ConfigKeys, KeysTheModelDoesNotReadAreWarnedAbout) {

@@ -4,7 +4,7 @@
 namespace mmgraph::detail {
 
 BatchRowSet::BatchRowSet(const ModelContext& ctx, bool items_only)
-    : dev_(&ctx.device()),
+    : dev_(&ctx.device()), sharded_(ctx.sharded != nullptr),
       first_item_row_(items_only ? 0
                                  : static_cast<int32_t>(ctx.nodes->first_row(NodeSet::kUsersAndItems, NodeKind::kItem))),
       user_ids_(ctx.nodes->owned(NodeKind::kUser)), item_ids_(ctx.nodes->owned(NodeKind::kItem)) {
@@ -19,6 +19,7 @@ BatchRowSet::BatchRowSet(const ModelContext& ctx, bool items_only)
 }
 
 void BatchRowSet::build(const TripleBatch& batch, Objective& objective) {
+  if (sharded_) return;  // a batch's ids are global there: the propagation computes every row
   const auto [extra, n_extra] = objective.extra_items(batch);
   sizes_ = dev_->batch_rows(
       {batch.size, batch.users, batch.pos, batch.neg, n_extra, extra, first_item_row_, user_ids_, item_ids_},

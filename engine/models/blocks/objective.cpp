@@ -4,10 +4,16 @@
 #include <algorithm>
 #include <vector>
 
+#include "mmgraph/errors.h"
+
 namespace mmgraph::detail {
 
 Objective::Objective(const ModelContext& ctx) : ctx_(ctx), dev_(ctx.device()) {
   const TrainConfig& c = *ctx.config;
+  if (ctx.sharded) {
+    if (c.loss == "warp") throw InputError("loss", "warp", "WARP does not run split over processes yet (bpr, bce, mse do)");
+    gather_ = BatchGather(ctx);
+  }
   const size_t b = static_cast<size_t>(c.train_batch_size);
   if (c.loss == "bce" || c.loss == "mse") {
     users2_ = Buffer<int32_t>(dev_, 2 * b, "pointwise examples");
@@ -25,6 +31,32 @@ const float* Objective::targets(int64_t b) {
     it = targets_.emplace(b, Buffer<float>::from_host(dev_, host, "pointwise targets")).first;
   }
   return it->second.data();
+}
+
+void Objective::add(const TripleBatch& batch, const NodeRows& rep, const NodeRows& grad_rep, const NodeRows& emb0,
+                    const NodeRows& grad_emb0, double* loss_sum) {
+  const int64_t d = rep.width();
+  if (!ctx_.sharded) {
+    add(batch, d, rep.users(), rep.items(), grad_rep.users(), grad_rep.items(), emb0.users(), emb0.items(),
+        grad_emb0.users(), grad_emb0.items(), loss_sum);
+    return;
+  }
+  gather_.build(batch);
+  const auto n = static_cast<size_t>(gather_.rows() * d);
+  for (Buffer<float>& b : compact_)
+    if (b.size() < n) b = Buffer<float>(dev_, n, "batch rows");
+  // A layer-0 table that is the representation itself stays one table (BPR-MF), so that its
+  // rows receive both terms in the order one process adds them.
+  const bool same = emb0.data() == rep.data();
+  float *r = compact_[0].data(), *gr = compact_[1].data();
+  float *e = same ? r : compact_[2].data(), *ge = same ? gr : compact_[3].data();
+  gather_.gather(rep, r);
+  if (!same) gather_.gather(emb0, e);
+  dev_.zero(gr, n * sizeof(float));
+  if (!same) dev_.zero(ge, n * sizeof(float));
+  add(gather_.compact_batch(), d, r, r, gr, gr, e, e, ge, ge, loss_sum);
+  gather_.scatter_add(gr, grad_rep);
+  if (!same) gather_.scatter_add(ge, grad_emb0);
 }
 
 std::pair<const int32_t*, int64_t> Objective::extra_items(const TripleBatch& batch) {

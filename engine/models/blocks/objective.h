@@ -9,6 +9,8 @@
 #include <map>
 #include <utility>
 
+#include "engine/models/blocks/batch_gather.h"
+#include "engine/models/blocks/node_table.h"
 #include "engine/src/model.h"
 
 namespace mmgraph::detail {
@@ -21,6 +23,12 @@ class Objective {
   void add(const TripleBatch& batch, int64_t d, const float* user_rep, const float* item_rep, float* grad_user_rep,
            float* grad_item_rep, const float* user_emb0, const float* item_emb0, float* grad_user_emb0,
            float* grad_item_emb0, double* loss_sum);
+  // The same over [users; items] node tables of width d (rep and grad_rep the representations
+  // and their gradients, emb0 and grad_emb0 the layer-0 tables, which may be rep's own). In a
+  // run split over processes the batch's rows are gathered from their owners and each process
+  // evaluates the whole batch (BatchGather), keeping its own rows' gradients.
+  void add(const TripleBatch& batch, const NodeRows& rep, const NodeRows& grad_rep, const NodeRows& emb0,
+           const NodeRows& grad_emb0, double* loss_sum);
   // Item ids (device memory, count) that add() reads beyond the batch's users, positives and
   // negatives for this batch: WARP's candidates, drawn here; {nullptr, 0} for the other losses.
   // A model that computes representations only for the rows a batch touches includes these.
@@ -32,6 +40,8 @@ class Objective {
 
   ModelContext ctx_;
   Device& dev_;
+  BatchGather gather_;                         // sharded runs
+  Buffer<float> compact_[4];                   // rep, grad_rep, emb0, grad_emb0 at the batch's rows (sharded)
   Buffer<int32_t> users2_, items2_, candidates_;  // pointwise examples [2B], WARP candidates [B x T]
   std::map<int64_t, Buffer<float>> targets_;
   std::pair<uint64_t, int64_t> candidates_for_{~uint64_t{0}, -1};  // (epoch, first) of the batch drawn for

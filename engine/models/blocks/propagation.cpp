@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <numeric>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/src/eval_blocks.h"
@@ -44,6 +46,11 @@ DeviceCsr pruned_adjacency(const ModelContext& ctx, uint64_t epoch) {
 
 Propagation::Propagation(const ModelContext& ctx, PropagationOptions options)
     : ctx_(ctx), dev_(&ctx.device()), options_(options) {
+  if (ctx.sharded) {
+    if (options_.prune_edges || options_.user_item_blocks)
+      throw Error("propagation: edge pruning and Â's row blocks do not run split over processes yet");
+    halo_ = HaloExchange(*ctx.resources, *ctx.sharded, *ctx.nodes);
+  }
   if (options_.user_item_blocks) {
     // Â's user rows (over item columns) and item rows (over user columns).
     const NodeIndex& nodes = *ctx.nodes;
@@ -67,10 +74,64 @@ void Propagation::check_user_item_table(const NodeRows& t) const {
     throw Error("propagation: expected a [users; items] table of this process's rows");
 }
 
+void Propagation::check_single_process(const char* op) const {
+  if (ctx_.sharded) throw Error(std::string("propagation: ") + op + " does not run split over processes yet");
+}
+
+NodeRows Propagation::halo_table(int which, int64_t d) const {
+  NodeTable& t = halo_tables_[which];
+  if (t.rows().width() != d) t = NodeTable(*dev_, *ctx_.nodes, NodeSet::kUsersAndItems, d, "halo propagation table", true);
+  return t.rows();
+}
+
+// Layer l reads the previous layer's rows here and at the halo: x0's, then each layer's output,
+// copied into a with-halo table whose halo rows the exchange fills.
+void Propagation::sharded_forward(const kernels::CsrView& adj, int layers, const NodeRows& x0,
+                                  const NodeRows& out) const {
+  const int64_t d = x0.width();
+  if (layers == 0) {
+    dev_->copy(out.data(), x0.data(), static_cast<size_t>(x0.size()) * sizeof(float));
+    return;
+  }
+  NodeRows cur = halo_table(0, d), next = halo_table(1, d);
+  dev_->copy(cur.data(), x0.data(), static_cast<size_t>(x0.size()) * sizeof(float));
+  halo_.exchange(cur);
+  for (int l = 1; l <= layers; ++l) {
+    const bool last = l == layers;
+    dev_->lightgcn_layer_forward(adj, d, l, layers, x0.data(), cur.data(), last ? nullptr : next.data(), out.data());
+    if (last) break;
+    halo_.exchange(next);
+    std::swap(cur, next);
+  }
+}
+
+// The Horner sum a layer at a time: h starts as grad_out (with its halo rows), each layer's
+// output is the next h, the last adds into grad_x0.
+void Propagation::sharded_backward(const kernels::CsrView& adj, int layers, const NodeRows& grad_out,
+                                   const NodeRows& grad_x0) const {
+  const int64_t d = grad_out.width();
+  if (layers == 0) {
+    dev_->axpy(grad_out.size(), 1.0f, grad_out.data(), grad_x0.data());
+    return;
+  }
+  NodeRows h = halo_table(0, d), next = halo_table(1, d);
+  dev_->copy(h.data(), grad_out.data(), static_cast<size_t>(grad_out.size()) * sizeof(float));
+  halo_.exchange(h);
+  for (int l = 1; l <= layers; ++l) {
+    const bool last = l == layers;
+    dev_->lightgcn_layer_backward(adj, d, l, layers, grad_out.data(), h.data(), last ? grad_x0.data() : next.data());
+    if (last) break;
+    halo_.exchange(next);
+    std::swap(h, next);
+  }
+}
+
 void Propagation::user_item_forward(UserItemGraph graph, int layers, const NodeRows& x0, const NodeRows& out,
                                     float* work, const BatchRowSet* rows) const {
   check_user_item_table(x0);
   check_user_item_table(out);
+  // Every row is computed: the hinted ones among them.
+  if (ctx_.sharded) return sharded_forward(adjacency(graph), layers, x0, out);
   dev_->lightgcn_forward(adjacency(graph), x0.width(), layers, x0.data(), out.data(), work,
                          rows ? rows->rows() : nullptr, rows ? rows->size() : 0);
 }
@@ -79,18 +140,25 @@ void Propagation::user_item_backward(UserItemGraph graph, int layers, const Node
                                      const NodeRows& grad_x0, float* work, const BatchRowSet* rows) const {
   check_user_item_table(grad_out);
   check_user_item_table(grad_x0);
+  if (ctx_.sharded) {
+    sharded_backward(adjacency(graph), layers, grad_out, grad_x0);
+    if (rows) dev_->zero(grad_out.data(), static_cast<size_t>(grad_out.size()) * sizeof(float));  // the hint's promise
+    return;
+  }
   dev_->lightgcn_backward(adjacency(graph), grad_out.width(), layers, grad_out.data(), grad_x0.data(), work,
                           rows ? rows->rows() : nullptr, rows ? rows->size() : 0);
 }
 
 void Propagation::users_from_items(const NodeRows& x, float* users_out) const {
   check_user_item_table(x);
+  check_single_process("users_from_items");
   if (!options_.user_item_blocks) throw Error("propagation: built without Â's row blocks");
   dev_->spmm(user_block_.view, x.width(), x.data(), users_out);  // reads the item rows of x only
 }
 
 void Propagation::add_items_from_users(const NodeRows& grad, float* scratch) const {
   check_user_item_table(grad);
+  check_single_process("add_items_from_users");
   if (!options_.user_item_blocks) throw Error("propagation: built without Â's row blocks");
   dev_->spmm(item_block_.view, grad.width(), grad.data(), scratch);  // reads the user rows of grad only
   dev_->axpy(grad.floats(NodeKind::kItem), 1.0f, scratch, grad.items());
@@ -98,11 +166,13 @@ void Propagation::add_items_from_users(const NodeRows& grad, float* scratch) con
 
 void Propagation::item_item_forward(const ItemGraph& s, int layers, int64_t d, const float* x, float* out,
                                     float* work) const {
+  check_single_process("item_item_forward");
   s.forward(layers, d, x, out, work);
 }
 
 void Propagation::item_item_backward(const ItemGraph& s, int layers, int64_t d, const float* grad_out,
                                      float* grad_x, float* work) const {
+  check_single_process("item_item_backward");
   s.backward(layers, d, grad_out, grad_x, work);
 }
 

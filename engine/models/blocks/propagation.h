@@ -5,10 +5,14 @@
 // item-item graphs S. Every model propagates through this block and never calls the device's
 // graph ops on a global adjacency itself, so the rows a process holds and the halo rows it
 // must receive are this block's concern alone. With one process each call is one device op
-// on the tables as they are.
+// on the tables as they are. In a run split over processes (ModelContext::sharded), the
+// user-item propagation runs a layer at a time over the process's rows of Â, exchanging the
+// halo rows of each layer's input (HaloExchange) first: every row gets the arithmetic of one
+// process, so the same bits for any number of processes.
 #include <cstdint>
 
 #include "engine/models/blocks/batch_rows.h"
+#include "engine/models/blocks/halo_exchange.h"
 #include "engine/models/blocks/item_graph.h"
 #include "engine/models/blocks/node_table.h"
 #include "engine/src/model.h"
@@ -58,12 +62,22 @@ class Propagation {
   const kernels::CsrView& adjacency(UserItemGraph graph) const;
   // Throws unless `t` is a [users; items] table of this process's rows without halo.
   void check_user_item_table(const NodeRows& t) const;
+  // Throws when the run is split over processes: the op has no sharded form yet.
+  void check_single_process(const char* op) const;
+  // The sharded forms of user_item_forward / backward.
+  void sharded_forward(const kernels::CsrView& adj, int layers, const NodeRows& x0, const NodeRows& out) const;
+  void sharded_backward(const kernels::CsrView& adj, int layers, const NodeRows& grad_out,
+                        const NodeRows& grad_x0) const;
+  // The two with-halo tables a sharded pass alternates between, of width d.
+  NodeRows halo_table(int which, int64_t d) const;
 
   ModelContext ctx_;
   Device* dev_ = nullptr;
   PropagationOptions options_;
   DeviceCsr pruned_;                 // this epoch's pruned Â (prune_edges)
   DeviceCsr user_block_, item_block_;  // Â's user rows and item rows (user_item_blocks)
+  HaloExchange halo_;                // sharded runs
+  mutable NodeTable halo_tables_[2];
 };
 
 }  // namespace mmgraph::detail

@@ -1,0 +1,43 @@
+#pragma once
+// A training batch's rows gathered from the processes that own them, for a run split over
+// processes: every process evaluates the whole batch's objective on a compact table of the
+// batch's nodes (the same bits on every process, and those of one process: each row gets its
+// gradient terms in batch order, as there), then keeps the gradient rows of the nodes it owns.
+// The compact table holds, rank after rank, each rank's users of the batch then its items,
+// ascending; the batch's ids become rows of it (users' and items' alike).
+#include <cstdint>
+#include <vector>
+
+#include "engine/models/blocks/node_table.h"
+#include "engine/src/model.h"
+
+namespace mmgraph::detail {
+
+class BatchGather {
+ public:
+  BatchGather() = default;
+  explicit BatchGather(const ModelContext& ctx);
+
+  // The batch's nodes and its triples as compact rows (reads the batch's ids back to the host).
+  void build(const TripleBatch& batch);
+  // The batch with its ids as rows of the compact table (device memory).
+  TripleBatch compact_batch() const;
+  int64_t rows() const { return rows_; }
+
+  // compact [rows() x width] := the rows of t (owned rows of a [users; items] table) at the batch's nodes.
+  void gather(const NodeRows& t, float* compact) const;
+  // t's owned rows at the batch's nodes += their rows of compact.
+  void scatter_add(const float* compact, const NodeRows& t) const;
+
+ private:
+  ModelContext ctx_;
+  TripleBatch batch_;
+  int64_t rows_ = 0;
+  std::vector<int64_t> rank_rows_;  // rows of the compact table from each rank
+  int64_t my_first_ = 0;            // this rank's first row in it
+  Buffer<int32_t> ids_;             // the batch's users, positives, negatives as compact rows [3 x size]
+  Buffer<int32_t> my_rows_;         // this rank's nodes of the batch, as rows of its tables
+  mutable Buffer<float> send_;
+};
+
+}  // namespace mmgraph::detail

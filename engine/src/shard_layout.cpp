@@ -1,0 +1,127 @@
+// The split of users and items over processes (see shard_layout.h).
+#include "engine/src/shard_layout.h"
+
+#include <algorithm>
+#include <string>
+
+#include "mmgraph/errors.h"
+
+namespace mmgraph::detail {
+
+int ShardLayout::owner(NodeKind kind, int64_t global) const {
+  const std::vector<int64_t>& b = bounds(kind);
+  return static_cast<int>(std::upper_bound(b.begin(), b.end(), global) - b.begin()) - 1;
+}
+
+RowRange ShardLayout::owned(NodeKind kind, int r) const {
+  const std::vector<int64_t>& b = bounds(kind);
+  return RowRange{b[static_cast<size_t>(r)], b[static_cast<size_t>(r) + 1] - b[static_cast<size_t>(r)]};
+}
+
+void check_layout(const ShardLayout& layout, int64_t n_users, int64_t n_items) {
+  if (layout.size < 1 || layout.rank < 0 || layout.rank >= layout.size)
+    throw Error("shard layout: rank " + std::to_string(layout.rank) + " of " + std::to_string(layout.size));
+  for (const NodeKind kind : {NodeKind::kUser, NodeKind::kItem}) {
+    const std::vector<int64_t>& b = layout.bounds(kind);
+    const int64_t n = kind == NodeKind::kUser ? n_users : n_items;
+    const char* what = kind == NodeKind::kUser ? "user" : "item";
+    if (static_cast<int64_t>(b.size()) != layout.size + 1 || b.front() != 0 || b.back() != n ||
+        !std::is_sorted(b.begin(), b.end()))
+      throw Error(std::string("shard layout: the ") + what + " blocks do not cover 0.." + std::to_string(n) +
+                  " in " + std::to_string(layout.size) + " ascending blocks");
+  }
+}
+
+namespace {
+
+// A node of Â (users 0..U-1, then items) as (kind, global id of that kind).
+struct Node {
+  NodeKind kind;
+  int64_t id;
+};
+Node node_of(int64_t row, int64_t n_users) {
+  return row < n_users ? Node{NodeKind::kUser, row} : Node{NodeKind::kItem, row - n_users};
+}
+
+// halo[q] := the nodes of `kind` that rank q's rows of Â reference and q does not own (ascending,
+// distinct): one pass over Â.
+std::vector<std::vector<int64_t>> halos_of_every_rank(const ShardLayout& layout, const kernels::CsrHost& a,
+                                                      int64_t n_users, NodeKind kind) {
+  std::vector<std::vector<int64_t>> halo(static_cast<size_t>(layout.size));
+  for (int64_t r = 0; r < a.n_rows; ++r) {
+    const Node row = node_of(r, n_users);
+    const int q = layout.owner(row.kind, row.id);
+    for (int64_t k = a.row_ptr[static_cast<size_t>(r)]; k < a.row_ptr[static_cast<size_t>(r) + 1]; ++k) {
+      const Node col = node_of(a.col[static_cast<size_t>(k)], n_users);
+      if (col.kind == kind && layout.owner(kind, col.id) != q) halo[static_cast<size_t>(q)].push_back(col.id);
+    }
+  }
+  for (auto& h : halo) {
+    std::sort(h.begin(), h.end());
+    h.erase(std::unique(h.begin(), h.end()), h.end());
+  }
+  return halo;
+}
+
+}  // namespace
+
+ShardedGraph shard_graph(const ShardLayout& layout, const kernels::CsrHost& a, int64_t n_users, int64_t n_items) {
+  check_layout(layout, n_users, n_items);
+  if (a.n_rows != n_users + n_items || a.n_cols != a.n_rows)
+    throw Error("shard_graph: the adjacency is not [users + items] square");
+  const int me = layout.rank;
+  auto part = [&](NodeKind kind, std::vector<int64_t> halo) {
+    NodeRange range;
+    range.global_count = kind == NodeKind::kUser ? n_users : n_items;
+    range.owned = layout.owned(kind, me);
+    range.halo = std::move(halo);
+    return range;
+  };
+  const auto user_halos = halos_of_every_rank(layout, a, n_users, NodeKind::kUser);
+  const auto item_halos = halos_of_every_rank(layout, a, n_users, NodeKind::kItem);
+  ShardedGraph g{NodeIndex(part(NodeKind::kUser, user_halos[static_cast<size_t>(me)]),
+                           part(NodeKind::kItem, item_halos[static_cast<size_t>(me)])),
+                 {}, {}, {}};
+
+  // What each rank needs of this one's rows, and what this one receives from each.
+  auto transfer = [&](NodeKind kind, const std::vector<std::vector<int64_t>>& halos) {
+    HaloTransfer t;
+    t.send_counts.assign(static_cast<size_t>(layout.size), 0);
+    t.recv_counts.assign(static_cast<size_t>(layout.size), 0);
+    const RowRange own = layout.owned(kind, me);
+    for (int q = 0; q < layout.size; ++q) {
+      if (q == me) continue;
+      for (const int64_t id : halos[static_cast<size_t>(q)]) {
+        if (id < own.first || id >= own.first + own.count) continue;
+        t.send_local.push_back(static_cast<int32_t>(id - own.first));
+        ++t.send_counts[static_cast<size_t>(q)];
+      }
+    }
+    for (const int64_t id : halos[static_cast<size_t>(me)]) ++t.recv_counts[static_cast<size_t>(layout.owner(kind, id))];
+    return t;
+  };
+  g.users = transfer(NodeKind::kUser, user_halos);
+  g.items = transfer(NodeKind::kItem, item_halos);
+
+  // The owned rows of Â (users, then items), columns renumbered to local rows.
+  const NodeSet set = NodeSet::kUsersAndItems;
+  kernels::CsrHost& local = g.local_adjacency;
+  local.n_rows = g.nodes.rows(set, false);
+  local.n_cols = g.nodes.rows(set, true);
+  local.row_ptr.push_back(0);
+  for (const NodeKind kind : {NodeKind::kUser, NodeKind::kItem}) {
+    const RowRange own = layout.owned(kind, me);
+    const int64_t first_row = (kind == NodeKind::kUser ? 0 : n_users) + own.first;
+    for (int64_t r = first_row; r < first_row + own.count; ++r) {
+      for (int64_t k = a.row_ptr[static_cast<size_t>(r)]; k < a.row_ptr[static_cast<size_t>(r) + 1]; ++k) {
+        const Node col = node_of(a.col[static_cast<size_t>(k)], n_users);
+        local.col.push_back(static_cast<int32_t>(g.nodes.row(set, col.kind, g.nodes.local_id(col.kind, col.id))));
+        local.val.push_back(a.val[static_cast<size_t>(k)]);
+      }
+      local.row_ptr.push_back(static_cast<int64_t>(local.col.size()));
+    }
+  }
+  return g;
+}
+
+}  // namespace mmgraph::detail

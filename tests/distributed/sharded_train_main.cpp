@@ -1,0 +1,115 @@
+// Trains one model on a small synthetic multimodal data set and writes, from rank 0, what a run's
+// result is made of: OUT.exact holds every epoch's loss, the best epoch and the representations
+// of every user and item as raw bytes; OUT.metrics every evaluation's metrics as text. Run as one
+// process and under mpirun with P processes (run_sharded_train.cmake), the .exact files must be
+// the same bytes; the metrics sum each process's users apart, then the sums in rank order, so
+// they may differ in the last bits of a double (compare mode checks 1e-12 relative).
+//   mmgraph_sharded_train MODEL OUT [key=value ...]   (config overrides)
+//   mmgraph_sharded_train --compare OUT_A OUT_B
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "mmgraph/config.h"
+#include "mmgraph/synthetic.h"
+#include "mmgraph/trainer.h"
+
+namespace {
+
+template <typename T>
+void put(std::ofstream& out, const T& value) {
+  out.write(reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// 0 when a's and b's .exact files are the same bytes and their metrics agree within 1e-12 relative.
+int compare(const std::string& a, const std::string& b) {
+  if (read_file(a + ".exact") != read_file(b + ".exact")) {
+    std::fprintf(stderr, "%s.exact and %s.exact differ: losses or representations are not the same bits\n",
+                 a.c_str(), b.c_str());
+    return 1;
+  }
+  std::istringstream ma(read_file(a + ".metrics")), mb(read_file(b + ".metrics"));
+  std::string name_a, name_b;
+  double x = 0, y = 0, worst = 0;
+  int64_t n = 0;
+  while (ma >> name_a >> x) {
+    if (!(mb >> name_b >> y) || name_a != name_b) {
+      std::fprintf(stderr, "the metric lists differ at %s\n", name_a.c_str());
+      return 1;
+    }
+    worst = std::max(worst, std::abs(x - y) / std::max(std::abs(x), 1e-300));
+    ++n;
+  }
+  if (mb >> name_b) {
+    std::fprintf(stderr, "%s.metrics has more metrics\n", b.c_str());
+    return 1;
+  }
+  std::printf("losses and representations: the same bits; %lld metrics, largest relative difference %.3g\n",
+              static_cast<long long>(n), worst);
+  return worst <= 1e-12 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s MODEL OUT [key=value ...] | --compare OUT_A OUT_B\n", argv[0]);
+    return 2;
+  }
+  try {
+    if (std::strcmp(argv[1], "--compare") == 0) return argc == 4 ? compare(argv[2], argv[3]) : 2;
+    mmgraph::SyntheticOptions data_options;
+    data_options.users = 301;
+    data_options.items = 203;
+    data_options.interactions = 6000;
+    const mmgraph::Dataset data = mmgraph::make_synthetic_dataset(data_options);
+    std::string yaml = std::string("model: ") + argv[1] + "\nepochs: 10\ntrain_batch_size: 256\nembedding_size: 16\n"
+                       "deterministic: true\nthreads: 1\neval_step: 2\n";
+    for (int a = 3; a < argc; ++a) {
+      std::string kv = argv[a];
+      const size_t eq = kv.find('=');
+      yaml += kv.substr(0, eq) + ": " + kv.substr(eq + 1) + "\n";
+    }
+    const mmgraph::TrainConfig config = mmgraph::parse_config(yaml, "test config");
+    mmgraph::TrainOptions options;
+    options.progress = false;
+    const mmgraph::TrainResult r = mmgraph::train(data, config, options);
+    if (mmgraph::run_process().rank != 0) return 0;
+    const std::string base = argv[2];
+    std::ofstream out(base + ".exact", std::ios::binary), metrics(base + ".metrics");
+    metrics.precision(17);
+    for (const mmgraph::EpochRecord& e : r.history) {
+      put(out, e.epoch);
+      put(out, e.loss);
+      for (const auto& [name, value] : e.valid.items()) metrics << "valid" << e.epoch << "." << name << ' ' << value << '\n';
+    }
+    put(out, r.best_epoch);
+    for (const auto& [name, value] : r.test.items()) metrics << "test." << name << ' ' << value << '\n';
+    out.write(reinterpret_cast<const char*>(r.user_rep.data()), static_cast<std::streamsize>(r.user_rep.size() * sizeof(float)));
+    out.write(reinterpret_cast<const char*>(r.item_rep.data()), static_cast<std::streamsize>(r.item_rep.size() * sizeof(float)));
+    if (!out || !metrics) {
+      std::fprintf(stderr, "cannot write %s.exact / .metrics\n", base.c_str());
+      return 1;
+    }
+    std::printf("%s: %zu epochs, best %d, %zu user and %zu item floats\n", argv[1], r.history.size(), r.best_epoch,
+                r.user_rep.size(), r.item_rep.size());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rank %d: %s\n", mmgraph::run_process().rank, e.what());
+    mmgraph::end_run(1);
+  }
+  return 0;
+}
