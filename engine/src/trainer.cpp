@@ -204,7 +204,11 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   std::optional<detail::CheckpointDir> checkpoints;
   if (!options.checkpoint_dir.empty())
     checkpoints.emplace(options.checkpoint_dir, options.keep_checkpoints, options.resume, data, config);
-  std::unique_ptr<Device> dev = detail::select_device(config.device, config.deterministic);
+  // Each process of a run on GPUs takes its node's GPU local_rank (modulo those it sees).
+  std::string device_name = config.device;
+  if (launch.size > 1 && (device_name == "auto" ? detail::cuda_device_count() > 0 : device_name == "cuda"))
+    device_name = "cuda:" + std::to_string(detail::local_cuda_device(launch));
+  std::unique_ptr<Device> dev = detail::select_device(device_name, config.deterministic);
   std::unique_ptr<detail::Communicator> run_comm = detail::make_communicator(*dev, launch, config.collective_timeout);
   std::optional<detail::ShardLayout> layout;
   if (launch.size > 1) {
@@ -319,6 +323,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
     const uint64_t e = static_cast<uint64_t>(epoch - 1);
     model->begin_epoch(e);
     guard.begin_epoch();
+    const detail::Traffic traffic_before = inputs.context().resources->traffic();
     detail::ProgressBar bar(show, fmt::format("epoch {:>4}/{}", epoch, config.epochs), steps);
     for (int64_t t = 0; t < steps; ++t) {
       const int64_t first = t * batch, count = std::min(batch, n_pairs - t * batch);
@@ -330,6 +335,8 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
       bar.update(t + 1);
     }
     guard.after_epoch(epoch, steps);
+    rec.halo_bytes = inputs.context().resources->traffic().halo - traffic_before.halo;
+    rec.batch_bytes = inputs.context().resources->traffic().batch - traffic_before.batch;
     rec.loss = guard.epoch_loss_sum() / static_cast<double>(steps);
     rec.train_seconds = seconds_since(t_epoch);
     bar.finish(fmt::format(" loss {:.4f}", rec.loss));
@@ -340,6 +347,11 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
     if (log) {
       nlohmann::json j{{"epoch", epoch}, {"loss", rec.loss}, {"train_seconds", rec.train_seconds},
                        {"eval_seconds", rec.eval_seconds}};
+      if (layout) {
+        j["processes"] = layout->size;
+        j["halo_bytes_rank0"] = rec.halo_bytes;
+        j["batch_bytes_rank0"] = rec.batch_bytes;
+      }
       if (rec.evaluated) j["valid"] = metrics_json(rec.valid);
       if (!rec.valid_cold.empty()) j["valid_cold"] = metrics_json(rec.valid_cold);
       if (improved) {

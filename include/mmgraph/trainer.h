@@ -19,6 +19,10 @@ struct EpochRecord {
   bool evaluated = false;
   MetricTable valid;         // when evaluated
   MetricTable valid_cold;    // when evaluated and the validation split has cold items
+  // A run over several processes: the bytes this process sent to the others in the epoch's
+  // training steps, for the propagation's halo rows and for the batches' rows (0 with one process).
+  int64_t halo_bytes = 0;
+  int64_t batch_bytes = 0;
 };
 
 struct TrainResult {

@@ -74,6 +74,7 @@ void BatchGather::gather(const NodeRows& t, float* compact) const {
   std::vector<int64_t> counts(rank_rows_);
   for (int64_t& c : counts) c *= d;
   ctx_.resources->comm().all_gather_v(send_.data(), compact, counts);
+  ctx_.resources->traffic().batch += n * d * static_cast<int64_t>(sizeof(float)) * (ctx_.layout->size - 1);
 }
 
 void BatchGather::scatter_add(const float* compact, const NodeRows& t) const {

@@ -4,7 +4,8 @@
 // batch's nodes (the same bits on every process, and those of one process: each row gets its
 // gradient terms in batch order, as there), then keeps the gradient rows of the nodes it owns.
 // The compact table holds, rank after rank, each rank's users of the batch then its items,
-// ascending; the batch's ids become rows of it (users' and items' alike).
+// ascending; the batch's ids become rows of it (users' and items' alike). The bytes it sends (its
+// rows, to each other process) are counted in Resources::traffic().batch.
 #include <cstdint>
 #include <vector>
 

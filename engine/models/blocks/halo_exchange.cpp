@@ -44,7 +44,7 @@ void HaloExchange::exchange(const Kind& k, const NodeRows& t) const {
   for (int64_t& c : recv_counts) c *= d;
   float* halo = nodes_->halo(k.kind) ? t.halo(k.kind) : t.data();
   resources_->comm().all_to_all_v(send_.data(), send_counts, halo, recv_counts);
-  bytes_sent_ += static_cast<int64_t>(need * sizeof(float));
+  resources_->traffic().halo += static_cast<int64_t>(need * sizeof(float));
 }
 
 }  // namespace mmgraph::detail

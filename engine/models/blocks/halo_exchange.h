@@ -2,7 +2,7 @@
 // The halo exchange of a [users; items] node table over the processes of a run: each process
 // sends the owned rows the others' rows of Â reference and receives its halo rows from their
 // owners (two all-to-all-v collectives a call, users then items, each landing in its halo
-// rows in halo order). It counts the bytes it sends.
+// rows in halo order). The bytes it sends are counted in Resources::traffic().halo.
 #include <cstdint>
 
 #include "engine/models/blocks/node_table.h"
@@ -19,8 +19,6 @@ class HaloExchange {
 
   // Fills t's halo rows from their owners' rows of t (a [users; items] table with halo rows).
   void exchange(const NodeRows& t) const;
-  // Bytes this process has sent so far.
-  int64_t bytes_sent() const { return bytes_sent_; }
 
  private:
   struct Kind {
@@ -35,7 +33,6 @@ class HaloExchange {
   const NodeIndex* nodes_ = nullptr;
   Kind users_, items_;
   mutable Buffer<float> send_;  // packed rows, grown to the widest exchange
-  mutable int64_t bytes_sent_ = 0;
 };
 
 }  // namespace mmgraph::detail
