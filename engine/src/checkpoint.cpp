@@ -176,6 +176,81 @@ std::vector<std::string> split_ids(const io::Safetensors& f, const std::string& 
 }
 
 // Periodic checkpoint names: epoch-000012.safetensors; -1 for other names.
+using detail::Param;
+using detail::RowRange;
+
+// The file of process `rank` of `size` beside a checkpoint "<base>.safetensors" of a run over
+// several processes.
+std::string shard_name(const std::string& base, int rank, int size) {
+  return fmt::format("{}.shard-{}-of-{}.safetensors", base, rank, size);
+}
+
+// The global rows of a parameter held here (all of them for a replicated one) and its global shape.
+std::vector<RowRange> held_rows_of(const Param& p) {
+  if (p.placement.row_sharded) return p.placement.rows;
+  return {RowRange{0, p.shape.empty() ? 1 : p.shape[0]}};
+}
+std::vector<int64_t> global_shape_of(const Param& p) {
+  return p.placement.row_sharded ? p.placement.global_shape : p.shape;
+}
+int64_t row_width(const std::vector<int64_t>& shape) {
+  int64_t w = 1;
+  for (size_t i = 1; i < shape.size(); ++i) w *= shape[i];
+  return w;
+}
+
+// The rows `rows` (global) of tensor `name` of global shape `shape`: from the checkpoint's whole
+// tensor, or from the shards (each lists its global row ranges of the tensor's parameter in its
+// metadata "rows"). InputError when no file holds a row.
+std::vector<float> rows_from(const io::Safetensors& f, const std::vector<io::Safetensors>& shards,
+                             const std::string& tensor, const std::string& param, const std::vector<int64_t>& shape,
+                             const std::vector<RowRange>& rows) {
+  const int64_t width = row_width(shape);
+  int64_t n = 0;
+  for (const RowRange& r : rows) n += r.count;
+  std::vector<float> out(static_cast<size_t>(n * width));
+  if (shards.empty()) {
+    const std::vector<float> whole = f.f32(tensor, shape);
+    size_t at = 0;
+    for (const RowRange& r : rows)
+      for (int64_t i = 0; i < r.count * width; ++i) out[at++] = whole[static_cast<size_t>(r.first * width + i)];
+    return out;
+  }
+  std::vector<char> filled(static_cast<size_t>(n), 0);
+  for (const io::Safetensors& shard : shards) {
+    const json held = meta_json(shard, "rows");
+    if (!held.contains(param)) continue;
+    std::vector<RowRange> theirs;
+    int64_t local_rows = 0;
+    for (const auto& r : held[param]) {
+      theirs.push_back({r.at(0).get<int64_t>(), r.at(1).get<int64_t>()});
+      local_rows += theirs.back().count;
+    }
+    std::vector<int64_t> local_shape = shape;
+    if (local_shape.empty()) local_shape = {1};
+    local_shape[0] = local_rows;
+    const std::vector<float> values = shard.f32(tensor, shape.empty() ? std::vector<int64_t>{} : local_shape);
+    int64_t out_row = 0;
+    for (const RowRange& want : rows) {
+      int64_t local = 0;
+      for (const RowRange& have : theirs) {
+        const int64_t lo = std::max(want.first, have.first);
+        const int64_t hi = std::min(want.first + want.count, have.first + have.count);
+        for (int64_t g = lo; g < hi; ++g) {
+          const int64_t dst = out_row + (g - want.first), src = local + (g - have.first);
+          std::copy_n(values.begin() + src * width, width, out.begin() + dst * width);
+          filled[static_cast<size_t>(dst)] = 1;
+        }
+        local += have.count;
+      }
+      out_row += want.count;
+    }
+  }
+  if (std::find(filled.begin(), filled.end(), 0) != filled.end())
+    throw InputError(f.source, "tensor \"" + tensor + "\"", "its shards do not hold every row this process needs");
+  return out;
+}
+
 int epoch_of_name(const std::string& name) {
   int epoch = -1;
   char tail[32] = {};
@@ -215,6 +290,8 @@ CheckpointDir::CheckpointDir(std::string dir, int keep, bool resume, const Datas
 
 void CheckpointDir::save(bool periodic, bool best, Model& model, Device& dev, const TrainProgress& p) {
   if (!periodic && !best) return;
+  const bool sharded = comm_ && comm_->size() > 1;
+  const std::string periodic_base = fmt::format("epoch-{:06d}", p.epoch), best_base = "best";
   std::deque<std::vector<float>> host;  // keeps the downloaded tensors alive until written
   std::vector<io::TensorToWrite> tensors;
   auto add_f32 = [&](const std::string& name, const std::vector<int64_t>& shape, const std::vector<float>& v) {
@@ -228,6 +305,26 @@ void CheckpointDir::save(bool periodic, bool best, Model& model, Device& dev, co
       if (!host.back().empty()) dev.download(host.back().data(), buffer->data(), host.back().size() * sizeof(float));
       add_f32(prefix + param->name, param->shape, host.back());
     }
+  }
+  if (sharded) {
+    // This process's rows of every parameter, then (rank 0, once every shard is written) the manifest.
+    json rows = json::object(), shapes = json::object();
+    for (const auto& param : model.params().all()) {
+      json ranges = json::array();
+      for (const RowRange& r : held_rows_of(*param)) ranges.push_back({r.first, r.count});
+      rows[param->name] = ranges;
+      shapes[param->name] = global_shape_of(*param);
+    }
+    const std::map<std::string, std::string> shard_meta = {
+        {"format", kFormat}, {"format_version", std::to_string(kFormatVersion)}, {"epoch", std::to_string(p.epoch)}, {"rank", std::to_string(comm_->rank())},
+        {"size", std::to_string(comm_->size())}, {"rows", rows.dump()}, {"global_shapes", shapes.dump()}};
+    for (const auto& [write, base] : {std::pair{periodic, periodic_base}, std::pair{best, best_base}})
+      if (write)
+        io::write_safetensors((fs::path(dir_) / shard_name(base, comm_->rank(), comm_->size())).string(), tensors,
+                              shard_meta);
+    comm_->barrier();
+    if (comm_->rank() != 0) return;
+    tensors.clear();
   }
   for (io::TensorToWrite t : model.state()) {
     t.name = "state." + t.name;
@@ -277,17 +374,32 @@ void CheckpointDir::save(bool periodic, bool best, Model& model, Device& dev, co
       {"seconds", json(p.seconds).dump()},
       {"seconds_to_best", json(p.seconds_to_best).dump()},
   };
+  std::map<std::string, std::string> manifest = meta;
+  if (sharded) manifest["shards"] = std::to_string(comm_->size());
   if (periodic) {
-    io::write_safetensors((fs::path(dir_) / fmt::format("epoch-{:06d}.safetensors", p.epoch)).string(), tensors, meta);
+    io::write_safetensors((fs::path(dir_) / (periodic_base + ".safetensors")).string(), tensors, manifest);
     std::vector<std::pair<int, fs::path>> periodic_files;
     for (const auto& e : fs::directory_iterator(dir_)) {
       const int epoch = epoch_of_name(e.path().filename().string());
       if (epoch >= 0) periodic_files.emplace_back(epoch, e.path());
     }
     std::sort(periodic_files.begin(), periodic_files.end());
-    for (size_t i = 0; i + static_cast<size_t>(keep_) < periodic_files.size(); ++i) fs::remove(periodic_files[i].second);
+    for (size_t i = 0; i + static_cast<size_t>(keep_) < periodic_files.size(); ++i) {
+      fs::remove(periodic_files[i].second);  // the manifest first: without it the shards are no checkpoint
+      const std::string shard_prefix = fmt::format("epoch-{:06d}.shard-", periodic_files[i].first);
+      for (const auto& e : fs::directory_iterator(dir_))
+        if (e.path().filename().string().rfind(shard_prefix, 0) == 0) fs::remove(e.path());
+    }
   }
-  if (best) io::write_safetensors((fs::path(dir_) / kBestName).string(), tensors, meta);
+  if (best) {
+    io::write_safetensors((fs::path(dir_) / kBestName).string(), tensors, manifest);
+    // Shards of an earlier best written by another number of processes.
+    const std::string current = sharded ? fmt::format("-of-{}.safetensors", comm_->size()) : "";
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind("best.shard-", 0) == 0 && (current.empty() || !name.ends_with(current))) fs::remove(e.path());
+    }
+  }
 }
 
 std::optional<io::Safetensors> CheckpointDir::newest() const {
@@ -351,16 +463,31 @@ void CheckpointDir::restore(const io::Safetensors& f, Model& model, TrainProgres
     throw InputError(f.source, "",
                      fmt::format("incompatible config ({}); only {} may change on resume", fmt::join(differences, "; "),
                                  fmt::join(resumable, ", ")));
-  // The parameters, their Adam moments and the model's own state.
+  // The parameters, their Adam moments and the model's own state: the rows held here, from the
+  // whole tensors or from the shards of a run over several processes.
+  std::vector<io::Safetensors> shards;
+  if (f.metadata.count("shards")) {
+    const int count = meta_number<int>(f, "shards");
+    if (count < 1) throw InputError(f.source, "metadata \"shards\"", "must be >= 1");
+    std::string base = f.source;
+    base.resize(base.size() - std::string(".safetensors").size());
+    for (int r = 0; r < count; ++r) {
+      shards.push_back(io::read_safetensors(shard_name(base, r, count)));
+      check_format(shards.back());
+    }
+  }
   size_t saved_params = 0;
-  for (const auto& [name, t] : f.tensors) saved_params += name.rfind("param.", 0) == 0;
+  for (const auto& [name, t] : (shards.empty() ? f : shards.front()).tensors) saved_params += name.rfind("param.", 0) == 0;
   if (saved_params != model.params().all().size())
     throw InputError(f.source, "", fmt::format("holds {} parameters, the model has {}", saved_params,
                                                model.params().all().size()));
   for (const auto& param : model.params().all()) {
-    param->value.upload(f.f32("param." + param->name, param->shape));
-    const std::vector<float> m = f.f32("adam_m." + param->name, param->shape);
-    const std::vector<float> v = f.f32("adam_v." + param->name, param->shape);
+    const std::vector<RowRange> rows = held_rows_of(*param);
+    const std::vector<int64_t> shape = global_shape_of(*param);
+    auto read = [&](const std::string& prefix) { return rows_from(f, shards, prefix + param->name, param->name, shape, rows); };
+    param->value.upload(read("param."));
+    const std::vector<float> m = read("adam_m.");
+    const std::vector<float> v = read("adam_v.");
     param->m.upload(m);
     param->v.upload(v);
     auto zero = [](const std::vector<float>& x) {

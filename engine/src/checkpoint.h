@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/src/communicator.h"
 #include "engine/src/model.h"
 #include "io/safetensors.h"
 #include "mmgraph/config.h"
@@ -40,6 +41,14 @@ class CheckpointDir {
   // checkpoints is an InputError (they would be mixed with this run's).
   CheckpointDir(std::string dir, int keep, bool resume, const Dataset& data, const TrainConfig& config);
 
+  // A run over several processes: every process calls save() and restore(). Each writes its
+  // own rows of the row-sharded parameters and their moments to <name>.shard-R-of-P.safetensors;
+  // when all have (a barrier), rank 0 writes <name>.safetensors, the manifest: everything else
+  // of a checkpoint (progress, best representations, data ids, the shard count), written last,
+  // so that a checkpoint exists only once it is whole. The directory must be one every process
+  // sees (a shared file system across nodes).
+  void attach(Communicator& comm) { comm_ = &comm; }
+
   // Writes the state after `progress.epoch` epochs as epoch-<N>.safetensors
   // (periodic) and/or best.safetensors, then removes periodic ones beyond `keep`.
   void save(bool periodic, bool best, Model& model, Device& dev, const TrainProgress& progress);
@@ -50,7 +59,9 @@ class CheckpointDir {
 
   // Checks that `checkpoint` was written for this data set and a compatible
   // config (InputError saying what differs), then loads it into the model and
-  // the progress.
+  // the progress. Each parameter's rows held here are read from the checkpoint's whole
+  // tensor or, in a manifest, from the shards that hold them: a checkpoint of any number of
+  // processes resumes on any other.
   void restore(const io::Safetensors& checkpoint, Model& model, TrainProgress& progress) const;
 
   const std::string& dir() const { return dir_; }
@@ -61,6 +72,7 @@ class CheckpointDir {
   const Dataset& data_;
   const TrainConfig& config_;
   std::string fingerprint_;  // JSON object: part of the data set -> hash
+  Communicator* comm_ = nullptr;
 };
 
 }  // namespace mmgraph::detail

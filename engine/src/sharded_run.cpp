@@ -12,13 +12,10 @@
 
 namespace mmgraph::detail {
 
-void check_runs_sharded(const TrainConfig& config, const TrainOptions& options) {
+void check_runs_sharded(const TrainConfig& config) {
   if (config.model != "lightgcn" && config.model != "bprmf")
     throw InputError("model", config.model,
                      "does not run over several processes yet (lightgcn and bprmf do); start it as one process");
-  if (!options.checkpoint_dir.empty())
-    throw InputError("--checkpoint-dir", options.checkpoint_dir,
-                     "a run over several processes writes no checkpoints yet; leave the option out");
 }
 
 ShardLayout layout_for(const Dataset& data, const TrainConfig& config, int rank, int size) {

@@ -11,13 +11,11 @@
 #include "engine/src/shard_layout.h"
 #include "mmgraph/config.h"
 #include "mmgraph/dataset.h"
-#include "mmgraph/trainer.h"
 
 namespace mmgraph::detail {
 
-// InputError unless the config and options run over several processes (the models and options
-// that do so far).
-void check_runs_sharded(const TrainConfig& config, const TrainOptions& options);
+// InputError unless the config runs over several processes (the models that do so far).
+void check_runs_sharded(const TrainConfig& config);
 
 // The layout of data's users and items over `size` processes by config `partition`.
 ShardLayout layout_for(const Dataset& data, const TrainConfig& config, int rank, int size);

@@ -177,7 +177,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   // A run over several processes (mpirun, srun): rank 0 alone prints and writes the log.
   const detail::LaunchInfo launch = detail::detect_launch();
   const bool lead = launch.rank == 0;
-  if (launch.size > 1) detail::check_runs_sharded(config, options);
+  if (launch.size > 1) detail::check_runs_sharded(config);
   if (lead)
     for (const std::string& warning : unread_key_warnings(config))
       std::fprintf(stderr, "mmgraph: warning: %s\n", warning.c_str());
@@ -217,6 +217,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   }
   const detail::TrainingInputs inputs(data, config, *dev, std::move(run_comm), layout);
   detail::Communicator& comm = inputs.context().resources->comm();
+  if (checkpoints) checkpoints->attach(comm);
   const kernels::SamplerInputs& sampler = inputs.sampler();
   std::unique_ptr<detail::Model> model = detail::make_model(config.model, inputs.context());
 

@@ -4,7 +4,8 @@
 // process and under mpirun with P processes (run_sharded_train.cmake), the .exact files must be
 // the same bytes; the metrics sum each process's users apart, then the sums in rank order, so
 // they may differ in the last bits of a double (compare mode checks 1e-12 relative).
-//   mmgraph_sharded_train MODEL OUT [key=value ...]   (config overrides)
+//   mmgraph_sharded_train MODEL OUT [key=value ...] [--checkpoint-dir=DIR] [--resume]
+//     (key=value: config overrides; the options are TrainOptions')
 //   mmgraph_sharded_train --compare OUT_A OUT_B
 #include <algorithm>
 #include <cmath>
@@ -77,16 +78,17 @@ int main(int argc, char** argv) {
     data_options.items = 203;
     data_options.interactions = 6000;
     const mmgraph::Dataset data = mmgraph::make_synthetic_dataset(data_options);
-    std::string yaml = std::string("model: ") + argv[1] + "\nepochs: 10\ntrain_batch_size: 256\nembedding_size: 16\n"
+    const std::string yaml = std::string("model: ") + argv[1] + "\nepochs: 10\ntrain_batch_size: 256\nembedding_size: 16\n"
                        "deterministic: true\nthreads: 1\neval_step: 2\n";
-    for (int a = 3; a < argc; ++a) {
-      std::string kv = argv[a];
-      const size_t eq = kv.find('=');
-      yaml += kv.substr(0, eq) + ": " + kv.substr(eq + 1) + "\n";
-    }
-    const mmgraph::TrainConfig config = mmgraph::parse_config(yaml, "test config");
+    mmgraph::TrainConfig config = mmgraph::parse_config(yaml, "test config");
     mmgraph::TrainOptions options;
     options.progress = false;
+    for (int a = 3; a < argc; ++a) {
+      const std::string arg = argv[a];
+      if (arg == "--resume") options.resume = true;
+      else if (arg.rfind("--checkpoint-dir=", 0) == 0) options.checkpoint_dir = arg.substr(arg.find('=') + 1);
+      else mmgraph::apply_override(config, arg);
+    }
     const mmgraph::TrainResult r = mmgraph::train(data, config, options);
     if (mmgraph::run_process().rank != 0) return 0;
     const std::string base = argv[2];
