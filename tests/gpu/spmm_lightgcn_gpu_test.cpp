@@ -12,6 +12,7 @@
 #include "kernels/lightgcn.h"
 #include "kernels/spmm.h"
 #include "support/random_inputs.h"
+#include "support/row_block.h"
 
 namespace mmgraph {
 namespace {
@@ -130,6 +131,56 @@ TEST_P(LightGcnGpuTest, ForwardAndBackwardMatchCpuAndRepeatBitForBit) {
 
 INSTANTIATE_TEST_SUITE_P(Layers, LightGcnGpuTest,
                          ::testing::Combine(::testing::Values(0, 1, 2, 3), ::testing::Values<int64_t>(64, 36, 13)));
+
+// The one-layer ops over a process's row block with halo rows (a run split over processes), on a
+// graph with a hub row: a block of 517 user and item rows (not a multiple of 32) and the last 400
+// item rows; each layer kind (first, middle, last; forward and backward) against the CPU op.
+class LightGcnLayerGpuTest : public ::testing::TestWithParam<int64_t> {};
+
+TEST_P(LightGcnLayerGpuTest, LayerOpsOverARowBlockMatchCpu) {
+  MMGRAPH_REQUIRE_GPU();
+  const int64_t d = GetParam();
+  const uint64_t seed = testing::fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed) + " d " + std::to_string(d));
+  const int32_t users = 1001, items = 733;
+  const auto r = testing::random_csr(users, items, 12, seed, 3, items);
+  const auto adj = kernels::normalized_bipartite_adjacency_cpu(users, items, r.row_ptr.data(), r.col.data());
+  for (const auto& [first, end] : {std::pair<int64_t, int64_t>{300, 817}, {adj.n_rows - 400, adj.n_rows}}) {
+    const testing::RowBlock b = testing::row_block_with_halo(adj, first, end);
+    const int64_t own = b.local.n_rows, all = b.local.n_cols;
+    DeviceArray<int64_t> rp(b.local.row_ptr);
+    DeviceArray<int32_t> col(b.local.col);
+    DeviceArray<float> val(b.local.val);
+    const kernels::CsrView view{own, all, static_cast<int64_t>(b.local.col.size()), rp.get(), col.get(), val.get()};
+    detail::DeviceBuffer<char> scratch(kernels::spmm_csr_cuda_scratch_bytes(view, d), "test scratch");
+    const auto x0 = testing::random_dense(own * d, seed + 1), cur = testing::random_dense(all * d, seed + 2);
+    const auto out0 = testing::random_dense(own * d, seed + 3), g = testing::random_dense(own * d, seed + 4);
+    DeviceArray<float> dx0(x0), dcur(cur), dg(g);
+    const int layers = 3;
+    for (int layer = 1; layer <= layers; ++layer) {
+      SCOPED_TRACE("layer " + std::to_string(layer));
+      const bool last = layer == layers;
+      std::vector<float> y(own * d), out = out0, dst = out0;
+      kernels::lightgcn_layer_forward_cpu(b.local.view(), d, layer, layers, x0.data(), cur.data(),
+                                          last ? nullptr : y.data(), out.data());
+      kernels::lightgcn_layer_backward_cpu(b.local.view(), d, layer, layers, g.data(), cur.data(), dst.data());
+      auto dy = DeviceArray<float>::poisoned(y.size());
+      DeviceArray<float> dout(out0), ddst(out0);
+      kernels::lightgcn_layer_forward_cuda(view, d, layer, layers, dx0.get(), dcur.get(), last ? nullptr : dy.get(),
+                                           dout.get(), scratch.get(), nullptr);
+      kernels::lightgcn_layer_backward_cuda(view, d, layer, layers, dg.get(), dcur.get(), ddst.get(), scratch.get(),
+                                            nullptr);
+      // As the fused ops' test: float reordering within a row, ~1e-6 on O(1) values.
+      EXPECT_TRUE(testing::all_close(dout.host(), out, 2e-5, 1e-5, "forward out"));
+      if (!last) {
+        EXPECT_TRUE(testing::all_close(dy.host(), y, 2e-5, 1e-5, "forward y"));
+      }
+      EXPECT_TRUE(testing::all_close(ddst.host(), dst, 2e-5, 1e-5, "backward"));
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Widths, LightGcnLayerGpuTest, ::testing::Values<int64_t>(64, 13));
 
 }  // namespace
 }  // namespace mmgraph

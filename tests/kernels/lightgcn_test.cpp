@@ -9,6 +9,7 @@
 #include "kernels/graph_build.h"
 #include "kernels/lightgcn.h"
 #include "support/random_inputs.h"
+#include "support/row_block.h"
 
 namespace mmgraph {
 namespace {
@@ -117,38 +118,6 @@ TEST_P(LightGcnTest, BatchRowHintsGiveTheFullPassesBitsThere) {
   }
 }
 
-// Rows [first, last) of a as a process holds them: columns renumbered to its own rows, then its halo
-// rows (the other columns they reference, ascending) in halo order.
-struct RowBlock {
-  kernels::CsrHost local;
-  std::vector<int64_t> rows;  // global row of each local row: own rows, then halo rows
-};
-RowBlock row_block_with_halo(const kernels::CsrHost& a, int64_t first, int64_t last) {
-  RowBlock b;
-  for (int64_t r = first; r < last; ++r) b.rows.push_back(r);
-  std::vector<int64_t> halo;
-  for (int64_t k = a.row_ptr[first]; k < a.row_ptr[last]; ++k)
-    if (a.col[k] < first || a.col[k] >= last) halo.push_back(a.col[k]);
-  std::sort(halo.begin(), halo.end());
-  halo.erase(std::unique(halo.begin(), halo.end()), halo.end());
-  b.rows.insert(b.rows.end(), halo.begin(), halo.end());
-  b.local.n_rows = last - first;
-  b.local.n_cols = static_cast<int64_t>(b.rows.size());
-  b.local.row_ptr.push_back(0);
-  for (int64_t r = first; r < last; ++r) {
-    for (int64_t k = a.row_ptr[r]; k < a.row_ptr[r + 1]; ++k) {
-      const int64_t c = a.col[k];
-      const int64_t local = c >= first && c < last
-                                ? c - first
-                                : (last - first) + (std::lower_bound(halo.begin(), halo.end(), c) - halo.begin());
-      b.local.col.push_back(static_cast<int32_t>(local));
-      b.local.val.push_back(a.val[k]);
-    }
-    b.local.row_ptr.push_back(static_cast<int64_t>(b.local.col.size()));
-  }
-  return b;
-}
-
 // The rows `rows` of a table of width d.
 std::vector<float> rows_of(const std::vector<float>& t, const std::vector<int64_t>& rows, int64_t d) {
   std::vector<float> out;
@@ -176,13 +145,13 @@ TEST_P(LightGcnTest, LayerOpsOverRowBlocksGiveTheFusedBits) {
 
     // Three blocks, one of them empty (a process with no rows of this kind).
     const std::vector<int64_t> bounds{0, 19, 19, n};
-    std::vector<RowBlock> blocks;
-    for (size_t p = 0; p + 1 < bounds.size(); ++p) blocks.push_back(row_block_with_halo(a, bounds[p], bounds[p + 1]));
+    std::vector<testing::RowBlock> blocks;
+    for (size_t p = 0; p + 1 < bounds.size(); ++p) blocks.push_back(testing::row_block_with_halo(a, bounds[p], bounds[p + 1]));
     std::vector<float> split_out(n * d), split_grad = grad_init, cur = x0, h = g0;
     for (int l = 1; l <= layers; ++l) {
       std::vector<float> next_fwd(n * d), next_bwd(n * d);
       for (size_t p = 0; p < blocks.size(); ++p) {
-        const RowBlock& b = blocks[p];
+        const testing::RowBlock& b = blocks[p];
         const int64_t first = bounds[p];
         const auto cur_local = rows_of(cur, b.rows, d), h_local = rows_of(h, b.rows, d);
         kernels::lightgcn_layer_forward_cpu(b.local.view(), d, l, layers, x0.data() + first * d, cur_local.data(),
