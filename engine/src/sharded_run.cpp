@@ -13,9 +13,9 @@
 namespace mmgraph::detail {
 
 void check_runs_sharded(const TrainConfig& config) {
-  if (config.model != "lightgcn" && config.model != "bprmf")
+  if (config.model != "lightgcn" && config.model != "bprmf" && config.model != "vbpr")
     throw InputError("model", config.model,
-                     "does not run over several processes yet (lightgcn and bprmf do); start it as one process");
+                     "does not run over several processes yet (lightgcn, bprmf and vbpr do); start it as one process");
 }
 
 ShardLayout layout_for(const Dataset& data, const TrainConfig& config, int rank, int size) {

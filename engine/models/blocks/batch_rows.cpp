@@ -3,11 +3,15 @@
 
 namespace mmgraph::detail {
 
-BatchRowSet::BatchRowSet(const ModelContext& ctx, bool items_only)
-    : dev_(&ctx.device()), sharded_(ctx.sharded != nullptr),
-      first_item_row_(items_only ? 0
-                                 : static_cast<int32_t>(ctx.nodes->first_row(NodeSet::kUsersAndItems, NodeKind::kItem))),
-      user_ids_(ctx.nodes->owned(NodeKind::kUser)), item_ids_(ctx.nodes->owned(NodeKind::kItem)) {
+BatchRowSet::BatchRowSet(const ModelContext& ctx, bool items_only) : dev_(&ctx.device()) {
+  // A run split over processes: global rows (every user and item counted, users first).
+  const NodeIndex& nodes = *ctx.nodes;
+  const bool global = ctx.sharded != nullptr;
+  user_ids_ = global ? nodes.part(NodeKind::kUser).global_count : nodes.owned(NodeKind::kUser);
+  item_ids_ = global ? nodes.part(NodeKind::kItem).global_count : nodes.owned(NodeKind::kItem);
+  first_item_row_ = items_only ? 0
+                    : global   ? static_cast<int32_t>(user_ids_)
+                               : static_cast<int32_t>(nodes.first_row(NodeSet::kUsersAndItems, NodeKind::kItem));
   const TrainConfig& c = *ctx.config;
   const int64_t b = c.train_batch_size;
   const int64_t extra = c.loss == "warp" ? b * c.warp_candidates : 0;
@@ -19,7 +23,6 @@ BatchRowSet::BatchRowSet(const ModelContext& ctx, bool items_only)
 }
 
 void BatchRowSet::build(const TripleBatch& batch, Objective& objective) {
-  if (sharded_) return;  // a batch's ids are global there: the propagation computes every row
   const auto [extra, n_extra] = objective.extra_items(batch);
   sizes_ = dev_->batch_rows(
       {batch.size, batch.users, batch.pos, batch.neg, n_extra, extra, first_item_row_, user_ids_, item_ids_},

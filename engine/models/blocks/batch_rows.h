@@ -22,8 +22,9 @@ class BatchRowSet {
   // items_only (models whose per-row stages read item tables alone).
   explicit BatchRowSet(const ModelContext& ctx, bool items_only = false);
   // The rows of this batch (and of the objective's extra items for it). In a run split over
-  // processes it holds none (size() 0): the sharded propagation computes every row, and the
-  // objective gathers the batch's rows itself (BatchGather).
+  // processes they are global rows, the same on every process (users before items, every one
+  // counted): a model gathers their values from their owners (OwnerGather); the sharded
+  // propagation takes no rows hint and computes every row.
   void build(const TripleBatch& batch, Objective& objective);
 
   // The extents of the three parts in rows() (their distinct counts when packed, their rooms when padded).
@@ -41,7 +42,6 @@ class BatchRowSet {
 
  private:
   Device* dev_ = nullptr;
-  bool sharded_ = false;
   int32_t first_item_row_ = 0;  // the row of item 0
   int64_t user_ids_ = 0, item_ids_ = 0;  // the users and items a batch's ids are below
   kernels::BatchRowSizes room_;  // the parts' rooms for a full batch

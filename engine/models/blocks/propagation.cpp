@@ -130,7 +130,7 @@ void Propagation::user_item_forward(UserItemGraph graph, int layers, const NodeR
                                     float* work, const BatchRowSet* rows) const {
   check_user_item_table(x0);
   check_user_item_table(out);
-  // Every row is computed: the hinted ones among them.
+  // Every row is computed: the hinted ones (global rows there) among them.
   if (ctx_.sharded) return sharded_forward(adjacency(graph), layers, x0, out);
   dev_->lightgcn_forward(adjacency(graph), x0.width(), layers, x0.data(), out.data(), work,
                          rows ? rows->rows() : nullptr, rows ? rows->size() : 0);
