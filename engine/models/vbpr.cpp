@@ -16,6 +16,7 @@
 #include <cmath>
 #include <memory>
 
+#include "engine/models/blocks/batch_gather.h"
 #include "engine/models/blocks/batch_rows.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/node_table.h"
@@ -122,12 +123,7 @@ class Vbpr final : public Model {
     std::vector<int32_t> items(static_cast<size_t>(k));
     if (k) dev_.download(items.data(), batch_items_.item_rows(), items.size() * sizeof(int32_t));
     const auto b = static_cast<size_t>(batch.size);
-    std::vector<int32_t> ids(3 * b);
-    if (b) {
-      dev_.download(ids.data(), batch.users, b * sizeof(int32_t));
-      dev_.download(ids.data() + b, batch.pos, b * sizeof(int32_t));
-      dev_.download(ids.data() + 2 * b, batch.neg, b * sizeof(int32_t));
-    }
+    std::vector<int32_t> ids = triples_on_host(dev_, batch);
     std::vector<int32_t> users(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(b));
     std::sort(users.begin(), users.end());
     users.erase(std::unique(users.begin(), users.end()), users.end());

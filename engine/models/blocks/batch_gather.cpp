@@ -5,12 +5,7 @@
 
 namespace mmgraph::detail {
 
-BatchGather::BatchGather(const ModelContext& ctx) : ctx_(ctx) {}
-
-void BatchGather::build(const TripleBatch& batch) {
-  Device& dev = ctx_.device();
-  const ShardLayout& layout = *ctx_.layout;
-  const NodeIndex& nodes = *ctx_.nodes;
+std::vector<int32_t> triples_on_host(Device& dev, const TripleBatch& batch) {
   const auto b = static_cast<size_t>(batch.size);
   std::vector<int32_t> ids(3 * b);
   if (b) {
@@ -18,6 +13,17 @@ void BatchGather::build(const TripleBatch& batch) {
     dev.download(ids.data() + b, batch.pos, b * sizeof(int32_t));
     dev.download(ids.data() + 2 * b, batch.neg, b * sizeof(int32_t));
   }
+  return ids;
+}
+
+BatchGather::BatchGather(const ModelContext& ctx) : ctx_(ctx) {}
+
+void BatchGather::build(const TripleBatch& batch) {
+  Device& dev = ctx_.device();
+  const ShardLayout& layout = *ctx_.layout;
+  const NodeIndex& nodes = *ctx_.nodes;
+  const auto b = static_cast<size_t>(batch.size);
+  std::vector<int32_t> ids = triples_on_host(dev, batch);
   // The batch's distinct users and items, ascending.
   std::vector<int32_t> users(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(b));
   std::vector<int32_t> items(ids.begin() + static_cast<std::ptrdiff_t>(b), ids.end());

@@ -14,6 +14,9 @@
 
 namespace mmgraph::detail {
 
+// The batch's users, then positives, then negatives (3 x size ids) read back to the host.
+std::vector<int32_t> triples_on_host(Device& dev, const TripleBatch& batch);
+
 class BatchGather {
  public:
   BatchGather() = default;
