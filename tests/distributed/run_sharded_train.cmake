@@ -1,14 +1,15 @@
 # cmake -P script: trains MODEL with PROGRAM (sharded_train_main.cpp) as one process, then under
 # mpirun (MPIRUN, a ;-list: the command and its flags up to the process-count flag) with each
 # process count in COUNTS, in DIR, and fails unless every run's losses and representations are
-# the single-process run's bits and its metrics agree (the program's --compare mode).
+# the single-process run's bits and its metrics agree (the program's --compare mode). ARGS (a
+# ;-list): config overrides for every run.
 file(MAKE_DIRECTORY ${DIR})
-execute_process(COMMAND ${PROGRAM} ${MODEL} ${DIR}/${MODEL}-p1 TIMEOUT 300 RESULT_VARIABLE rc)
+execute_process(COMMAND ${PROGRAM} ${MODEL} ${DIR}/${MODEL}-p1 ${ARGS} TIMEOUT 300 RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the single-process run of ${MODEL} failed (${rc})")
 endif()
 foreach(p ${COUNTS})
-  execute_process(COMMAND ${MPIRUN} ${p} ${PROGRAM} ${MODEL} ${DIR}/${MODEL}-p${p} TIMEOUT 300 RESULT_VARIABLE rc)
+  execute_process(COMMAND ${MPIRUN} ${p} ${PROGRAM} ${MODEL} ${DIR}/${MODEL}-p${p} ${ARGS} TIMEOUT 300 RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "the run of ${MODEL} over ${p} processes failed (${rc})")
   endif()
