@@ -4,10 +4,14 @@
 #include <mpi.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "engine/src/device.h"
 #include "engine/src/mpi_communicator.h"
@@ -56,6 +60,42 @@ LaunchInfo described(const char* launcher, int rank, std::optional<int> size, st
   return launch;
 }
 
+// Starts MPI (init_mpi). MPI's start waits for every process of the run to start it too, so a
+// process that stopped or is stuck before training would keep the others there for ever: when
+// init_mpi has not returned within timeout_seconds, a second thread prints which rank waited and
+// ends this process with code 1, and the launcher then ends the others.
+void init_mpi_within(const LaunchInfo& launch, double timeout_seconds) {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool returned = false;
+  std::thread watchdog([&] {
+    std::unique_lock lock(mutex);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);
+    if (cv.wait_until(lock, deadline, [&] { return returned; })) return;
+    std::fprintf(stderr,
+                 "mmgraph: %sMPI_Init_thread did not complete within %g s; another process of the run has not "
+                 "started MPI (it stopped or is stuck before training)\n",
+                 rank_prefix(launch).c_str(), timeout_seconds);
+    std::fflush(stderr);
+    std::_Exit(1);
+  });
+  auto stop_watchdog = [&] {
+    {
+      std::lock_guard lock(mutex);
+      returned = true;
+    }
+    cv.notify_one();
+    watchdog.join();
+  };
+  try {
+    init_mpi();
+  } catch (...) {
+    stop_watchdog();
+    throw;
+  }
+  stop_watchdog();
+}
+
 }  // namespace
 
 LaunchInfo detect_launch() {
@@ -76,7 +116,7 @@ LaunchInfo detect_launch() {
 
 std::unique_ptr<Communicator> make_communicator(Device& dev, const LaunchInfo& launch, double timeout_seconds) {
   if (launch.size == 1) return std::make_unique<SingleProcessCommunicator>(dev);
-  init_mpi();
+  init_mpi_within(launch, timeout_seconds);
   int rank = 0;
   int size = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);

@@ -31,7 +31,9 @@ LaunchInfo detect_launch();
 // process; otherwise MPI is started (once per process, finalised at exit; it must agree with
 // `launch` on rank and size, else Error), and the communicator is MpiCommunicator on the CPU
 // device or NcclCommunicator on a CUDA device (which must be local_cuda_device(launch)). A
-// collective still open after timeout_seconds ends the whole run (abort_run).
+// collective still open after timeout_seconds ends the whole run (abort_run); so does MPI's
+// start when a process of the run has not reached it within timeout_seconds (this process exits
+// with code 1, naming its rank, and the launcher ends the others).
 std::unique_ptr<Communicator> make_communicator(Device& dev, const LaunchInfo& launch, double timeout_seconds);
 
 // The GPU this process uses: local_rank modulo the number of CUDA devices it sees (one per
