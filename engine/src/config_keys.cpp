@@ -134,8 +134,8 @@ const std::vector<ConfigKey>& config_keys() {
               "of the items, balanced by degree + 1"},
       {.name = "collective_timeout", .member = &TrainConfig::collective_timeout, .range = above(0),
        .resumable = true,
-       .doc = "seconds a collective of a run over several processes waits before the run stops (a lost "
-              "process)"},
+       .doc = "seconds a collective of a run over several processes, and its MPI start, wait before the "
+              "run stops (a lost process)"},
       {.name = "modalities", .member = &TrainConfig::modalities, .models = kFeatureModels, .resumable = true,
        .doc = "extra item features `{name: file.npy}` (rows = items, float16/32/64; relative to the config "
               "file), added to or replacing by name the data set's own; a resume compares their contents"},
