@@ -1,8 +1,9 @@
 // CUDA ranking metrics: one block of threads walks the rows (thread t takes rows
 // t, t + block, ...), each row's metrics at every cut-off are computed in
-// double in one pass over its top-K list, and the per-thread sums are reduced
-// with a fixed-shape block reduction before one thread adds them into the
-// device sums. No atomics: the sums are bit-identical from run to run. (A
+// double in one pass over its top-K list and added as exact fixed-point terms
+// (MetricSum), and the per-thread sums are reduced by a block reduction before
+// one thread adds them into the device sums. Integer sums: the same bits as the
+// CPU's for the same row values, in any order. (A
 // user block is at most a few thousand rows of K <= 100 entries; one block
 // handles that in microseconds, next to the GEMM and top-K of the same block.)
 #include <cub/block/block_reduce.cuh>
@@ -26,9 +27,9 @@ struct Cutoffs {
 
 __global__ void __launch_bounds__(kBlock)
     ranking_metrics_rows(int64_t n_rows, int k, const int32_t* __restrict__ topk_idx, int64_t first_user,
-                         CsrView truth, Cutoffs cut, double* sums, int64_t* n_counted) {
-  double local[kRankingMetrics * kMaxCutoffs];
-  for (int q = 0; q < kRankingMetrics * kMaxCutoffs; ++q) local[q] = 0.0;
+                         CsrView truth, Cutoffs cut, MetricSum* sums, int64_t* n_counted) {
+  MetricSum local[kRankingMetrics * kMaxCutoffs];
+  for (int q = 0; q < kRankingMetrics * kMaxCutoffs; ++q) local[q] = 0;
   unsigned long long counted = 0;
   int k_max = 0;
   for (int c = 0; c < cut.n; ++c) k_max = max(k_max, cut.k[c]);
@@ -55,23 +56,23 @@ __global__ void __launch_bounds__(kBlock)
       for (int c = 0; c < cut.n; ++c) {
         if (cut.k[c] != s + 1) continue;
         const double denom = static_cast<double>(n_truth < cut.k[c] ? n_truth : cut.k[c]);
-        local[0 * cut.n + c] += hits / static_cast<double>(n_truth);
-        local[1 * cut.n + c] += dcg / idcg;
-        local[2 * cut.n + c] += hits / cut.k[c];
-        local[3 * cut.n + c] += hits > 0 ? 1.0 : 0.0;
-        local[4 * cut.n + c] += ap / denom;
+        local[0 * cut.n + c] += metric_sum_term(hits / static_cast<double>(n_truth));
+        local[1 * cut.n + c] += metric_sum_term(dcg / idcg);
+        local[2 * cut.n + c] += metric_sum_term(hits / cut.k[c]);
+        local[3 * cut.n + c] += metric_sum_term(hits > 0 ? 1.0 : 0.0);
+        local[4 * cut.n + c] += metric_sum_term(ap / denom);
       }
     }
   }
 
-  using ReduceDouble = cub::BlockReduce<double, kBlock>;
+  using ReduceSum = cub::BlockReduce<MetricSum, kBlock>;
   using ReduceCount = cub::BlockReduce<unsigned long long, kBlock>;
   __shared__ union {
-    typename ReduceDouble::TempStorage d;
+    typename ReduceSum::TempStorage d;
     typename ReduceCount::TempStorage c;
   } storage;
   for (int q = 0; q < kRankingMetrics * cut.n; ++q) {
-    const double total = ReduceDouble(storage.d).Sum(local[q]);
+    const MetricSum total = ReduceSum(storage.d).Sum(local[q]);
     if (threadIdx.x == 0) sums[q] += total;
     __syncthreads();
   }
@@ -82,7 +83,7 @@ __global__ void __launch_bounds__(kBlock)
 }  // namespace
 
 void ranking_metrics_cuda(int64_t n_rows, int k, const int32_t* topk_idx, int64_t first_user, const CsrView& truth,
-                          const int* cutoffs, int n_cutoffs, double* sums, int64_t* n_counted,
+                          const int* cutoffs, int n_cutoffs, MetricSum* sums, int64_t* n_counted,
                           cudaStream_t stream) {
   if (n_rows == 0) return;
   if (n_cutoffs < 1 || n_cutoffs > kMaxCutoffs)

@@ -9,9 +9,9 @@
 namespace mmgraph::kernels {
 
 void ranking_metrics_cpu(int64_t n_rows, int k, const int32_t* topk_idx, int64_t first_user,
-                         const CsrView& truth, const int* cutoffs, int n_cutoffs, double* sums,
+                         const CsrView& truth, const int* cutoffs, int n_cutoffs, MetricSum* sums,
                          int64_t* n_counted) {
-  std::vector<double> local(static_cast<size_t>(kRankingMetrics * n_cutoffs), 0.0);
+  std::vector<MetricSum> local(static_cast<size_t>(kRankingMetrics * n_cutoffs), 0);
   int64_t counted = 0;
   for (int64_t r = 0; r < n_rows; ++r) {
     const int64_t user = first_user + r;
@@ -33,11 +33,11 @@ void ranking_metrics_cpu(int64_t n_rows, int k, const int32_t* topk_idx, int64_t
         }
       }
       const double denom = static_cast<double>(std::min<int64_t>(n_truth, cut));
-      local[0 * n_cutoffs + c] += hits / static_cast<double>(n_truth);
-      local[1 * n_cutoffs + c] += dcg / idcg;
-      local[2 * n_cutoffs + c] += hits / cut;
-      local[3 * n_cutoffs + c] += hits > 0 ? 1.0 : 0.0;
-      local[4 * n_cutoffs + c] += ap / denom;
+      local[0 * n_cutoffs + c] += metric_sum_term(hits / static_cast<double>(n_truth));
+      local[1 * n_cutoffs + c] += metric_sum_term(dcg / idcg);
+      local[2 * n_cutoffs + c] += metric_sum_term(hits / cut);
+      local[3 * n_cutoffs + c] += metric_sum_term(hits > 0 ? 1.0 : 0.0);
+      local[4 * n_cutoffs + c] += metric_sum_term(ap / denom);
     }
   }
   for (size_t m = 0; m < local.size(); ++m) sums[m] += local[m];

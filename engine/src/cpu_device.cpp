@@ -235,7 +235,7 @@ class CpuDevice final : public Device {
     kernels::topk_masked_rows_cpu(nb, n_items, scores_.data(), n_items, 0, masks, k, top, top_scores);
   }
   void ranking_metrics(int64_t nb, int k, const int32_t* top, const kernels::CsrView& truth,
-                       const std::vector<int>& cutoffs, double* sums, int64_t* counted) override {
+                       const std::vector<int>& cutoffs, kernels::MetricSum* sums, int64_t* counted) override {
     kernels::ranking_metrics_cpu(nb, k, top, 0, truth, cutoffs.data(), static_cast<int>(cutoffs.size()), sums,
                                  counted);
   }

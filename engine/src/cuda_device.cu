@@ -335,7 +335,7 @@ class CudaDevice final : public Device {
   }
 
   void ranking_metrics(int64_t nb, int k, const int32_t* top, const kernels::CsrView& truth,
-                       const std::vector<int>& cutoffs, double* sums, int64_t* counted) override {
+                       const std::vector<int>& cutoffs, kernels::MetricSum* sums, int64_t* counted) override {
     if (cutoffs.size() > static_cast<size_t>(kernels::kMaxCutoffs))
       throw InputError("config", "topk", "at most " + std::to_string(kernels::kMaxCutoffs) + " cut-offs");
     activate();

@@ -17,6 +17,7 @@
 #include "kernels/bpr.h"
 #include "kernels/common.h"
 #include "kernels/pointwise_loss.h"
+#include "kernels/ranking_metrics.h"
 #include "kernels/sampler.h"
 #include "kernels/spmm.h"
 #include "kernels/topk.h"
@@ -146,11 +147,11 @@ class Device {
                             const kernels::RowMasks& masks, int k, int32_t* top, float* top_scores) = 0;
 
   // Adds the ranking metrics (kernels/ranking_metrics.h) of the top-K lists top [nb x k] against
-  // truth (CSR rows = the nb rows, sorted items) at each cut-off into sums [5 x cutoffs.size()], and
-  // the number of rows with a truth item into *counted (device memory), in a fixed order: the same
-  // inputs give the same bits.
+  // truth (CSR rows = the nb rows, sorted items) at each cut-off into sums [5 x cutoffs.size()]
+  // (exact fixed-point sums: the same bits in any order of the rows), and the number of rows with a
+  // truth item into *counted (device memory).
   virtual void ranking_metrics(int64_t nb, int k, const int32_t* top, const kernels::CsrView& truth,
-                               const std::vector<int>& cutoffs, double* sums, int64_t* counted) = 0;
+                               const std::vector<int>& cutoffs, kernels::MetricSum* sums, int64_t* counted) = 0;
 };
 
 // padded_batch_rows: batch_rows in the padded layout, as a GPU lays them out (the models' padded

@@ -92,7 +92,7 @@ EvalResult evaluate(Device& dev, const EvalSplit& split, const float* user_rep, 
   // sums: all held-out items, warm ones, cold ones, cold ones among cold items [n_sums each];
   // counted: the users of each.
   enum Part { kAll, kWarm, kCold, kAmongCold, kParts };
-  Buffer<double> sums = Buffer<double>::zeros(dev, kParts * n_sums, "metric sums");
+  Buffer<kernels::MetricSum> sums = Buffer<kernels::MetricSum>::zeros(dev, kParts * n_sums, "metric sums");
   Buffer<int64_t> counted = Buffer<int64_t>::zeros(dev, kParts, "metric counts");
   auto add_metrics = [&](Part part, const UserRows& users, int truth, int64_t first, int64_t nb, const int32_t* top) {
     dev.ranking_metrics(nb, k, top, users.rows(truth, first, nb), topk, sums.data() + part * n_sums,
@@ -115,25 +115,27 @@ EvalResult evaluate(Device& dev, const EvalSplit& split, const float* user_rep, 
                             add_metrics(kAmongCold, c.users, c.truth, first, nb, top);
                           });
   }
-  std::vector<double> host_sums = sums.to_host();
+  std::vector<kernels::MetricSum> exact_sums = sums.to_host();
   std::vector<int64_t> host_counted = counted.to_host();
   if (comm && comm->size() > 1) {
-    // Every process's sums, added in rank order on each (the same order whatever the reduction
-    // order of the communicator's own sum).
+    // Every process's sums (its users'), added: exact integers, so the same bits as one process's.
     const int p = comm->size();
-    Buffer<double> all_sums(dev, host_sums.size() * static_cast<size_t>(p), "metric sums of every process");
+    Buffer<kernels::MetricSum> all_sums(dev, exact_sums.size() * static_cast<size_t>(p), "metric sums of every process");
     Buffer<int64_t> all_counted(dev, host_counted.size() * static_cast<size_t>(p), "metric counts of every process");
-    comm->all_gather(sums.data(), static_cast<int64_t>(host_sums.size()), all_sums.data(), CommType::kFloat64);
+    constexpr int64_t kWords = sizeof(kernels::MetricSum) / sizeof(int64_t);
+    comm->all_gather(sums.data(), static_cast<int64_t>(exact_sums.size()) * kWords, all_sums.data(), CommType::kInt64);
     comm->all_gather(counted.data(), static_cast<int64_t>(host_counted.size()), all_counted.data(), CommType::kInt64);
-    const std::vector<double> gathered_sums = all_sums.to_host();
+    const std::vector<kernels::MetricSum> gathered_sums = all_sums.to_host();
     const std::vector<int64_t> gathered_counted = all_counted.to_host();
-    std::fill(host_sums.begin(), host_sums.end(), 0.0);
+    std::fill(exact_sums.begin(), exact_sums.end(), 0);
     std::fill(host_counted.begin(), host_counted.end(), 0);
     for (int r = 0; r < p; ++r) {
-      for (size_t i = 0; i < host_sums.size(); ++i) host_sums[i] += gathered_sums[r * host_sums.size() + i];
+      for (size_t i = 0; i < exact_sums.size(); ++i) exact_sums[i] += gathered_sums[r * exact_sums.size() + i];
       for (size_t i = 0; i < host_counted.size(); ++i) host_counted[i] += gathered_counted[r * host_counted.size() + i];
     }
   }
+  std::vector<double> host_sums(exact_sums.size());
+  for (size_t i = 0; i < exact_sums.size(); ++i) host_sums[i] = kernels::metric_sum_value(exact_sums[i]);
   auto table = [&](Part part) {
     return metric_table(topk, std::vector<double>(host_sums.begin() + part * n_sums, host_sums.begin() + (part + 1) * n_sums),
                         host_counted[part]);

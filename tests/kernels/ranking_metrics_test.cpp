@@ -19,10 +19,12 @@ TEST(RankingMetrics, HandComputedCases) {
   const std::vector<int32_t> col = {7, 9, 11, 5};
   const kernels::CsrView truth{3, 20, 4, ptr.data(), col.data(), nullptr};
   const int cutoffs[] = {2, 4};
-  std::vector<double> sums(10, 0.0);
+  std::vector<kernels::MetricSum> exact(10, 0);
   int64_t counted = 0;
-  kernels::ranking_metrics_cpu(3, 4, top.data(), 0, truth, cutoffs, 2, sums.data(), &counted);
+  kernels::ranking_metrics_cpu(3, 4, top.data(), 0, truth, cutoffs, 2, exact.data(), &counted);
   ASSERT_EQ(counted, 2);
+  std::vector<double> sums;
+  for (const kernels::MetricSum e : exact) sums.push_back(kernels::metric_sum_value(e));
   // Recall@2: u0 1/3, u2 0.  Recall@4: u0 2/3, u2 1.
   EXPECT_NEAR(sums[0], 1.0 / 3, 1e-12);
   EXPECT_NEAR(sums[1], 2.0 / 3 + 1.0, 1e-12);
@@ -47,11 +49,36 @@ TEST(RankingMetrics, MinusOneSlotsNeverHit) {
   const std::vector<int32_t> col = {0};
   const kernels::CsrView truth{1, 3, 1, ptr.data(), col.data(), nullptr};
   const int cutoffs[] = {2};
-  std::vector<double> sums(5, 0.0);
+  std::vector<kernels::MetricSum> sums(5, 0);
   int64_t counted = 0;
   kernels::ranking_metrics_cpu(1, 2, top.data(), 0, truth, cutoffs, 1, sums.data(), &counted);
   EXPECT_EQ(counted, 1);
-  for (double s : sums) EXPECT_EQ(s, 0.0);
+  for (const kernels::MetricSum s : sums) EXPECT_TRUE(s == 0);
+}
+
+// Exact sums: the rows summed in one call, or in blocks in any order (blocks of users, the
+// processes of a run), give the same bits.
+TEST(RankingMetrics, SumsHaveTheSameBitsInAnyGrouping) {
+  const int64_t n = 37;
+  const int k = 5;
+  std::vector<int32_t> top(static_cast<size_t>(n * k));
+  std::vector<int64_t> ptr{0};
+  std::vector<int32_t> col;
+  for (int64_t u = 0; u < n; ++u) {
+    for (int s = 0; s < k; ++s) top[static_cast<size_t>(u * k + s)] = static_cast<int32_t>((u * 7 + s * 3) % 23);
+    for (int32_t i = static_cast<int32_t>(u % 4); i < 23; i += 3 + static_cast<int32_t>(u % 5)) col.push_back(i);
+    ptr.push_back(static_cast<int64_t>(col.size()));
+  }
+  const kernels::CsrView truth{n, 23, static_cast<int64_t>(col.size()), ptr.data(), col.data(), nullptr};
+  const int cutoffs[] = {2, 5};
+  std::vector<kernels::MetricSum> whole(10, 0), blocks(10, 0);
+  int64_t counted_whole = 0, counted_blocks = 0;
+  kernels::ranking_metrics_cpu(n, k, top.data(), 0, truth, cutoffs, 2, whole.data(), &counted_whole);
+  for (const auto& [first, count] : {std::pair<int64_t, int64_t>{20, 17}, {0, 3}, {3, 17}})
+    kernels::ranking_metrics_cpu(count, k, top.data() + first * k, first, truth, cutoffs, 2, blocks.data(),
+                                 &counted_blocks);
+  EXPECT_EQ(counted_blocks, counted_whole);
+  for (size_t m = 0; m < whole.size(); ++m) EXPECT_TRUE(blocks[m] == whole[m]) << m;
 }
 
 }  // namespace
