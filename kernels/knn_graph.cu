@@ -1,4 +1,5 @@
-// CUDA kNN cosine top-k over square tiles of T rows: per (row tile, column tile) the rows are
+// CUDA kNN cosine top-k over square tiles of T rows (knn_cosine_topk, and its block form
+// knn_block_topk of kernels/knn_block_topk.h): per (row tile, column tile) the rows are
 // normalised into scratch (a warp per row), an FP32 cuBLAS GEMM writes the T x T similarity tile
 // (compute type CUBLAS_COMPUTE_32F_PEDANTIC: no TF32, whatever the handle's math mode), and a warp
 // per tile row merges the tile into that row's running top-k, kept in out_idx / out_sim between
@@ -7,6 +8,7 @@
 #include <climits>
 
 #include "kernels/cuda_check.h"
+#include "kernels/knn_block_topk.h"
 #include "kernels/knn_graph.h"
 #include "kernels/knn_rule.h"
 
@@ -104,24 +106,23 @@ __device__ void merge_candidates(WarpLists& w, int k, int& len, int count, int l
   __syncwarp();
 }
 
-// Merges the similarity tile [rows x cols] (row-major, leading dimension ld, ld % 4 == 0 and the
-// tile 16-byte aligned) of rows row0.. and columns col0.. into the rows' running top-k lists in
-// out_idx / out_sim [n x k]. One warp per tile row: the row's list (min(k, col0) entries, the best
-// of the earlier columns) goes to shared memory; the lanes read the tile row as float4, 128 columns
-// per step (coalesced); a ballot gathers the values that rank before the list's k-th entry into the
-// 32-slot buffer, merged into the list when the next ballot would overflow it. Once the list is
-// full few values pass, so the tile row is read once and merges are rare.
-__global__ void __launch_bounds__(kBlock) knn_merge_tile_rowwarp(int64_t rows, int64_t cols, const float* tile,
-                                                                 int64_t ld, int64_t row0, int64_t col0, int k,
-                                                                 int32_t* out_idx, float* out_sim) {
+// Merges columns col_lo .. col_hi - 1 of the similarity tile rows [rows x ld] (row-major, ld % 4 == 0
+// and the rows 16-byte aligned; column c has id id0 + c) into the rows' running top-k lists
+// out_idx / out_sim [rows x k], whose first len entries are valid. One warp per tile row: the row's
+// list goes to shared memory; the lanes read the tile row as float4, 128 columns per step
+// (coalesced); a ballot gathers the values that rank before the list's k-th entry into the 32-slot
+// buffer, merged into the list when the next ballot would overflow it. Once the list is full few
+// values pass, so the tile row is read once and merges are rare.
+__global__ void __launch_bounds__(kBlock) knn_merge_tile_rowwarp(int64_t rows, const float* tile, int64_t ld,
+                                                                 int64_t col_lo, int64_t col_hi, int64_t id0, int len,
+                                                                 int k, int32_t* out_idx, float* out_sim) {
   __shared__ WarpLists lists[kWarps];
   const int64_t r = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
   const int lane = threadIdx.x % 32;
   if (r >= rows) return;
   WarpLists& w = lists[threadIdx.x / 32];
-  float* row_sim = out_sim + (row0 + r) * k;
-  int32_t* row_idx = out_idx + (row0 + r) * k;
-  int len = col0 < k ? static_cast<int>(col0) : k;
+  float* row_sim = out_sim + r * k;
+  int32_t* row_idx = out_idx + r * k;
   for (int a = lane; a < len; a += 32) {
     w.sim[a] = row_sim[a];
     w.idx[a] = row_idx[a];
@@ -132,22 +133,22 @@ __global__ void __launch_bounds__(kBlock) knn_merge_tile_rowwarp(int64_t rows, i
   int32_t worst_idx = len == k ? w.idx[k - 1] : 0;
   const float* s = tile + r * ld;
   int count = 0;
-  for (int64_t base = 0; base < cols; base += 128) {
+  for (int64_t base = col_lo / 4 * 4; base < col_hi; base += 128) {
     const int64_t c0 = base + 4 * lane;
     float v[4];
-    if (c0 + 3 < cols) {
+    if (c0 >= col_lo && c0 + 3 < col_hi) {
       const float4 q = *reinterpret_cast<const float4*>(s + c0);
       v[0] = q.x;
       v[1] = q.y;
       v[2] = q.z;
       v[3] = q.w;
     } else {
-      for (int q = 0; q < 4; ++q) v[q] = c0 + q < cols ? s[c0 + q] : 0.0f;
+      for (int q = 0; q < 4; ++q) v[q] = c0 + q >= col_lo && c0 + q < col_hi ? s[c0 + q] : 0.0f;
     }
 #pragma unroll
     for (int q = 0; q < 4; ++q) {
-      const bool in_tile = c0 + q < cols;
-      const auto id = static_cast<int32_t>(col0 + c0 + q);
+      const bool in_tile = c0 + q >= col_lo && c0 + q < col_hi;
+      const auto id = static_cast<int32_t>(id0 + c0 + q);
       bool take = in_tile && (len < k || knn_ranks_before(v[q], id, worst_sim, worst_idx));
       unsigned ballot = __ballot_sync(0xffffffffu, take);
       if (count + __popc(ballot) > 32) {
@@ -198,6 +199,18 @@ TilePlan tile_plan(int64_t n, int64_t dim) {
   return plan(t);
 }
 
+// sim [rows x cols] (row-major, leading dimension ld) = xr [rows x dim] xc [cols x dim]^T, FP32 without
+// TF32. Row-major sim is, column-major, sim^T [cols x rows] = xc xr^T, with xc and xr read column-major
+// as [dim x cols] and [dim x rows].
+void similarity_tile(cublasHandle_t cublas, int64_t rows, int64_t cols, int64_t dim, const float* xr, const float* xc,
+                     float* sim, int64_t ld) {
+  const float one = 1.0f, zero = 0.0f;
+  const int d = static_cast<int>(dim);
+  MMGRAPH_CUDA_CHECK(cublasGemmEx(cublas, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(cols), static_cast<int>(rows), d,
+                                  &one, xc, CUDA_R_32F, d, xr, CUDA_R_32F, d, &zero, sim, CUDA_R_32F,
+                                  static_cast<int>(ld), CUBLAS_COMPUTE_32F_PEDANTIC, CUBLAS_GEMM_DEFAULT));
+}
+
 // The op on float (T = float) or bf16 (T = uint16_t) features: only the normalisation reads them.
 template <typename T>
 void knn_cosine_topk_any(const char* who, int64_t n, int64_t dim, const T* features, int k, int32_t* out_idx,
@@ -209,8 +222,6 @@ void knn_cosine_topk_any(const char* who, int64_t n, int64_t dim, const T* featu
   float* xr = reinterpret_cast<float*>(base + p.rows);
   float* xc = reinterpret_cast<float*>(base + p.cols);
   float* sim = reinterpret_cast<float*>(base + p.sim);
-  const float one = 1.0f, zero = 0.0f;
-  const int d = static_cast<int>(dim), ld = static_cast<int>(p.t);
   for (int64_t row0 = 0; row0 < n; row0 += p.t) {
     const int64_t rows = std::min(p.t, n - row0);
     cuda::launch("knn_normalize_rowwarp", &knn_normalize_rowwarp<T>, rows * 32, kBlock, stream, rows, dim,
@@ -223,18 +234,74 @@ void knn_cosine_topk_any(const char* who, int64_t n, int64_t dim, const T* featu
                      features + col0 * dim, xc);
         xcol = xc;
       }
-      // sim [rows x cols] row-major (ld T) is, column-major, sim^T [cols x rows] = xcol xr^T,
-      // with xcol and xr read column-major as [dim x cols] and [dim x rows].
-      MMGRAPH_CUDA_CHECK(cublasGemmEx(cublas, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(cols), static_cast<int>(rows),
-                                      d, &one, xcol, CUDA_R_32F, d, xr, CUDA_R_32F, d, &zero, sim, CUDA_R_32F, ld,
-                                      CUBLAS_COMPUTE_32F_PEDANTIC, CUBLAS_GEMM_DEFAULT));
-      cuda::launch("knn_merge_tile_rowwarp", &knn_merge_tile_rowwarp, rows * 32, kBlock, stream, rows, cols, sim,
-                   p.t, row0, col0, k, out_idx, out_sim);
+      similarity_tile(cublas, rows, cols, dim, xr, xcol, sim, p.t);
+      // Columns come in order, so a row's list holds the best min(k, col0) of the earlier ones.
+      const int len = static_cast<int>(std::min<int64_t>(k, col0));
+      cuda::launch("knn_merge_tile_rowwarp", &knn_merge_tile_rowwarp, rows * 32, kBlock, stream, rows, sim, p.t,
+                   int64_t{0}, cols, col0, len, k, out_idx + row0 * k, out_sim + row0 * k);
     }
   }
 }
 
+// Every entry of the lists idx / sim [count] := (-1, -inf).
+__global__ void __launch_bounds__(kBlock) knn_topk_start_flat(int64_t count, int32_t* idx, float* sim) {
+  const int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (e >= count) return;
+  idx[e] = -1;
+  sim[e] = -INFINITY;
+}
+
+// dst [tile_rows x dim] := the tile of global rows tile0 .. tile0 + tile_rows - 1, of which rows
+// lo .. hi - 1 are normalised from src (global row first at src[0]) and the others zero.
+void fill_tile(int64_t tile0, int64_t tile_rows, int64_t lo, int64_t hi, int64_t dim, const float* src, int64_t first,
+               float* dst, cudaStream_t stream) {
+  const size_t row_bytes = static_cast<size_t>(dim) * sizeof(float);
+  if (lo > tile0) MMGRAPH_CUDA_CHECK(cudaMemsetAsync(dst, 0, static_cast<size_t>(lo - tile0) * row_bytes, stream));
+  cuda::launch("knn_normalize_rowwarp", &knn_normalize_rowwarp<float>, (hi - lo) * 32, kBlock, stream, hi - lo, dim,
+               src + (lo - first) * dim, dst + (lo - tile0) * dim);
+  if (tile0 + tile_rows > hi)
+    MMGRAPH_CUDA_CHECK(
+        cudaMemsetAsync(dst + (hi - tile0) * dim, 0, static_cast<size_t>(tile0 + tile_rows - hi) * row_bytes, stream));
+}
+
 }  // namespace
+
+void knn_topk_start_cuda(int64_t n_rows, int k, int32_t* idx, float* sim, cudaStream_t stream) {
+  cuda::launch("knn_topk_start_flat", &knn_topk_start_flat, n_rows * k, kBlock, stream, n_rows * k, idx, sim);
+}
+
+// The tiles of T x T global ids (T from knn_cosine_topk's tile plan for n) that meet the query rows
+// and the block: each is normalised and multiplied whole, the rows outside the ranges as zero rows,
+// so every cosine comes from the same GEMM call as in knn_cosine_topk_cuda; the part of the tile
+// that pairs the query rows with the block's candidates is merged into their lists.
+void knn_block_topk_cuda(int64_t n, int64_t dim, int64_t row_first, int64_t n_rows, const float* query,
+                         int64_t col_first, int64_t n_cols, const float* block, int k, int32_t* idx, float* sim,
+                         void* scratch, cublasHandle_t cublas, cudaStream_t stream) {
+  const char* who = "knn_block_topk_cuda";
+  knn_check_block_args(who, n, row_first, n_rows, col_first, n_cols);
+  if (n_rows == 0 || n_cols == 0) return;
+  knn_check_args(who, n, dim, k);
+  const TilePlan p = tile_plan(n, dim);
+  char* base = static_cast<char*>(scratch);
+  float* xr = reinterpret_cast<float*>(base + p.rows);
+  float* xc = reinterpret_cast<float*>(base + p.cols);
+  float* tile = reinterpret_cast<float*>(base + p.sim);
+  const int64_t row_end = row_first + n_rows, col_end = col_first + n_cols;
+  for (int64_t row0 = row_first / p.t * p.t; row0 < row_end; row0 += p.t) {
+    const int64_t rows = std::min(p.t, n - row0);
+    const int64_t lo = std::max(row0, row_first), hi = std::min(row0 + rows, row_end);
+    fill_tile(row0, rows, lo, hi, dim, query, row_first, xr, stream);
+    for (int64_t col0 = col_first / p.t * p.t; col0 < col_end; col0 += p.t) {
+      const int64_t cols = std::min(p.t, n - col0);
+      const int64_t c_lo = std::max(col0, col_first), c_hi = std::min(col0 + cols, col_end);
+      fill_tile(col0, cols, c_lo, c_hi, dim, block, col_first, xc, stream);
+      similarity_tile(cublas, rows, cols, dim, xr, xc, tile, p.t);
+      cuda::launch("knn_merge_tile_rowwarp", &knn_merge_tile_rowwarp, (hi - lo) * 32, kBlock, stream, hi - lo,
+                   tile + (lo - row0) * p.t, p.t, c_lo - col0, c_hi - col0, col0, k, k, idx + (lo - row_first) * k,
+                   sim + (lo - row_first) * k);
+    }
+  }
+}
 
 size_t knn_cosine_topk_cuda_scratch_bytes(int64_t n, int64_t dim, int /*k*/) {
   return n == 0 ? 0 : tile_plan(n, dim).total;

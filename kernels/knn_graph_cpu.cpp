@@ -4,50 +4,18 @@
 // OpenBLAS's result for an element depends on how a GEMM is split between its threads, so it is
 // held to one thread during the op: the output then depends only on n and dim (the tile shapes),
 // never on the thread count.
-#include <cblas.h>
-
 #include <algorithm>
 #include <vector>
 
 #include "kernels/knn_graph.h"
 #include "kernels/knn_rule.h"
+#include "kernels/knn_tile_cpu.h"
 
 namespace mmgraph::kernels {
 
 namespace {
 
-// Similarity tiles of 512 rows x 1024 columns (2 MiB per thread), whatever the thread count.
-constexpr int64_t kRowTile = 512, kColTile = 1024;
-
-// Holds OpenBLAS to one thread while alive (the op's threads are OpenMP's), then restores it.
-class OpenBlasSingleThreaded {
- public:
-  OpenBlasSingleThreaded() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
-  OpenBlasSingleThreaded(const OpenBlasSingleThreaded&) = delete;
-  OpenBlasSingleThreaded& operator=(const OpenBlasSingleThreaded&) = delete;
-  ~OpenBlasSingleThreaded() { openblas_set_num_threads(saved_); }
-
- private:
-  int saved_;
-};
-
-// Merges the cosines s[0 .. cols) of columns col0 .. col0 + cols - 1 into a row's sorted list
-// (sim, idx) [k], which holds the best min(k, col0) of the earlier columns.
-void merge_row(const float* s, int64_t cols, int64_t col0, int k, float* sim, int32_t* idx) {
-  int len = static_cast<int>(std::min<int64_t>(k, col0));
-  for (int64_t c = 0; c < cols; ++c) {
-    const float v = s[c];
-    const auto id = static_cast<int32_t>(col0 + c);
-    if (len == k && !knn_ranks_before(v, id, sim[k - 1], idx[k - 1])) continue;
-    int p = len < k ? len++ : k - 1;
-    for (; p > 0 && knn_ranks_before(v, id, sim[p - 1], idx[p - 1]); --p) {
-      sim[p] = sim[p - 1];
-      idx[p] = idx[p - 1];
-    }
-    sim[p] = v;
-    idx[p] = id;
-  }
-}
+using namespace knn_cpu;
 
 // The op on float (T = float) or bf16 (T = uint16_t) features: only the normalisation reads them.
 template <typename T>
@@ -57,30 +25,22 @@ void knn_cosine_topk_any(const char* who, int64_t n, int64_t dim, const T* featu
   knn_check_args(who, n, dim, k);
   std::vector<float> xn(static_cast<size_t>(n * dim));
 #pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < n; ++r) {
-    const T* x = features + r * dim;
-    double s = 0;
-    for (int64_t j = 0; j < dim; ++j) s += static_cast<double>(knn_feature(x[j])) * knn_feature(x[j]);
-    const double inv = knn_inv_norm(s);
-    for (int64_t j = 0; j < dim; ++j) xn[r * dim + j] = static_cast<float>(knn_feature(x[j]) * inv);
-  }
+  for (int64_t r = 0; r < n; ++r) normalize_row(dim, features + r * dim, xn.data() + r * dim);
   const OpenBlasSingleThreaded single_threaded_blas;
-  const int64_t row_tile = std::min(kRowTile, n), col_tile = std::min(kColTile, n);
-  const int d = static_cast<int>(dim);
+  const int64_t rtile = row_tile(n), ctile = col_tile(n);
 #pragma omp parallel
   {
-    std::vector<float> tile(static_cast<size_t>(row_tile * col_tile));
+    std::vector<float> tile(static_cast<size_t>(rtile * ctile));
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t row0 = 0; row0 < n; row0 += row_tile) {
-      const int64_t rows = std::min(row_tile, n - row0);
-      for (int64_t col0 = 0; col0 < n; col0 += col_tile) {
-        const int64_t cols = std::min(col_tile, n - col0);
-        // tile [rows x cols] = xn[row0 ..] xn[col0 ..]^T
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(cols), d,
-                    1.0f, xn.data() + row0 * dim, d, xn.data() + col0 * dim, d, 0.0f, tile.data(),
-                    static_cast<int>(cols));
+    for (int64_t row0 = 0; row0 < n; row0 += rtile) {
+      const int64_t rows = std::min(rtile, n - row0);
+      for (int64_t col0 = 0; col0 < n; col0 += ctile) {
+        const int64_t cols = std::min(ctile, n - col0);
+        similarity_tile(rows, cols, dim, xn.data() + row0 * dim, xn.data() + col0 * dim, tile.data());
+        // Columns come in order, so a row's list holds the best min(k, col0) of the earlier ones.
+        const int len = static_cast<int>(std::min<int64_t>(k, col0));
         for (int64_t r = 0; r < rows; ++r)
-          merge_row(tile.data() + r * cols, cols, col0, k, out_sim + (row0 + r) * k, out_idx + (row0 + r) * k);
+          merge_row(tile.data() + r * cols, cols, col0, len, k, out_sim + (row0 + r) * k, out_idx + (row0 + r) * k);
       }
     }
   }

@@ -10,55 +10,70 @@
 
 namespace mmgraph::kernels {
 
-CsrHost knn_normalized_graph_cpu(int64_t n, int k, const int32_t* idx, const float* sim, bool weighted) {
-  if (n > 0 && k < 1) throw Error("knn_normalized_graph_cpu: k must be positive, got " + std::to_string(k));
-  CsrHost s;
-  s.n_rows = s.n_cols = n;
-  s.row_ptr.assign(static_cast<size_t>(n) + 1, 0);
-  // Pass 1: the positive entries of A, columns sorted, and the row sums D.
-  std::vector<double> degree(static_cast<size_t>(n), 0.0);
-  std::vector<double> a;
+namespace {
+
+// D^-1/2 of a degree; 0 for degree 0.
+double inv_sqrt_degree(double degree) { return degree > 0 ? 1.0 / std::sqrt(degree) : 0.0; }
+
+}  // namespace
+
+KnnAdjacencyRows knn_adjacency_rows_cpu(int64_t n, int64_t row_first, int64_t n_rows, int k, const int32_t* idx,
+                                        const float* sim, bool weighted) {
+  if (n_rows > 0 && k < 1) throw Error("knn_normalized_graph_cpu: k must be positive, got " + std::to_string(k));
+  KnnAdjacencyRows a;
+  a.n_cols = n;
+  a.row_ptr.assign(static_cast<size_t>(n_rows) + 1, 0);
+  a.degree.assign(static_cast<size_t>(n_rows), 0.0);
   std::vector<std::pair<int32_t, double>> row;
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t i = 0; i < n_rows; ++i) {
     row.clear();
     for (int j = 0; j < k; ++j) {
       const int32_t c = idx[i * k + j];
       if (c < 0 || c >= n)
-        throw Error("knn_normalized_graph_cpu: row " + std::to_string(i) + " lists id " + std::to_string(c) +
-                    " outside 0.." + std::to_string(n - 1));
+        throw Error("knn_normalized_graph_cpu: row " + std::to_string(row_first + i) + " lists id " +
+                    std::to_string(c) + " outside 0.." + std::to_string(n - 1));
       const double w = weighted ? (sim[i * k + j] > 0 ? static_cast<double>(sim[i * k + j]) : 0.0) : 1.0;
       row.emplace_back(c, w);
     }
     std::sort(row.begin(), row.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
     for (size_t e = 0; e < row.size(); ++e) {
       if (e > 0 && row[e].first == row[e - 1].first)
-        throw Error("knn_normalized_graph_cpu: row " + std::to_string(i) + " lists id " +
+        throw Error("knn_normalized_graph_cpu: row " + std::to_string(row_first + i) + " lists id " +
                     std::to_string(row[e].first) + " twice");
       if (row[e].second == 0) continue;
-      s.col.push_back(row[e].first);
-      a.push_back(row[e].second);
-      degree[i] += row[e].second;
+      a.col.push_back(row[e].first);
+      a.val.push_back(row[e].second);
+      a.degree[i] += row[e].second;
+    }
+    a.row_ptr[i + 1] = static_cast<int64_t>(a.col.size());
+  }
+  return a;
+}
+
+CsrHost knn_normalize_rows_cpu(const KnnAdjacencyRows& a, const double* column_degree) {
+  CsrHost s;
+  s.n_rows = static_cast<int64_t>(a.degree.size());
+  s.n_cols = a.n_cols;
+  s.row_ptr.assign(a.row_ptr.size(), 0);
+  s.col.reserve(a.col.size());
+  s.val.reserve(a.col.size());
+  for (int64_t i = 0; i < s.n_rows; ++i) {
+    const double inv_row = inv_sqrt_degree(a.degree[i]);
+    for (int64_t e = a.row_ptr[i]; e < a.row_ptr[i + 1]; ++e) {
+      const double v = a.val[e] * inv_row * inv_sqrt_degree(column_degree[a.col[e]]);
+      if (v == 0) continue;
+      s.col.push_back(a.col[e]);
+      s.val.push_back(static_cast<float>(v));
     }
     s.row_ptr[i + 1] = static_cast<int64_t>(s.col.size());
   }
-  // Pass 2: S = A scaled by D^-1/2 on both sides; entries whose column has degree 0 become 0 and go.
-  std::vector<double> inv_sqrt(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) inv_sqrt[i] = degree[i] > 0 ? 1.0 / std::sqrt(degree[i]) : 0.0;
-  s.val.reserve(a.size());
-  int64_t kept = 0, begin = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t end = s.row_ptr[i + 1];
-    for (int64_t e = begin; e < end; ++e) {
-      const double v = a[e] * inv_sqrt[i] * inv_sqrt[s.col[e]];
-      if (v == 0) continue;
-      s.col[kept++] = s.col[e];
-      s.val.push_back(static_cast<float>(v));
-    }
-    begin = end;
-    s.row_ptr[i + 1] = kept;
-  }
-  s.col.resize(static_cast<size_t>(kept));
   return s;
+}
+
+// Pass 1 over every row, whose degrees are then all the column degrees pass 2 needs.
+CsrHost knn_normalized_graph_cpu(int64_t n, int k, const int32_t* idx, const float* sim, bool weighted) {
+  const KnnAdjacencyRows a = knn_adjacency_rows_cpu(n, 0, n, k, idx, sim, weighted);
+  return knn_normalize_rows_cpu(a, a.degree.data());
 }
 
 CsrHost csr_weighted_sum_cpu(const std::vector<const CsrHost*>& mats, const std::vector<float>& weights) {

@@ -1,6 +1,7 @@
 #pragma once
-// The rules shared by knn_graph_cpu.cpp and knn_graph.cu: argument checks, the normalisation of a
-// row and the order of two neighbours, so that both twins normalise and rank identically.
+// The rules shared by the kNN ops' twins (knn_graph, knn_block_topk): argument checks, the
+// normalisation of a row and the order of two neighbours, so that every twin normalises and ranks
+// identically.
 #include <math.h>
 
 #include <cstdint>
@@ -20,6 +21,16 @@ inline void knn_check_args(const char* who, int64_t n, int64_t dim, int k) {
   if (k < 1 || k > kMaxKnnK || k > n)
     throw Error(std::string(who) + ": k must be in 1..min(n, " + std::to_string(kMaxKnnK) + "), got " +
                 std::to_string(k) + " for n " + std::to_string(n));
+}
+
+// The ranges of knn_block_topk (kernels/knn_block_topk.h): rows and candidates inside 0 .. n - 1.
+inline void knn_check_block_args(const char* who, int64_t n, int64_t row_first, int64_t n_rows, int64_t col_first,
+                                 int64_t n_cols) {
+  if (row_first < 0 || n_rows < 0 || row_first > n - n_rows || col_first < 0 || n_cols < 0 ||
+      col_first > n - n_cols)
+    throw Error(std::string(who) + ": rows " + std::to_string(row_first) + " + " + std::to_string(n_rows) +
+                " and candidates " + std::to_string(col_first) + " + " + std::to_string(n_cols) +
+                " must lie inside the " + std::to_string(n) + " items");
 }
 
 // 1 / |x| from the row's sum of squares (accumulated in float64); 0 for a zero row, whose

@@ -13,6 +13,7 @@
 #include "engine/src/device.h"
 #include "kernels/edge_prune.h"
 #include "kernels/infonce.h"
+#include "kernels/knn_block_topk.h"
 #include "kernels/knn_graph.h"
 #include "kernels/l2_normalize.h"
 #include "kernels/lightgcn.h"
@@ -138,6 +139,13 @@ class CpuDevice final : public Device {
   void knn_cosine_topk_bf16(int64_t n, int64_t dim, const uint16_t* features, int k, int32_t* idx,
                             float* sim) override {
     kernels::knn_cosine_topk_bf16_cpu(n, dim, features, k, idx, sim);
+  }
+  void knn_topk_start(int64_t n_rows, int k, int32_t* idx, float* sim) override {
+    kernels::knn_topk_start_cpu(n_rows, k, idx, sim);
+  }
+  void knn_block_topk(int64_t n, int64_t dim, int64_t row_first, int64_t n_rows, const float* query, int64_t col_first,
+                      int64_t n_cols, const float* block, int k, int32_t* idx, float* sim) override {
+    kernels::knn_block_topk_cpu(n, dim, row_first, n_rows, query, col_first, n_cols, block, k, idx, sim);
   }
 
   void pruned_adjacency(int32_t n_users, int32_t n_items, const int64_t* train_row_ptr, const int32_t* train_col,

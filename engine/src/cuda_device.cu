@@ -15,6 +15,7 @@
 #include "kernels/cuda_check.h"
 #include "kernels/edge_prune.h"
 #include "kernels/infonce.h"
+#include "kernels/knn_block_topk.h"
 #include "kernels/knn_graph.h"
 #include "kernels/l2_normalize.h"
 #include "kernels/lightgcn.h"
@@ -193,6 +194,16 @@ class CudaDevice final : public Device {
     kernels::knn_cosine_topk_bf16_cuda(n, dim, features, k, idx, sim,
                                        scratch(kernels::knn_cosine_topk_cuda_scratch_bytes(n, dim, k)), cublas_,
                                        stream_);
+  }
+  void knn_topk_start(int64_t n_rows, int k, int32_t* idx, float* sim) override {
+    activate();
+    kernels::knn_topk_start_cuda(n_rows, k, idx, sim, stream_);
+  }
+  void knn_block_topk(int64_t n, int64_t dim, int64_t row_first, int64_t n_rows, const float* query, int64_t col_first,
+                      int64_t n_cols, const float* block, int k, int32_t* idx, float* sim) override {
+    activate();
+    kernels::knn_block_topk_cuda(n, dim, row_first, n_rows, query, col_first, n_cols, block, k, idx, sim,
+                                 scratch(kernels::knn_cosine_topk_cuda_scratch_bytes(n, dim, k)), cublas_, stream_);
   }
 
   void pruned_adjacency(int32_t n_users, int32_t n_items, const int64_t* train_row_ptr, const int32_t* train_col,

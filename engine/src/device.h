@@ -87,6 +87,14 @@ class Device {
   // bf16 features (kernels/bf16.h bit patterns): the float op on the widened values.
   virtual void knn_cosine_topk_bf16(int64_t n, int64_t dim, const uint16_t* features, int k, int32_t* idx,
                                     float* sim) = 0;
+  // The kNN op a block of candidates at a time (kernels/knn_block_topk.h): knn_topk_start empties
+  // the lists idx / sim [n_rows x k], knn_block_topk merges into them the cosines of query rows
+  // row_first .. row_first + n_rows - 1 against candidates col_first .. col_first + n_cols - 1 of n
+  // items; once every item's block is merged the lists are knn_cosine_topk's rows, bit for bit.
+  virtual void knn_topk_start(int64_t n_rows, int k, int32_t* idx, float* sim) = 0;
+  virtual void knn_block_topk(int64_t n, int64_t dim, int64_t row_first, int64_t n_rows, const float* query,
+                              int64_t col_first, int64_t n_cols, const float* block, int k, int32_t* idx,
+                              float* sim) = 0;
   // FREEDOM's pruned adjacency for (seed, epoch) (kernels/edge_prune.h) from the training CSR
   // train_row_ptr [U+1], train_col [nnz] on this device: writes row_ptr [U+I+1], col and val
   // [2 n_keep] (0 <= n_keep <= nnz).

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <random>
 
@@ -108,6 +109,42 @@ TEST(KnnNormalizedGraph, RandomAndKnnListsMatchDenseFloat64) {
                             normalized_dense(n, k, idx, sim, weighted));
     expect_csr_equals_dense(kernels::knn_normalized_graph_cpu(n, k, knn_idx.data(), knn_sim.data(), weighted),
                             normalized_dense(n, k, knn_idx, knn_sim, weighted));
+  }
+}
+
+// Rows cut into blocks [0, 1), [1, 120), [120, 121), [121, 300): each block's pass 1, the degrees of all
+// blocks joined, then each block's pass 2 give the whole graph's rows bit for bit (with a zero row,
+// whose weighted row is empty and whose column has degree 0).
+TEST(KnnNormalizedGraph, RowBlocksGiveTheWholeGraphsRows) {
+  const uint64_t seed = testing::fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const int64_t n = 300;
+  const int k = 9;
+  const auto f = testing::knn_features(n, 20, seed, 11);
+  std::vector<int32_t> idx(n * k);
+  std::vector<float> sim(n * k);
+  kernels::knn_cosine_topk_cpu(n, 20, f.data(), k, idx.data(), sim.data());
+  const std::vector<int64_t> bounds = {0, 1, 120, 121, 300};
+  for (bool weighted : {true, false}) {
+    SCOPED_TRACE(weighted ? "weighted" : "unweighted");
+    const kernels::CsrHost whole = kernels::knn_normalized_graph_cpu(n, k, idx.data(), sim.data(), weighted);
+    std::vector<kernels::KnnAdjacencyRows> parts;
+    std::vector<double> degree;
+    for (size_t b = 0; b + 1 < bounds.size(); ++b) {
+      const int64_t r0 = bounds[b], rows = bounds[b + 1] - r0;
+      parts.push_back(
+          kernels::knn_adjacency_rows_cpu(n, r0, rows, k, idx.data() + r0 * k, sim.data() + r0 * k, weighted));
+      degree.insert(degree.end(), parts.back().degree.begin(), parts.back().degree.end());
+    }
+    for (size_t b = 0; b + 1 < bounds.size(); ++b) {
+      const kernels::CsrHost rows = kernels::knn_normalize_rows_cpu(parts[b], degree.data());
+      const int64_t r0 = bounds[b], e0 = whole.row_ptr[r0];
+      ASSERT_EQ(rows.n_rows, bounds[b + 1] - r0);
+      EXPECT_EQ(rows.n_cols, n);
+      for (int64_t r = 0; r <= rows.n_rows; ++r) EXPECT_EQ(rows.row_ptr[r], whole.row_ptr[r0 + r] - e0) << r0 + r;
+      EXPECT_TRUE(std::equal(rows.col.begin(), rows.col.end(), whole.col.begin() + e0));
+      EXPECT_EQ(std::memcmp(rows.val.data(), whole.val.data() + e0, rows.val.size() * sizeof(float)), 0);
+    }
   }
 }
 

@@ -27,7 +27,91 @@ kernels::CsrHost normalized_knn_graph(Device& dev, int64_t n, int k, bool weight
   return kernels::knn_normalized_graph_cpu(n, k, host_idx.data(), host_sim.data(), weighted);
 }
 
+// Rows per ring message when the caller leaves it to the build: 64 MiB of features.
+constexpr int64_t kRingMessageBytes = int64_t{64} << 20;
+
+// The feature blocks of a ring step: at step s this rank holds rank - s's block (its own at s = 0,
+// in owned; later in held [max_rows x dim]) and passes it to rank + 1 while rank - 1's previous block
+// arrives in held. The block is sent in messages of message_rows rows (round m: rows m * message_rows
+// ..), the same number of rounds on every rank; from held each message is first copied to stage, so
+// that the incoming rows may overwrite held's rows once they are sent.
+class FeatureRing {
+ public:
+  FeatureRing(const Resources& res, const ShardLayout& layout, int64_t dim, int64_t message_rows)
+      : res_(res), layout_(layout), dim_(dim) {
+    for (int r = 0; r < layout.size; ++r) max_rows_ = std::max(max_rows_, rows(r));
+    message_rows_ = message_rows > 0 ? message_rows : std::max<int64_t>(1, kRingMessageBytes / (dim * 4));
+    message_rows_ = std::min(message_rows_, std::max<int64_t>(max_rows_, 1));
+    if (layout.size > 1) {
+      held_ = Buffer<float>(res.device(), static_cast<size_t>(max_rows_ * dim), "kNN travelling feature block");
+      stage_ = Buffer<float>(res.device(), static_cast<size_t>(message_rows_ * dim), "kNN ring message");
+    }
+  }
+  // The rows of rank r's block.
+  int64_t rows(int r) const { return layout_.item_bounds[r + 1] - layout_.item_bounds[r]; }
+  // The block this rank holds at step `step` (owned: its own).
+  const float* block(int step, const float* owned) const { return step == 0 ? owned : held_.data(); }
+  // Passes the block of step `step` on to rank + 1 and receives rank - 1's into held.
+  void pass(int step, const float* owned) {
+    const int p = layout_.size, rank = layout_.rank;
+    const int next = (rank + 1) % p, prev = (rank + p - 1) % p;
+    const int64_t send_rows = rows((rank + p - step) % p), recv_rows = rows((rank + 2 * p - step - 1) % p);
+    std::vector<int64_t> send_counts(static_cast<size_t>(p), 0), recv_counts(static_cast<size_t>(p), 0);
+    for (int64_t r0 = 0; r0 < max_rows_; r0 += message_rows_) {
+      const int64_t send = std::clamp<int64_t>(send_rows - r0, 0, message_rows_);
+      const int64_t recv = std::clamp<int64_t>(recv_rows - r0, 0, message_rows_);
+      const float* from = stage_.data();
+      if (send > 0 && step == 0) from = owned + r0 * dim_;
+      if (send > 0 && step > 0)
+        res_.device().copy(stage_.data(), held_.data() + r0 * dim_, static_cast<size_t>(send * dim_) * sizeof(float));
+      send_counts[static_cast<size_t>(next)] = send * dim_;
+      recv_counts[static_cast<size_t>(prev)] = recv * dim_;
+      res_.comm().all_to_all_v(from, send_counts, held_.data() + r0 * dim_, recv_counts);
+    }
+  }
+
+ private:
+  const Resources& res_;
+  const ShardLayout& layout_;
+  int64_t dim_, max_rows_ = 0, message_rows_ = 0;
+  Buffer<float> held_, stage_;
+};
+
 }  // namespace
+
+kernels::CsrHost sharded_knn_item_graph(const Resources& res, const ShardLayout& layout, const float* features,
+                                        int64_t dim, int k, bool weighted, int64_t message_rows) {
+  Device& dev = res.device();
+  Communicator& comm = res.comm();
+  if (comm.rank() != layout.rank || comm.size() != layout.size ||
+      layout.item_bounds.size() != static_cast<size_t>(layout.size) + 1)
+    throw Error(fmt::format("sharded_knn_item_graph: a layout of rank {} of {} ({} item bounds) on rank {} of {}",
+                            layout.rank, layout.size, layout.item_bounds.size(), comm.rank(), comm.size()));
+  const int64_t n = layout.item_bounds.back(), first = layout.item_bounds[layout.rank];
+  const RowRange own{first, layout.item_bounds[layout.rank + 1] - first};
+  if (k > n) k = static_cast<int>(n);
+  Buffer<int32_t> idx(dev, static_cast<size_t>(own.count * k), "kNN neighbours");
+  Buffer<float> sim(dev, static_cast<size_t>(own.count * k), "kNN similarities");
+  dev.knn_topk_start(own.count, k, idx.data(), sim.data());
+  FeatureRing ring(res, layout, dim, message_rows);
+  for (int step = 0; step < layout.size; ++step) {
+    const int owner = (layout.rank + layout.size - step) % layout.size;
+    dev.knn_block_topk(n, dim, own.first, own.count, features, layout.item_bounds[owner], ring.rows(owner),
+                       ring.block(step, features), k, idx.data(), sim.data());
+    if (step + 1 < layout.size) ring.pass(step, features);
+  }
+  const std::vector<int32_t> host_idx = idx.to_host();
+  const std::vector<float> host_sim = sim.to_host();
+  const kernels::KnnAdjacencyRows a =
+      kernels::knn_adjacency_rows_cpu(n, own.first, own.count, k, host_idx.data(), host_sim.data(), weighted);
+  // Every row's degree: the columns of this rank's rows are any items.
+  std::vector<int64_t> counts(static_cast<size_t>(layout.size));
+  for (int r = 0; r < layout.size; ++r) counts[static_cast<size_t>(r)] = ring.rows(r);
+  const Buffer<double> own_degree = Buffer<double>::from_host(dev, a.degree, "kNN degrees");
+  Buffer<double> degree(dev, static_cast<size_t>(n), "kNN degrees");
+  comm.all_gather_v(own_degree.data(), degree.data(), counts, CommType::kFloat64);
+  return kernels::knn_normalize_rows_cpu(a, degree.to_host().data());
+}
 
 kernels::CsrHost knn_item_graph(Device& dev, const float* features, int64_t n, int64_t dim, int k, bool weighted) {
   return normalized_knn_graph(dev, n, k, weighted, [&](int kk, int32_t* idx, float* sim) {

@@ -15,6 +15,17 @@ namespace mmgraph::detail {
 // Normalised kNN graph [n x n] of the rows of features [n x dim] (device memory):
 // edge weight = cosine (weighted, LATTICE) or 1 (FREEDOM).
 kernels::CsrHost knn_item_graph(Device& dev, const float* features, int64_t n, int64_t dim, int k, bool weighted);
+// This process's rows of knn_item_graph over the items of a run on several processes, never holding
+// all features: the layout's item block of this rank, features [rows x dim] (device memory), is its
+// part of the [n_items x dim] features. The blocks pass round the ring of ranks (P - 1 steps, each
+// rank passing the block it holds to rank + 1 while receiving rank - 1's, in messages of at most
+// message_rows rows; 0: as many as 64 MiB hold); each block is merged into the top-k lists of this
+// rank's items as it arrives, then the degrees of all rows are gathered (n_items doubles) for
+// D^-1/2 A D^-1/2. Returns rows [block rows x n_items], global column ids: knn_item_graph's rows of
+// this rank's items, bit for bit. Feature memory per rank: its block, one travelling block (the
+// largest block's rows) and one message.
+kernels::CsrHost sharded_knn_item_graph(const Resources& res, const ShardLayout& layout, const float* features,
+                                        int64_t dim, int k, bool weighted, int64_t message_rows = 0);
 struct Modalities;
 // The same graph of modality m's features as stored (float32, or the bf16-rounded values: the graph
 // of a bf16 run is the graph of the features its projections see, and its build never needs a
