@@ -99,11 +99,11 @@ def time_table(runs):
     for (model, p), r in runs:
         per_epoch = [e["train_seconds"] for e in r["epochs"]]
         procs_per_core = p * r["threads"] / 2
-        rows.append([model, p, r["threads"], f"{procs_per_core:g}", " / ".join(f"{s:.1f}" for s in per_epoch),
+        rows.append([model, r["batch"], p, r["threads"], f"{procs_per_core:g}", " / ".join(f"{s:.1f}" for s in per_epoch),
                      f"{statistics.median(per_epoch):.1f}", f"{1000 * statistics.median(per_epoch) / steps(r):.1f}",
                      f"{r['epochs'][-1].get('eval_seconds', 0.0):.1f}", f"{max(k['elapsed'] for k in r['ranks']):.0f}",
                      f"{sum(k['cpu'] for k in r['ranks']):.0f}"])
-    return table(["model", "P", "threads / process", "threads / core", "train s, each epoch", "median s / epoch",
+    return table(["model", "batch", "P", "threads / process", "threads / core", "train s, each epoch", "median s / epoch",
                   "ms / step", "eval s (end)", "wall s (run)", "CPU s (all ranks)"], rows)
 
 
@@ -118,9 +118,9 @@ def traffic_table(runs, halo):
         layers = LAYERS if model == "lightgcn" else 0
         sent_rows = halo0 / (2 * layers * D * FLOAT) if layers else 0
         exact = 2 * layers * halo[("contiguous", p)][2] if layers else 0.0
-        rows.append([model, p, n, f"{halo0 / MB:.2f}", f"{sent_rows:,.0f}", f"{halo0 * p / MB:.1f}", f"{exact:.1f}",
+        rows.append([model, r["batch"], p, n, f"{halo0 / MB:.2f}", f"{sent_rows:,.0f}", f"{halo0 * p / MB:.1f}", f"{exact:.1f}",
                      f"{batch0 / MB:.3f}", f"{batch0 / (D * FLOAT * (p - 1)):,.0f}", f"{batch0 * p / MB:.3f}"])
-    return table(["model", "P", "steps / epoch", "halo MB / step, rank 0", "rows rank 0 sends / exchange",
+    return table(["model", "batch", "P", "steps / epoch", "halo MB / step, rank 0", "rows rank 0 sends / exchange",
                   "halo MB / step, all (rank 0 x P)", "halo MB / step, all (2L x partition report)",
                   "batch MB / step, rank 0", "batch rows of rank 0 / step", "batch MB / step, all (rank 0 x P)"], rows)
 
@@ -278,19 +278,29 @@ def cost_tables(degrees):
                   "halo share of step", "epoch minutes"], rows), model
 
 
-def cpu_anchor(runs):
-    """Edge-rows per second per process of the sharded LightGCN runs: 2L layers over the rank's
-    owned rows of Â each step, against the measured step time (exchange and batch included)."""
+def cpu_anchor(runs, logs):
+    """Â entries per second per process of the LightGCN runs: 2L layers over the rank's rows of Â
+    each step (one process: the last forward layer runs at the batch's rows only, so 2L x all
+    entries overcounts its work), against the measured step time (exchange, objective and Adam
+    included): a lower bound on the SpMM rate. Also the one-epoch batch-2048 run of one process
+    on a quieter machine (lightgcn-p1-batch2048-one-epoch)."""
+    found = [(f"P = {p}, batch {r['batch']}", p, r["threads"], r["pairs"], r["batch"],
+              [e["train_seconds"] for e in r["epochs"]]) for (model, p), r in runs if model == "lightgcn"]
+    quiet = logs / "lightgcn-p1-batch2048-one-epoch"
+    if (quiet / "log.jsonl").exists():
+        epochs = [json.loads(s) for s in (quiet / "log.jsonl").read_text().splitlines() if '"epoch"' in s]
+        console = (quiet / "console.txt").read_text()
+        found.append(("P = 1, batch 2048, quieter machine", 1, 2,
+                      int(re.search(r"(\d+) train /", console).group(1)), 2048, [e["train_seconds"] for e in epochs]))
     rows = []
-    for (model, p), r in runs:
-        if model != "lightgcn" or p == 1:
-            continue
-        per_step = statistics.median(e["train_seconds"] for e in r["epochs"]) / steps(r)
-        edges = 2 * r["pairs"] / p * 2 * LAYERS
-        rows.append([p, r["threads"], f"{per_step * 1e3:.0f}", f"{edges / 1e6:.1f}", f"{edges / per_step / 1e6:.0f}",
-                     f"{edges / per_step * (D * FLOAT + 8) / 1e9:.1f}"])
-    return table(["P", "threads / process", "ms / step", "Â entries / rank / step (M)",
-                  "M entries / s / rank (lower bound)", "GB / s of rows and CSR read / rank"], rows)
+    for label, p, threads, pairs, batch, seconds in found:
+        per_step = statistics.median(seconds) / math.ceil(pairs / batch)
+        edges = 2 * pairs / p * 2 * LAYERS
+        rows.append([label, threads, f"{per_step * 1e3:.0f}", f"{edges / 1e6:.1f}", f"{edges / per_step / 1e6:.0f}",
+                     f"{edges / per_step / threads / 1e6:.0f}", f"{edges / per_step * (D * FLOAT + 8) / 1e9:.1f}"])
+    return table(["run", "threads / process", "ms / step", "Â entries / rank / step, 2L layers (M)",
+                  "M entries / s / rank (lower bound)", "M entries / s / thread", "GB / s of rows and CSR read / rank"],
+                 rows)
 
 
 def write_degrees(prepared, logs):
@@ -335,8 +345,8 @@ def main(argv):
     print(memory_table(runs))
     print("\n## Large arrays per rank, LightGCN (computed from the sizes)\n")
     print(array_table(degrees, halo, runs[0][1]["held_out"]))
-    print("\n## CPU rate of the sharded propagation (sanity anchor)\n")
-    print(cpu_anchor(runs))
+    print("\n## CPU rate of the propagation (sanity anchor)\n")
+    print(cpu_anchor(runs, logs))
     print("\n## Halo rows: random-assignment model against the partition report\n")
     print(halo_check_table(degrees, halo))
     print("\n## Cost model: 10x-Elec, full-graph LightGCN per step, H100 (model, not a measurement)\n")
