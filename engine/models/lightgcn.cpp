@@ -24,7 +24,7 @@ class LightGcn final : public EmbeddingModel {
       rep_ = table(set, "representations");
       grad_rep_ = table(set, "representation gradients");
       grad_rep_.set_zero();
-      work_ = Buffer<float>(dev_, 2 * static_cast<size_t>(rep_.size()), "propagation scratch");
+      work_ = Buffer<float>(dev_, static_cast<size_t>(prop_.user_item_work_floats(d_)), "propagation scratch");
       batch_rows_ = BatchRowSet(ctx);
     }
   }

@@ -74,6 +74,10 @@ void Propagation::check_user_item_table(const NodeRows& t) const {
     throw Error("propagation: expected a [users; items] table of this process's rows");
 }
 
+int64_t Propagation::user_item_work_floats(int64_t d) const {
+  return ctx_.sharded ? 0 : 2 * ctx_.nodes->rows(NodeSet::kUsersAndItems, false) * d;
+}
+
 void Propagation::check_single_process(const char* op) const {
   if (ctx_.sharded) throw Error(std::string("propagation: ") + op + " does not run split over processes yet");
 }

@@ -38,8 +38,11 @@ class Propagation {
   // Prepares the training graph of `epoch` (the pruned Â when pruning).
   void begin_epoch(uint64_t epoch);
 
+  // Floats of the `work` scratch user_item_forward / backward take at width d (none in a run
+  // split over processes: the sharded pass keeps its own with-halo tables).
+  int64_t user_item_work_floats(int64_t d) const;
   // out = mean(x0, Â x0, ..., Â^layers x0) over [users; items] tables of width d; work
-  // [2 x rows x d] scratch. rows (optional): the batch rows of out the caller reads.
+  // [user_item_work_floats(d)] scratch. rows (optional): the batch rows of out the caller reads.
   void user_item_forward(UserItemGraph graph, int layers, const NodeRows& x0, const NodeRows& out, float* work,
                          const BatchRowSet* rows = nullptr) const;
   // grad_x0 += the backward of user_item_forward from grad_out; with rows, grad_out is zero
