@@ -66,8 +66,9 @@ void expect_rows_of_whole_graph(const kernels::CsrHost& rows, const kernels::Csr
     ASSERT_EQ(rows.row_ptr[r], whole.row_ptr[first + r] - e0) << "row " << first + r;
   ASSERT_EQ(rows.col.size(), rows.val.size());
   EXPECT_TRUE(std::equal(rows.col.begin(), rows.col.end(), whole.col.begin() + e0));
-  if (!rows.val.empty())  // a rank with no rows (an empty block) has no values to compare
+  if (!rows.val.empty()) {  // a rank with no rows (an empty block) has no values to compare
     EXPECT_EQ(std::memcmp(rows.val.data(), whole.val.data() + e0, rows.val.size() * sizeof(float)), 0);
+  }
 }
 
 // Every rank's rows of the sharded graph against the one-process graph of all features.
