@@ -129,9 +129,12 @@ const std::vector<ConfigKey>& config_keys() {
        .doc = "OpenMP and OpenBLAS threads of the CPU backend (0: the runtimes' defaults, all cores)"},
       {.name = "deterministic", .member = &TrainConfig::deterministic, .resumable = true,
        .doc = "GPU: sorted reductions instead of atomics (bit-identical runs)"},
-      {.name = "partition", .member = &TrainConfig::partition, .choices = {"contiguous"}, .resumable = true,
-       .doc = "a run over several processes (mpirun, srun): each owns a contiguous block of the users and "
-              "of the items, balanced by degree + 1"},
+      {.name = "partition", .member = &TrainConfig::partition, .choices = {"contiguous", "degree_relabel", "metis"},
+       .resumable = true,
+       .doc = "a run over several processes (mpirun, srun): each owns a block of the users and of the items, "
+              "contiguous ids balanced by degree + 1 (the same results for any number of processes), or of a "
+              "numbering by degree or by METIS edge cut (fewer halo rows; results then depend on the number, "
+              "and a checkpoint resumes on the same number only)"},
       {.name = "collective_timeout", .member = &TrainConfig::collective_timeout, .range = above(0),
        .resumable = true,
        .doc = "seconds a collective of a run over several processes, and its MPI start, wait before the "

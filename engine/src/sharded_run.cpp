@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/src/partition.h"
 #include "mmgraph/errors.h"
 
 namespace mmgraph::detail {
@@ -18,12 +17,13 @@ void check_runs_sharded(const TrainConfig& config) {
                      "does not run over several processes yet (lightgcn, bprmf and vbpr do); start it as one process");
 }
 
-ShardLayout layout_for(const Dataset& data, const TrainConfig& config, int rank, int size) {
-  const Partition p = partition_graph(data.train, data.n_users, data.n_items, size, config.partition);
-  if (!p.user_order.empty() || !p.item_order.empty())
-    throw InputError("partition", config.partition, "relabels the nodes, which training does not do yet");
-  ShardLayout layout{rank, size, p.user_bounds, p.item_bounds};
-  check_layout(layout, data.n_users, data.n_items);
+Partition partition_for(const Dataset& data, const TrainConfig& config, int size) {
+  return partition_graph(data.train, data.n_users, data.n_items, size, config.partition);
+}
+
+ShardLayout layout_of(const Partition& partition, int rank, int64_t n_users, int64_t n_items) {
+  ShardLayout layout{rank, partition.parts, partition.user_bounds, partition.item_bounds};
+  check_layout(layout, n_users, n_items);
   return layout;
 }
 

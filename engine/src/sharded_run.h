@@ -8,6 +8,7 @@
 
 #include "engine/src/communicator.h"
 #include "engine/src/device.h"
+#include "engine/src/partition.h"
 #include "engine/src/shard_layout.h"
 #include "mmgraph/config.h"
 #include "mmgraph/dataset.h"
@@ -17,8 +18,11 @@ namespace mmgraph::detail {
 // InputError unless the config runs over several processes (the models that do so far).
 void check_runs_sharded(const TrainConfig& config);
 
-// The layout of data's users and items over `size` processes by config `partition`.
-ShardLayout layout_for(const Dataset& data, const TrainConfig& config, int rank, int size);
+// The partition of data's users and items over `size` processes by config `partition` (contiguous
+// blocks of the ids, or of a new numbering: Partition's orders).
+Partition partition_for(const Dataset& data, const TrainConfig& config, int size);
+// The layout of a partition's blocks, in its numbering.
+ShardLayout layout_of(const Partition& partition, int rank, int64_t n_users, int64_t n_items);
 
 // Every process passes its description of its inputs (config and data set, one JSON object);
 // all stop with an InputError when any differs from rank 0's: the ranks that differ name the keys

@@ -25,6 +25,7 @@
 #include "engine/src/evaluate.h"
 #include "engine/src/launch.h"
 #include "engine/src/model.h"
+#include "engine/src/relabel.h"
 #include "engine/src/sharded_run.h"
 #include "engine/src/training_inputs.h"
 #include "engine/src/progress.h"
@@ -189,8 +190,20 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
     with_modalities = source_data;
     for (const auto& [name, path] : config.modalities) add_modality(with_modalities, name, path);
   }
-  const Dataset& data = config.modalities.empty() ? source_data : with_modalities;
-  validate_dataset(data);
+  const Dataset& given = config.modalities.empty() ? source_data : with_modalities;
+  validate_dataset(given);
+  // Over several processes: the partition of the users and items; one that is contiguous blocks
+  // only in a new numbering (metis, degree_relabel) renumbers the data set the run trains on, and
+  // the result's representations are put back in the original order at the end.
+  std::optional<detail::Partition> partition;
+  Dataset renumbered;
+  if (launch.size > 1) {
+    partition = detail::partition_for(given, config, launch.size);
+    if (!partition->user_order.empty() || !partition->item_order.empty())
+      renumbered = detail::relabeled(given, partition->user_order, partition->item_order);
+  }
+  const bool relabels = partition && (!partition->user_order.empty() || !partition->item_order.empty());
+  const Dataset& data = relabels ? renumbered : given;
   if (data.train.nnz() == 0) throw InputError(data.name, "", "the training split is empty");
   if (config.threads > 0) {
     // OpenBLAS (pthreads) keeps its own pool, sized to the machine: left so, `threads: 1`
@@ -213,7 +226,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   std::optional<detail::ShardLayout> layout;
   if (launch.size > 1) {
     detail::check_same_inputs(*run_comm, *dev, detail::input_description(data, config));
-    layout = detail::layout_for(data, config, launch.rank, launch.size);
+    layout = detail::layout_of(*partition, launch.rank, data.n_users, data.n_items);
   }
   const detail::TrainingInputs inputs(data, config, *dev, std::move(run_comm), layout);
   detail::Communicator& comm = inputs.context().resources->comm();
@@ -398,6 +411,10 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   result.history = std::move(progress.history);
   result.user_rep = std::move(progress.best_user_rep);
   result.item_rep = std::move(progress.best_item_rep);
+  if (relabels) {
+    result.user_rep = detail::rows_in_original_order(result.user_rep, partition->user_order, dim);
+    result.item_rep = detail::rows_in_original_order(result.item_rep, partition->item_order, dim);
+  }
   result.seconds_to_best = progress.seconds_to_best;
   result.seconds = elapsed();
   if (log) {

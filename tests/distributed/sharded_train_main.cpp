@@ -3,8 +3,10 @@
 // of every user and item as raw bytes; OUT.metrics every evaluation's metrics as text (17
 // digits). Run as one process and under mpirun with P processes (run_sharded_train.cmake), both
 // must be the same (compare mode).
-//   mmgraph_sharded_train MODEL OUT [key=value ...] [--checkpoint-dir=DIR] [--resume]
-//     (key=value: config overrides; the options are TrainOptions')
+//   mmgraph_sharded_train MODEL OUT [key=value ...] [--checkpoint-dir=DIR] [--resume] [--check-order]
+//     (key=value: config overrides; the options are TrainOptions'; --check-order: the result's
+//     representations, evaluated on the data set as given, give the run's test metrics, so they
+//     are in the original order also when a partition renumbered users and items)
 //   mmgraph_sharded_train --compare OUT_A OUT_B
 #include <algorithm>
 #include <cmath>
@@ -82,14 +84,26 @@ int main(int argc, char** argv) {
     mmgraph::TrainConfig config = mmgraph::parse_config(yaml, "test config");
     mmgraph::TrainOptions options;
     options.progress = false;
+    bool check_order = false;
     for (int a = 3; a < argc; ++a) {
       const std::string arg = argv[a];
       if (arg == "--resume") options.resume = true;
+      else if (arg == "--check-order") check_order = true;
       else if (arg.rfind("--checkpoint-dir=", 0) == 0) options.checkpoint_dir = arg.substr(arg.find('=') + 1);
       else mmgraph::apply_override(config, arg);
     }
     const mmgraph::TrainResult r = mmgraph::train(data, config, options);
     if (mmgraph::run_process().rank != 0) return 0;
+    if (check_order) {
+      const mmgraph::MetricTable again =
+          mmgraph::evaluate_cpu(data, mmgraph::Split::kTest, r.user_rep.data(), r.item_rep.data(), r.dim, config.topk);
+      for (const auto& [name, value] : r.test.items())
+        if (std::abs(again.get(name) - value) > 1e-12) {
+          std::fprintf(stderr, "test %s: %.17g in the run, %.17g from its representations in the original order\n",
+                       name.c_str(), value, again.get(name));
+          return 1;
+        }
+    }
     const std::string base = argv[2];
     std::ofstream out(base + ".exact", std::ios::binary), metrics(base + ".metrics");
     metrics.precision(17);

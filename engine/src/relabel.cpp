@@ -1,0 +1,85 @@
+// Renumbered data sets (see relabel.h).
+#include "engine/src/relabel.h"
+
+#include <algorithm>
+#include <string>
+
+#include "mmgraph/errors.h"
+
+namespace mmgraph::detail {
+
+namespace {
+
+// old -> new of an order (new -> old); the identity of n when the order is empty.
+std::vector<int32_t> inverse(const std::vector<int32_t>& order, int32_t n) {
+  std::vector<int32_t> inv(static_cast<size_t>(n));
+  for (int32_t i = 0; i < n; ++i) inv[static_cast<size_t>(i)] = i;
+  if (order.empty()) return inv;
+  if (static_cast<int32_t>(order.size()) != n) throw Error("relabel: an order of " + std::to_string(order.size()) +
+                                                           " ids for " + std::to_string(n) + " nodes");
+  for (int32_t i = 0; i < n; ++i) inv[static_cast<size_t>(order[static_cast<size_t>(i)])] = i;
+  return inv;
+}
+
+// A split with rows in the new user order and items renumbered (sorted again).
+InteractionCsr renumbered(const InteractionCsr& csr, const std::vector<int32_t>& users, const std::vector<int32_t>& new_item) {
+  InteractionCsr out;
+  if (csr.row_ptr.empty()) return out;
+  out.row_ptr.push_back(0);
+  for (const int32_t u : users) {
+    const auto first = out.col.size();
+    for (int64_t k = csr.row_ptr[static_cast<size_t>(u)]; k < csr.row_ptr[static_cast<size_t>(u) + 1]; ++k)
+      out.col.push_back(new_item[static_cast<size_t>(csr.col[static_cast<size_t>(k)])]);
+    std::sort(out.col.begin() + static_cast<std::ptrdiff_t>(first), out.col.end());
+    out.row_ptr.push_back(out.nnz());
+  }
+  return out;
+}
+
+// The names of the nodes in the new order (numbers for dense ids).
+std::vector<std::string> names(const std::vector<std::string>& ids, const std::vector<int32_t>& order) {
+  std::vector<std::string> out;
+  out.reserve(order.size());
+  for (const int32_t old : order) out.push_back(ids.empty() ? std::to_string(old) : ids[static_cast<size_t>(old)]);
+  return out;
+}
+
+}  // namespace
+
+Dataset relabeled(const Dataset& data, const std::vector<int32_t>& user_order, const std::vector<int32_t>& item_order) {
+  Dataset out;
+  out.name = data.name;
+  out.n_users = data.n_users;
+  out.n_items = data.n_items;
+  const std::vector<int32_t> new_item = inverse(item_order, data.n_items);
+  std::vector<int32_t> users(static_cast<size_t>(data.n_users)), items(static_cast<size_t>(data.n_items));
+  for (int32_t u = 0; u < data.n_users; ++u) users[static_cast<size_t>(u)] = user_order.empty() ? u : user_order[static_cast<size_t>(u)];
+  for (int32_t i = 0; i < data.n_items; ++i) items[static_cast<size_t>(i)] = item_order.empty() ? i : item_order[static_cast<size_t>(i)];
+  inverse(user_order, data.n_users);  // checks its size
+  out.train = renumbered(data.train, users, new_item);
+  out.valid = renumbered(data.valid, users, new_item);
+  out.test = renumbered(data.test, users, new_item);
+  for (const FeatureMatrix& f : data.features) {
+    FeatureMatrix g{f.name, f.rows, f.cols, {}};
+    g.values.reserve(f.values.size());
+    for (const int32_t old : items)
+      g.values.insert(g.values.end(), f.values.begin() + static_cast<std::ptrdiff_t>(old) * f.cols,
+                      f.values.begin() + static_cast<std::ptrdiff_t>(old + 1) * f.cols);
+    out.features.push_back(std::move(g));
+  }
+  out.user_ids = names(data.user_ids, users);
+  out.item_ids = names(data.item_ids, items);
+  return out;
+}
+
+std::vector<float> rows_in_original_order(const std::vector<float>& rows, const std::vector<int32_t>& order,
+                                          int64_t width) {
+  if (order.empty() || rows.empty()) return rows;
+  std::vector<float> out(rows.size());
+  for (size_t n = 0; n < order.size(); ++n)
+    std::copy_n(rows.begin() + static_cast<std::ptrdiff_t>(n) * width, width,
+                out.begin() + static_cast<std::ptrdiff_t>(order[n]) * width);
+  return out;
+}
+
+}  // namespace mmgraph::detail
