@@ -59,8 +59,8 @@ TEST(Relabel, RowsComeBackInTheOriginalOrder) {
 TEST(Relabel, AnOrderOfTheWrongSizeIsAnError) {
   SyntheticOptions o;
   o.users = 10;
-  o.items = 8;
-  o.interactions = 30;
+  o.items = 20;
+  o.interactions = 80;
   const Dataset data = make_synthetic_dataset(o);
   EXPECT_THROW(detail::relabeled(data, {0, 1}, {}), Error);
 }
