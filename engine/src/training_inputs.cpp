@@ -20,7 +20,7 @@ kernels::CsrHost full_adjacency(const Dataset& data) {
 TrainingInputs::TrainingInputs(const Dataset& data, const TrainConfig& config, Device& dev,
                                std::unique_ptr<Communicator> comm, std::optional<ShardLayout> layout)
     : resources_(dev, comm ? std::move(comm) : std::make_unique<SingleProcessCommunicator>(dev)),
-      layout_(resources_.comm().size() > 1 ? std::move(layout) : std::nullopt),
+      layout_(std::move(layout)),
       sharded_(layout_ ? std::optional<ShardedGraph>(shard_graph(*layout_, full_adjacency(data), data.n_users,
                                                                  data.n_items))
                        : std::nullopt),

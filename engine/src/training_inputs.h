@@ -24,7 +24,8 @@ namespace mmgraph::detail {
 class TrainingInputs {
  public:
   // comm: the run's processes (null: this one alone). With several, users and items are split
-  // by `layout` (its rank and size are the communicator's).
+  // by `layout` (its rank and size are the communicator's); a layout of one block runs the
+  // sharded code path in one process (tests compare it with the single-process path).
   TrainingInputs(const Dataset& data, const TrainConfig& config, Device& dev,
                  std::unique_ptr<Communicator> comm = nullptr, std::optional<ShardLayout> layout = std::nullopt);
   TrainingInputs(const TrainingInputs&) = delete;
