@@ -278,9 +278,13 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
     detail::gather_blocks(comm, *layout, detail::NodeKind::kItem, dim, model->item_rep(), all_items.data());
     return all_items.data();
   };
+  // Over P processes each scores eval_batch_size / P of its users at a time, so that the block of
+  // scores (users x items floats) of all of them together is one process's (metric sums are exact:
+  // the block size does not change a metric's bits).
+  const int64_t eval_block = std::max<int64_t>(1, (config.eval_batch_size + comm.size() - 1) / comm.size());
   auto evaluate = [&](Split split, const float* items) {
     return detail::evaluate(*dev, split == Split::kValid ? valid_split : test_split, model->user_rep(), items, dim,
-                            data.n_items, config.topk, config.eval_batch_size, &comm);
+                            data.n_items, config.topk, eval_block, &comm);
   };
   // Validation; on a new best, test metrics and the representations. Returns whether it improved.
   auto evaluate_now = [&](EpochRecord& rec) {
