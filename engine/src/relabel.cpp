@@ -10,14 +10,25 @@ namespace mmgraph::detail {
 
 namespace {
 
-// old -> new of an order (new -> old); the identity of n when the order is empty.
+// Throws unless order (new -> old) is empty or a permutation of 0 .. n - 1.
+void check_order(const std::vector<int32_t>& order, int32_t n, const char* kind) {
+  if (order.empty()) return;
+  if (static_cast<int64_t>(order.size()) != n)
+    throw Error(std::string("relabel: an order of ") + std::to_string(order.size()) + " " + kind + " for " +
+                std::to_string(n));
+  std::vector<char> seen(static_cast<size_t>(n), 0);
+  for (const int32_t old : order) {
+    if (old < 0 || old >= n || seen[static_cast<size_t>(old)])
+      throw Error(std::string("relabel: the order of the ") + kind + " is not a permutation");
+    seen[static_cast<size_t>(old)] = 1;
+  }
+}
+
+// old -> new of an order (new -> old, checked); the identity of n when the order is empty.
 std::vector<int32_t> inverse(const std::vector<int32_t>& order, int32_t n) {
   std::vector<int32_t> inv(static_cast<size_t>(n));
   for (int32_t i = 0; i < n; ++i) inv[static_cast<size_t>(i)] = i;
-  if (order.empty()) return inv;
-  if (static_cast<int32_t>(order.size()) != n) throw Error("relabel: an order of " + std::to_string(order.size()) +
-                                                           " ids for " + std::to_string(n) + " nodes");
-  for (int32_t i = 0; i < n; ++i) inv[static_cast<size_t>(order[static_cast<size_t>(i)])] = i;
+  for (size_t i = 0; i < order.size(); ++i) inv[static_cast<size_t>(order[i])] = static_cast<int32_t>(i);
   return inv;
 }
 
@@ -51,11 +62,12 @@ Dataset relabeled(const Dataset& data, const std::vector<int32_t>& user_order, c
   out.name = data.name;
   out.n_users = data.n_users;
   out.n_items = data.n_items;
+  check_order(user_order, data.n_users, "users");
+  check_order(item_order, data.n_items, "items");
   const std::vector<int32_t> new_item = inverse(item_order, data.n_items);
   std::vector<int32_t> users(static_cast<size_t>(data.n_users)), items(static_cast<size_t>(data.n_items));
   for (int32_t u = 0; u < data.n_users; ++u) users[static_cast<size_t>(u)] = user_order.empty() ? u : user_order[static_cast<size_t>(u)];
   for (int32_t i = 0; i < data.n_items; ++i) items[static_cast<size_t>(i)] = item_order.empty() ? i : item_order[static_cast<size_t>(i)];
-  inverse(user_order, data.n_users);  // checks its size
   out.train = renumbered(data.train, users, new_item);
   out.valid = renumbered(data.valid, users, new_item);
   out.test = renumbered(data.test, users, new_item);

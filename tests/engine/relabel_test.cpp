@@ -56,13 +56,15 @@ TEST(Relabel, RowsComeBackInTheOriginalOrder) {
   EXPECT_EQ(detail::rows_in_original_order(rows, {}, 2), rows);
 }
 
-TEST(Relabel, AnOrderOfTheWrongSizeIsAnError) {
+TEST(Relabel, AnOrderThatIsNoPermutationIsAnError) {
   SyntheticOptions o;
   o.users = 10;
   o.items = 20;
   o.interactions = 80;
   const Dataset data = make_synthetic_dataset(o);
   EXPECT_THROW(detail::relabeled(data, {0, 1}, {}), Error);
+  std::vector<int32_t> repeated(10, 3);
+  EXPECT_THROW(detail::relabeled(data, repeated, {}), Error);
 }
 
 }  // namespace
