@@ -1,12 +1,14 @@
 // A LightGCN training run over several processes (mmgraph::train on a synthetic data set) in
 // which one rank R goes wrong. run_train_fault.cmake starts it under mpirun and checks that the
 // whole job ends non-zero, in time, with R or the difference named:
-//   kill R E           rank R raises SIGKILL on itself after epoch E
+//   kill R E [DIR]     rank R raises SIGKILL on itself after epoch E (checkpoints in DIR)
+//   resume DIR         no fault: the same run with --resume from the checkpoints in DIR
 //   differ R KEY=VALUE rank R trains with config KEY set to VALUE, the others without
 //   data R             rank R loads a synthetic data set of another seed
 //   stall R E          rank R sleeps for an hour after epoch E (0: before training, so before
 //                      MPI starts); every rank has collective_timeout 5 s
-// A rank that finishes prints "rank R of P: trained N epochs"; one that fails prints its error
+// A rank that finishes prints "rank R of P: trained N epochs" (and "resumed after epoch E"); one
+// that fails prints its error
 // with its rank, as the command line does, and ends the whole run (mmgraph::end_run).
 #include <chrono>
 #include <csignal>
@@ -33,7 +35,8 @@ std::string base_config(bool stall) {
 }
 
 int usage(const char* program) {
-  std::fprintf(stderr, "usage: %s kill R EPOCH | stall R EPOCH | differ R KEY=VALUE | data R\n", program);
+  std::fprintf(stderr, "usage: %s kill R EPOCH [DIR] | stall R EPOCH | differ R KEY=VALUE | data R | resume DIR\n",
+               program);
   return 2;
 }
 
@@ -42,9 +45,12 @@ int usage(const char* program) {
 int main(int argc, char** argv) {
   if (argc < 3) return usage(argv[0]);
   const std::string mode = argv[1];
-  const int faulty = std::atoi(argv[2]);
+  const bool resume = mode == "resume";
+  const int faulty = resume ? -1 : std::atoi(argv[2]);
   const bool with_arg = mode == "kill" || mode == "stall" || mode == "differ";
-  if ((mode != "data" && !with_arg) || argc != (with_arg ? 4 : 3)) return usage(argv[0]);
+  const bool with_dir = mode == "kill" && argc == 5;
+  if ((mode != "data" && !resume && !with_arg) || argc != (with_arg ? 4 : 3) + (with_dir ? 1 : 0))
+    return usage(argv[0]);
   mmgraph::RunProcess place;
   try {
     place = mmgraph::run_process();
@@ -68,6 +74,8 @@ int main(int argc, char** argv) {
 
     mmgraph::TrainOptions options;
     options.progress = false;
+    if (resume || with_dir) options.checkpoint_dir = argv[resume ? 2 : 4];
+    options.resume = resume;
     const int after_epoch = mode == "kill" || mode == "stall" ? std::atoi(argv[3]) : -1;
     auto fault = [&] {
       if (mode == "kill") std::raise(SIGKILL);
@@ -79,6 +87,7 @@ int main(int argc, char** argv) {
     if (me && after_epoch == 0) fault();
     const mmgraph::TrainResult r = mmgraph::train(data, config, options);
     std::printf("rank %d of %d: trained %d epochs\n", place.rank, place.size, r.epochs_run);
+    if (r.resumed_from_epoch > 0) std::printf("rank %d of %d: resumed after epoch %d\n", place.rank, place.size, r.resumed_from_epoch);
   } catch (const mmgraph::InputError& e) {
     std::fprintf(stderr, "mmgraph: rank %d of %d: error: %s\n", place.rank, place.size, e.what());
     mmgraph::end_run(2);

@@ -1,0 +1,22 @@
+# cmake -P script: a run over 3 processes (MPIRUN, a ;-list ending with the process count) whose
+# rank 1 is killed after epoch 2 while it writes checkpoints into DIR ends non-zero within 60 s;
+# the same command with --resume then continues from the last checkpoint and every rank finishes.
+file(REMOVE_RECURSE ${DIR})
+execute_process(COMMAND ${MPIRUN} ${PROGRAM} kill 1 2 ${DIR} TIMEOUT 60 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("killed run: '${rc}'\n${out}\n${err}")
+if(NOT rc MATCHES "^[1-9][0-9]*$")
+  message(FATAL_ERROR "the run with a killed rank did not end non-zero within 60 s (${rc})")
+endif()
+execute_process(COMMAND ${MPIRUN} ${PROGRAM} resume ${DIR} TIMEOUT 120 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("resumed run: '${rc}'\n${out}\n${err}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the resumed run failed (${rc})")
+endif()
+foreach(rank 0 1 2)
+  if(NOT out MATCHES "rank ${rank} of 3: trained 6 epochs")
+    message(FATAL_ERROR "rank ${rank} did not finish the 6 epochs")
+  endif()
+  if(NOT out MATCHES "rank ${rank} of 3: resumed after epoch [12]")
+    message(FATAL_ERROR "rank ${rank} did not resume from the checkpoint of epoch 1 or 2")
+  endif()
+endforeach()
