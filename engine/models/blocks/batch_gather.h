@@ -3,13 +3,14 @@
 // processes: every process evaluates the whole batch's objective on a compact table of the
 // batch's nodes (the same bits on every process, and those of one process: each row gets its
 // gradient terms in batch order, as there), then keeps the gradient rows of the nodes it owns.
-// The compact table holds, rank after rank, each rank's users of the batch then its items,
-// ascending; the batch's ids become rows of it (users' and items' alike). The bytes it sends (its
-// rows, to each other process) are counted in Resources::traffic().batch.
+// The compact table holds the batch's distinct users, ascending, then its distinct items,
+// ascending, each gathered from its owner (OwnerGather, which counts the bytes sent); the batch's
+// ids become rows of it (users' and items' alike).
 #include <cstdint>
 #include <vector>
 
 #include "engine/models/blocks/node_table.h"
+#include "engine/models/blocks/owner_gather.h"
 #include "engine/src/model.h"
 
 namespace mmgraph::detail {
@@ -20,13 +21,14 @@ std::vector<int32_t> triples_on_host(Device& dev, const TripleBatch& batch);
 class BatchGather {
  public:
   BatchGather() = default;
-  explicit BatchGather(const ModelContext& ctx);
+  explicit BatchGather(const ModelContext& ctx)
+      : ctx_(ctx), users_(ctx, NodeKind::kUser), items_(ctx, NodeKind::kItem) {}
 
   // The batch's nodes and its triples as compact rows (reads the batch's ids back to the host).
   void build(const TripleBatch& batch);
   // The batch with its ids as rows of the compact table (device memory).
   TripleBatch compact_batch() const;
-  int64_t rows() const { return rows_; }
+  int64_t rows() const { return users_.size() + items_.size(); }
 
   // compact [rows() x width] := the rows of t (owned rows of a [users; items] table) at the batch's nodes.
   void gather(const NodeRows& t, float* compact) const;
@@ -36,12 +38,8 @@ class BatchGather {
  private:
   ModelContext ctx_;
   TripleBatch batch_;
-  int64_t rows_ = 0;
-  std::vector<int64_t> rank_rows_;  // rows of the compact table from each rank
-  int64_t my_first_ = 0;            // this rank's first row in it
-  Buffer<int32_t> ids_;             // the batch's users, positives, negatives as compact rows [3 x size]
-  Buffer<int32_t> my_rows_;         // this rank's nodes of the batch, as rows of its tables
-  mutable Buffer<float> send_;
+  OwnerGather users_, items_;
+  Buffer<int32_t> ids_;  // the batch's users, positives, negatives as compact rows [3 x size]
 };
 
 }  // namespace mmgraph::detail
