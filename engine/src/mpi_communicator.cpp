@@ -4,14 +4,13 @@
 #include <mpi.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <thread>
 #include <type_traits>
 
 #include "engine/src/mpi_runtime.h"
+#include "engine/src/poll.h"
 #include "mmgraph/errors.h"
 
 namespace mmgraph::detail {
@@ -21,11 +20,6 @@ struct MpiCommunicator::Handle {
 };
 
 namespace {
-
-// How long a wait polls without sleeping, and the sleep between later polls: a collective that
-// completes at once costs no sleep, and processes sharing cores leave each other time to run.
-constexpr auto kSpin = std::chrono::microseconds(100);
-constexpr auto kNap = std::chrono::microseconds(50);
 
 MPI_Datatype mpi_type(CommType type) {
   switch (type) {
@@ -125,23 +119,17 @@ template <typename Start>
 void MpiCommunicator::run(const char* collective, Start start) {
   MPI_Request request = MPI_REQUEST_NULL;
   check_mpi(start(&request), collective, rank_, size_);
-  const auto begin = std::chrono::steady_clock::now();
-  const auto deadline = begin + std::chrono::duration<double>(timeout_seconds_);
-  for (;;) {
-    int done = 0;
-    check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), collective, rank_, size_);
-    if (done) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now > deadline) {
-      std::fprintf(stderr,
-                   "mmgraph: rank %d of %d: %s did not complete within %g s; another rank has stopped or is stuck\n",
-                   rank_, size_, collective, timeout_seconds_);
-      std::fflush(stderr);
-      MPI_Abort(MPI_COMM_WORLD, 1);
-      std::abort();  // MPI_Abort does not return
-    }
-    if (now - begin > kSpin) std::this_thread::sleep_for(kNap);
-  }
+  const bool done = poll_until(timeout_seconds_, [&] {
+    int finished = 0;
+    check_mpi(MPI_Test(&request, &finished, MPI_STATUS_IGNORE), collective, rank_, size_);
+    return finished != 0;
+  });
+  if (done) return;
+  std::fprintf(stderr, "mmgraph: rank %d of %d: %s did not complete within %g s; another rank has stopped or is stuck\n",
+               rank_, size_, collective, timeout_seconds_);
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  std::abort();  // MPI_Abort does not return
 }
 
 void MpiCommunicator::int_counts(const std::vector<int64_t>& counts, const char* collective, std::vector<int>& ints,

@@ -4,12 +4,11 @@
 #include <cuda_runtime.h>
 #include <nccl.h>
 
-#include <chrono>
 #include <cstdio>
 #include <string>
-#include <thread>
 
 #include "engine/src/mpi_communicator.h"
+#include "engine/src/poll.h"
 #include "kernels/cuda_check.h"
 #include "mmgraph/errors.h"
 
@@ -32,9 +31,6 @@ struct NcclCommunicator::Handle {
 };
 
 namespace {
-
-constexpr auto kSpin = std::chrono::microseconds(100);
-constexpr auto kNap = std::chrono::microseconds(50);
 
 ncclDataType_t nccl_type(CommType type) {
   switch (type) {
@@ -93,12 +89,11 @@ NcclCommunicator::~NcclCommunicator() {
   // Every collective has completed (wait), so finishing the communicator has only its own
   // work left; should it fail or outlast the timeout, the communicator is aborted, which frees it.
   if (handle_->comm != nullptr) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds_);
     ncclResult_t state = ncclCommFinalize(handle_->comm);
-    while (state == ncclInProgress && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(kNap);
-      ncclCommGetAsyncError(handle_->comm, &state);
-    }
+    poll_until(timeout_seconds_, [&] {
+      if (state == ncclInProgress) ncclCommGetAsyncError(handle_->comm, &state);
+      return state != ncclInProgress;
+    });
     if (state == ncclSuccess)
       ncclCommDestroy(handle_->comm);
     else
@@ -111,32 +106,25 @@ NcclCommunicator::~NcclCommunicator() {
 void NcclCommunicator::wait_for_device() const { MMGRAPH_CUDA_CHECK(cudaDeviceSynchronize()); }
 
 void NcclCommunicator::wait(const char* collective) {
-  const auto begin = std::chrono::steady_clock::now();
-  const auto deadline = begin + std::chrono::duration<double>(timeout_seconds_);
   std::string failure;
-  for (;;) {
+  const bool done = poll_until(timeout_seconds_, [&] {
     ncclResult_t state = ncclSuccess;
     MMGRAPH_CUDA_CHECK(ncclCommGetAsyncError(handle_->comm, &state));
     if (state != ncclSuccess && state != ncclInProgress) {
       failure = std::string(" failed: ") + ncclGetErrorString(state) + " (" + ncclGetLastError(handle_->comm) + ")";
-      break;
+      return true;
     }
-    if (state == ncclSuccess) {
-      const cudaError_t ran = cudaStreamQuery(handle_->stream);
-      if (ran == cudaSuccess) return;
-      if (ran != cudaErrorNotReady) {
-        failure = std::string(" failed: ") + cudaGetErrorString(ran);
-        break;
-      }
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (now > deadline) {
-      char seconds[32];
-      std::snprintf(seconds, sizeof seconds, "%g", timeout_seconds_);
-      failure = std::string(" did not complete within ") + seconds + " s";
-      break;
-    }
-    if (now - begin > kSpin) std::this_thread::sleep_for(kNap);
+    if (state != ncclSuccess) return false;
+    const cudaError_t ran = cudaStreamQuery(handle_->stream);
+    if (ran == cudaErrorNotReady) return false;
+    if (ran != cudaSuccess) failure = std::string(" failed: ") + cudaGetErrorString(ran);
+    return true;
+  });
+  if (done && failure.empty()) return;
+  if (!done) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g", timeout_seconds_);
+    failure = std::string(" did not complete within ") + seconds + " s";
   }
   ncclCommAbort(handle_->comm);
   handle_->comm = nullptr;

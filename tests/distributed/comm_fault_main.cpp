@@ -1,6 +1,6 @@
 // A run whose rank 1 fails before an all-reduce that every rank starts: `kill` (SIGKILL),
 // `exit` (std::_Exit(3), no MPI_Finalize) or `stall` (alive but never arrives). The other ranks
-// wait in the all-reduce with a timeout of argv[2] seconds. run_comm_fault.cmake checks that
+// wait in the all-reduce with a timeout of argv[2] seconds. run_fault.cmake checks that
 // mpirun ends the whole job with a non-zero code, in time, naming the lost or waiting rank.
 #include <chrono>
 #include <csignal>

@@ -1,5 +1,5 @@
 // A LightGCN training run over several processes (mmgraph::train on a synthetic data set) in
-// which one rank R goes wrong. run_train_fault.cmake starts it under mpirun and checks that the
+// which one rank R goes wrong. run_fault.cmake starts it under mpirun and checks that the
 // whole job ends non-zero, in time, with R or the difference named:
 //   kill R E [DIR]     rank R raises SIGKILL on itself after epoch E (checkpoints in DIR)
 //   resume DIR         no fault: the same run with --resume from the checkpoints in DIR

@@ -1,7 +1,7 @@
-# cmake -P script: runs train_fault_main under mpirun (MPIRUN, a ;-list: the command and its
-# flags before the program) with the arguments ARGS (a ;-list), and fails unless the job ends
-# with a non-zero code within SECONDS, its output matches every regular expression of EXPECT
-# (a ;-list) and no rank printed a result ("trained N epochs").
+# cmake -P script: runs a fault test's PROGRAM (comm_fault_main, train_fault_main) under mpirun
+# (MPIRUN, a ;-list: the command and its flags before the program) with the arguments ARGS (a
+# ;-list), and fails unless the job ends with a non-zero code within SECONDS, its output matches
+# every regular expression of EXPECT (a ;-list) and no rank printed a result ("trained N epochs").
 string(TIMESTAMP start "%s")
 execute_process(COMMAND ${MPIRUN} ${PROGRAM} ${ARGS}
   TIMEOUT ${SECONDS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
