@@ -8,6 +8,10 @@
 // the graph built on the first batch of each epoch; ours trains W_m with the
 // modality BPR term mm_bpr_weight * sum_m BPR(u, H_m[pos], H_m[neg]) (as FREEDOM)
 // and re-learns S from the current H_m every graph_update_every epochs.
+// Split over processes, each holds its items' rows of S^o and of S (and the whole S, its
+// checkpointed state), re-learns S^l by the sharded kNN of its items' projections, and the modality
+// BPR gathers the batch's rows (BatchModalityBpr): the same bits as one process.
+#include <algorithm>
 #include <memory>
 
 #include "engine/models/blocks/cold_items.h"
@@ -26,14 +30,16 @@ class Lattice final : public EmbeddingModel {
       : EmbeddingModel(ctx, {}), mods_(upload_modalities(ctx, "lattice")), objective_(ctx),
         weights_(modality_weights(c_, mods_.names)) {
     projections_ = Projections(params_, dev_, nodes_, mods_, d_, c_.seed, 16, c_.learn_features);
-    graph_ = MixedItemGraph(dev_, mods_, c_, n_items_);
+    graph_ = MixedItemGraph(ctx, mods_);
 
     for (auto* t : {&rep_, &grad_rep_}) *t = table(NodeSet::kUsersAndItems, "representations");
-    work_ = Buffer<float>(dev_, 2 * static_cast<size_t>(rep_.size()), "propagation scratch");
-    for (auto* t : {&item_out_, &h_, &h_norm_, &grad_h_}) *t = table(NodeSet::kItems, "item activations");
-    const auto id = static_cast<size_t>(n_items_ * d_);
-    for (auto* b : {&proj_, &grad_proj_}) *b = Buffer<float>(dev_, mods_.count() * id, "modality projections");
-    cold_ = ColdItems(dev_, *ctx.data, c_.cold_scale);
+    // The user-item pass's scratch, and the item graph's ([2 x items x d]).
+    work_ = Buffer<float>(dev_, static_cast<size_t>(std::max(prop_.user_item_work_floats(d_), 2 * n_items_ * d_)),
+                          "propagation scratch");
+    for (auto* t : {&h_, &h_norm_, &grad_h_}) *t = table(NodeSet::kItems, "item activations");
+    proj_ = Buffer<float>(dev_, mods_.count() * static_cast<size_t>(n_items_ * d_), "modality projections");
+    modality_bpr_ = BatchModalityBpr(ctx, mods_, projections_, static_cast<float>(c_.mm_bpr_weight));
+    cold_ = ColdItems(ctx, c_.cold_scale);
   }
 
   void begin_epoch(uint64_t epoch) override {
@@ -50,15 +56,9 @@ class Lattice final : public EmbeddingModel {
     grad_rep_.set_zero();
     grad_h_.set_zero();
     const NodeRows e = emb(), grad_e = grad_emb();
-    objective_.add(batch, d_, rep_.users(), item_out_.data(), grad_rep_.users(), grad_rep_.items(), e.users(),
-                   e.items(), grad_e.users(), grad_e.items(), loss_sum);
-    if (c_.mm_bpr_weight > 0) {
-      grad_proj_.set_zero();
-      projections_.forward(proj_.data());
-      add_modality_bpr(dev_, batch, static_cast<float>(c_.mm_bpr_weight), static_cast<int>(mods_.count()), n_items_, d_,
-                       rep_.users(), proj_.data(), grad_rep_.users(), grad_proj_.data(), loss_sum);
-      projections_.backward(grad_proj_.data());
-    }
+    // The item rows of rep are X_i + normalize(h).
+    objective_.add(batch, rep_.rows(), grad_rep_.rows(), e, grad_e, loss_sum);
+    if (c_.mm_bpr_weight > 0) modality_bpr_.add(batch, rep_.rows(), grad_rep_.rows(), loss_sum);
     // i = X_i + normalize(h): dX_i = d(i); dh through the normalisation, then S^T.
     prop_.user_item_backward(UserItemGraph::kFull, c_.n_layers, grad_rep_.rows(), grad_e, work_.data());
     graph_.normalized_backward(prop_, c_.n_mm_layers, d_, h_.data(), h_norm_.data(), grad_rep_.items(),
@@ -67,18 +67,19 @@ class Lattice final : public EmbeddingModel {
 
   void propagate() override {
     forward();
-    cold_.calibrate(prop_, {&graph_.graph()}, d_, item_out_.data());
+    cold_.calibrate(prop_, {&graph_.graph()}, d_, rep_.items());
   }
   const float* user_rep() const override { return rep_.users(); }
-  const float* item_rep() const override { return item_out_.data(); }
+  const float* item_rep() const override { return rep_.items(); }
   int64_t rep_dim() const override { return d_; }
 
  private:
+  // rep = LightGCN(Â, E), then rep's item rows += normalize(S^L E_i).
   void forward() {
     const NodeRows e = emb();
     prop_.user_item_forward(UserItemGraph::kFull, c_.n_layers, e, rep_.rows(), work_.data());
     graph_.normalized_forward(prop_, c_.n_mm_layers, d_, e.items(), rep_.items(), h_.data(), h_norm_.data(),
-                              item_out_.data(), work_.data());
+                              rep_.items(), work_.data());
   }
 
   Modalities mods_;
@@ -86,8 +87,9 @@ class Lattice final : public EmbeddingModel {
   std::vector<float> weights_;
   Projections projections_;
   MixedItemGraph graph_;  // the re-learnt S (checkpointed)
-  NodeTable rep_, grad_rep_, item_out_, h_, h_norm_, grad_h_;
-  Buffer<float> work_, proj_, grad_proj_;
+  NodeTable rep_, grad_rep_, h_, h_norm_, grad_h_;
+  Buffer<float> work_, proj_;  // proj_: the projections the graph is re-learnt from
+  BatchModalityBpr modality_bpr_;
   ColdItems cold_;
 };
 

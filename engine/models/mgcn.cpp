@@ -57,7 +57,7 @@ class Mgcn final : public EmbeddingModel {
     att_P_ = att_w[0];
     att_p_ = att_b[0];
     att_q_ = &params_.add(dev_, "attention.query", {d_}, uniform_values(d_, bound, c_.seed, stream++), replicated);
-    cold_ = ColdItems(dev_, *ctx.data, c_.cold_scale);
+    cold_ = ColdItems(ctx, c_.cold_scale);
 
     batch_rows_ = BatchRowSet(ctx);
     // The fuser runs on every row (propagate) or on a batch's rows R, which may outnumber them when padded.

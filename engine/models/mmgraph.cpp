@@ -41,7 +41,7 @@ class MmGraph final : public EmbeddingModel {
     att_P_ = &params_.add(dev_, "attention.weight", {d_, d_}, uniform_values(d_ * d_, bound, c_.seed, 64), replicated);
     att_p_ = &params_.add(dev_, "attention.bias", {d_}, uniform_values(d_, bound, c_.seed, 65), replicated);
     att_q_ = &params_.add(dev_, "attention.query", {d_}, uniform_values(d_, bound, c_.seed, 66), replicated);
-    graph_ = MixedItemGraph(dev_, mods_, c_, n_items_);
+    graph_ = MixedItemGraph(ctx, mods_);
 
     const size_t id = static_cast<size_t>(n_items_ * d_), m = mods_.count();
     for (auto* t : {&x_, &grad_x_}) *t = table(NodeSet::kUsersAndItems, "representations");
@@ -55,7 +55,7 @@ class MmGraph final : public EmbeddingModel {
     att_a_ = Buffer<float>(dev_, static_cast<size_t>(n_items_) * m, "attention weights");
     const size_t b = static_cast<size_t>(c_.train_batch_size * d_);
     for (auto* buf : {&cl_a_, &cl_b_, &cl_ga_, &cl_gb_}) *buf = Buffer<float>(dev_, b, "InfoNCE rows");
-    cold_ = ColdItems(dev_, *ctx.data, c_.cold_scale);
+    cold_ = ColdItems(ctx, c_.cold_scale);
   }
 
   void begin_epoch(uint64_t epoch) override {

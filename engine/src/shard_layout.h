@@ -45,4 +45,20 @@ struct ShardedGraph {
 ShardedGraph shard_graph(const ShardLayout& layout, const kernels::CsrHost& adjacency, int64_t n_users,
                          int64_t n_items);
 
+// The owned rows (users, then items) of a graph over [users; items] with Â's shape whose columns
+// all lie among `nodes`' owned and halo rows (a subgraph of Â, such as FREEDOM's pruned Â), its
+// columns renumbered to local rows of a [users; items] table with halo, as shard_graph renumbers
+// Â's. Error naming the first column outside them.
+kernels::CsrHost owned_rows_of(const ShardLayout& layout, const NodeIndex& nodes, const kernels::CsrHost& graph);
+
+// The process's part of an item-item graph S [items x items] (every row): its NodeIndex (users
+// owned with no halo; items owned plus the items its rows of S reference), its rows of S with
+// columns renumbered to local rows of an item table with halo, and the plan of the items' halo.
+struct ShardedItemGraph {
+  NodeIndex nodes;
+  kernels::CsrHost local;
+  HaloTransfer items;
+};
+ShardedItemGraph shard_item_graph(const ShardLayout& layout, const kernels::CsrHost& s, int64_t n_users);
+
 }  // namespace mmgraph::detail

@@ -2,6 +2,8 @@
 #include "engine/src/sharded_run.h"
 
 #include <algorithm>
+#include <set>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
@@ -12,9 +14,11 @@
 namespace mmgraph::detail {
 
 void check_runs_sharded(const TrainConfig& config) {
-  if (config.model != "lightgcn" && config.model != "bprmf" && config.model != "vbpr")
+  static const std::set<std::string> sharded = {"bprmf", "lightgcn", "vbpr", "freedom", "lattice"};
+  if (!sharded.count(config.model))
     throw InputError("model", config.model,
-                     "does not run over several processes yet (lightgcn, bprmf and vbpr do); start it as one process");
+                     "does not run over several processes yet (bprmf, lightgcn, vbpr, freedom and lattice do); start "
+                     "it as one process");
 }
 
 Partition partition_for(const Dataset& data, const TrainConfig& config, int size) {

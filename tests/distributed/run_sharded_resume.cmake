@@ -2,6 +2,7 @@
 # checkpoint with another number of processes (FIRST, then THEN; 1 = one process, else under
 # MPIRUN, a ;-list ending with the process-count flag) must end with the uninterrupted
 # single-process run's losses and representations, bit for bit (PROGRAM's --compare mode).
+# ARGS: config overrides for every run (a ;-list).
 file(REMOVE_RECURSE ${DIR})
 file(MAKE_DIRECTORY ${DIR})
 function(run p out)
@@ -10,7 +11,7 @@ function(run p out)
   else()
     set(launch ${MPIRUN} ${p})
   endif()
-  execute_process(COMMAND ${launch} ${PROGRAM} ${MODEL} ${DIR}/${out} ${ARGN} TIMEOUT 300 RESULT_VARIABLE rc)
+  execute_process(COMMAND ${launch} ${PROGRAM} ${MODEL} ${DIR}/${out} ${ARGS} ${ARGN} TIMEOUT 300 RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "${MODEL} over ${p} processes (${out} ${ARGN}) failed (${rc})")
   endif()

@@ -46,9 +46,11 @@ TEST(ColdItems, CalibrateMatchesFloat64Reference) {
   const double scale = 1.5;
   auto dev = detail::make_cpu_device();
   const detail::Resources resources(*dev);
+  const detail::NodeIndex nodes = detail::NodeIndex::single_process(data.n_users, data.n_items);
   detail::ModelContext ctx;
   ctx.data = &data;
   ctx.resources = &resources;
+  ctx.nodes = &nodes;
   const detail::Propagation prop(ctx, {});
   // Item 1: warm neighbours 0, 2 and the cold 4; item 4: warm 3; item 5: only the cold 1.
   const auto s1 = graph_of(6, {{{1, 0.5f}}, {{0, 0.3f}, {2, 0.6f}, {4, 0.9f}}, {{0, 1.0f}}, {{2, 1.0f}},
@@ -82,7 +84,7 @@ TEST(ColdItems, CalibrateMatchesFloat64Reference) {
     for (int64_t c = 0; c < d; ++c) want[i * d + c] = n > 0 ? target * dir[c] / std::sqrt(n) : 0.0;
   }
 
-  detail::ColdItems cold_items(*dev, data, scale);
+  detail::ColdItems cold_items(ctx, scale);
   EXPECT_EQ(cold_items.count(), 3);
   auto buf = detail::Buffer<float>::from_host(*dev, rep, "rep");
   cold_items.calibrate(prop, {&g1, &g2}, d, buf.data());
@@ -95,7 +97,7 @@ TEST(ColdItems, CalibrateMatchesFloat64Reference) {
   for (int64_t c = 0; c < d; ++c) EXPECT_EQ(got[5 * d + c], 0.0f) << "item 5 has no warm neighbour";
 
   // cold_scale 0: the model's rows stay.
-  detail::ColdItems off(*dev, data, 0.0);
+  detail::ColdItems off(ctx, 0.0);
   EXPECT_EQ(off.count(), 0);
   auto buf2 = detail::Buffer<float>::from_host(*dev, rep, "rep");
   off.calibrate(prop, {&g1, &g2}, d, buf2.data());

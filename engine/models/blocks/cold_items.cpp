@@ -5,21 +5,26 @@
 
 namespace mmgraph::detail {
 
-ColdItems::ColdItems(Device& dev, const Dataset& data, double scale)
-    : dev_(&dev), scale_(static_cast<float>(scale)), n_items_(data.n_items) {
+ColdItems::ColdItems(const ModelContext& ctx, double scale)
+    : ctx_(ctx), dev_(&ctx.device()), scale_(static_cast<float>(scale)), n_items_(ctx.nodes->owned(NodeKind::kItem)) {
   if (scale <= 0) return;
-  is_cold_.assign(static_cast<size_t>(n_items_), 1);
+  const Dataset& data = *ctx.data;
+  is_cold_.assign(static_cast<size_t>(data.n_items), 1);
   for (int32_t i : data.train.col) is_cold_[static_cast<size_t>(i)] = 0;
-  std::vector<int32_t> cold;
+  const int64_t first = ctx.nodes->part(NodeKind::kItem).owned.first;
+  std::vector<int32_t> cold;  // local ids
   for (int64_t i = 0; i < n_items_; ++i)
-    if (is_cold_[static_cast<size_t>(i)]) cold.push_back(static_cast<int32_t>(i));
-  if (!cold.empty()) cold_ = Buffer<int32_t>::from_host(dev, cold, "cold items");
+    if (is_cold_[static_cast<size_t>(first + i)]) cold.push_back(static_cast<int32_t>(i));
+  if (!cold.empty()) cold_ = Buffer<int32_t>::from_host(*dev_, cold, "cold items");
+  for (const char c : is_cold_) n_cold_all_ += c;
 }
 
 void ColdItems::calibrate(const Propagation& prop, const std::vector<const ItemGraph*>& graphs, int64_t d,
                           float* item_rep) {
-  const int64_t nc = count(), n_warm = n_items_ - nc;
-  if (nc == 0 || n_warm == 0 || graphs.empty()) return;  // no warm item: nothing to place cold ones by
+  const int64_t nc = count(), n_all = static_cast<int64_t>(is_cold_.size()), n_warm = n_all - n_cold_all_;
+  // No cold item anywhere, or no warm item to place them by (the same on every process: the
+  // collectives below are called by all or none).
+  if (n_cold_all_ == 0 || n_warm == 0 || graphs.empty()) return;
   const auto nd = static_cast<size_t>(n_items_ * d);
   if (sum_.empty()) {
     for (auto* b : {&sum_, &work_}) *b = Buffer<float>(*dev_, nd, "cold item calibration");
@@ -27,27 +32,35 @@ void ColdItems::calibrate(const Propagation& prop, const std::vector<const ItemG
   }
   if (graphs.size() > 1 && part_.empty()) part_ = Buffer<float>(*dev_, nd, "cold item calibration");
   // Zero the cold rows of item_rep (x + (-x) is exactly 0): what is left is the warm items'.
-  dev_->gather_rows(nc, d, cold_.data(), item_rep, rows_.data());
-  dev_->axpy(nc * d, -2.0f, rows_.data(), rows_.data());  // rows := -rows (element-wise, in place)
-  dev_->scatter_add_rows(nc, d, cold_.data(), rows_.data(), item_rep);
+  if (nc) {
+    dev_->gather_rows(nc, d, cold_.data(), item_rep, rows_.data());
+    dev_->axpy(nc * d, -2.0f, rows_.data(), rows_.data());  // rows := -rows (element-wise, in place)
+    dev_->scatter_add_rows(nc, d, cold_.data(), rows_.data(), item_rep);
+  }
   // sum = sum_g S_g item_rep: the cold rows' neighbours, warm ones only.
   prop.item_item_forward(*graphs[0], 1, d, item_rep, sum_.data(), work_.data());
   for (size_t g = 1; g < graphs.size(); ++g) {
     prop.item_item_forward(*graphs[g], 1, d, item_rep, part_.data(), work_.data());
     dev_->axpy(static_cast<int64_t>(nd), 1.0f, part_.data(), sum_.data());
   }
-  dev_->gather_rows(nc, d, cold_.data(), sum_.data(), rows_.data());
-  const std::vector<float> dir = rows_.to_host();
-  // The warm items' mean norm (float64 on the host: one pass over the representations).
+  std::vector<float> dir(static_cast<size_t>(nc * d));
+  if (nc) {
+    dev_->gather_rows(nc, d, cold_.data(), sum_.data(), rows_.data());
+    dev_->download(dir.data(), rows_.data(), dir.size() * sizeof(float));
+  }
+  // Each item's norm (float64, on the host), every process's gathered, then the warm ones summed in item order.
   std::vector<float> all(nd);
   dev_->download(all.data(), item_rep, nd * sizeof(float));
-  double norm_sum = 0;
+  std::vector<double> norms(static_cast<size_t>(n_items_));
   for (int64_t i = 0; i < n_items_; ++i) {
-    if (is_cold_[static_cast<size_t>(i)]) continue;
     double s = 0;
     for (int64_t c = 0; c < d; ++c) s += static_cast<double>(all[i * d + c]) * all[i * d + c];
-    norm_sum += std::sqrt(s);
+    norms[static_cast<size_t>(i)] = std::sqrt(s);
   }
+  if (ctx_.layout) norms = gather_item_values(norms);
+  double norm_sum = 0;
+  for (int64_t i = 0; i < n_all; ++i)
+    if (!is_cold_[static_cast<size_t>(i)]) norm_sum += norms[static_cast<size_t>(i)];
   const double target = scale_ * norm_sum / static_cast<double>(n_warm);
   // The new cold rows, added onto their zeroed rows. A cold item without a warm neighbour keeps
   // a zero row.
@@ -59,8 +72,19 @@ void ColdItems::calibrate(const Propagation& prop, const std::vector<const ItemG
     const double f = target / std::sqrt(s);
     for (int64_t c = 0; c < d; ++c) rows[r * d + c] = static_cast<float>(f * dir[r * d + c]);
   }
+  if (!nc) return;
   rows_.upload(rows);
   dev_->scatter_add_rows(nc, d, cold_.data(), rows_.data(), item_rep);
+}
+
+std::vector<double> ColdItems::gather_item_values(const std::vector<double>& own) const {
+  const ShardLayout& layout = *ctx_.layout;
+  std::vector<int64_t> counts(static_cast<size_t>(layout.size));
+  for (int r = 0; r < layout.size; ++r) counts[static_cast<size_t>(r)] = layout.owned(NodeKind::kItem, r).count;
+  const Buffer<double> send = Buffer<double>::from_host(*dev_, own, "item norms");
+  Buffer<double> all(*dev_, is_cold_.size(), "item norms");
+  ctx_.resources->comm().all_gather_v(send.data(), all.data(), counts, CommType::kFloat64);
+  return all.to_host();
 }
 
 }  // namespace mmgraph::detail

@@ -18,19 +18,25 @@ namespace mmgraph::detail {
 class ColdItems {
  public:
   ColdItems() = default;
-  ColdItems(Device& dev, const Dataset& data, double scale);
-  // item_rep [n_items x d] (device memory) in place; graphs: the model's item graphs, propagated
-  // through prop (one layer each). Takes two [n_items x d] device buffers on its first call (three
-  // with several graphs) and downloads the item table once per call, for the warm items' mean norm.
+  ColdItems(const ModelContext& ctx, double scale);
+  // item_rep [n_items x d] (device memory, the items this process holds) in place; graphs: the
+  // model's item graphs, propagated through prop (one layer each). Takes two [n_items x d] device
+  // buffers on its first call (three with several graphs) and downloads the item table once per
+  // call, for the warm items' mean norm (in a run split over processes every process's item norms
+  // are gathered and summed in item order, as one process sums them).
   void calibrate(const Propagation& prop, const std::vector<const ItemGraph*>& graphs, int64_t d,
                  float* item_rep);
   int64_t count() const { return static_cast<int64_t>(cold_.size()); }
 
  private:
+  ModelContext ctx_;
   Device* dev_ = nullptr;
   float scale_ = 0;
-  int64_t n_items_ = 0;
-  std::vector<char> is_cold_;
+  int64_t n_items_ = 0;         // held here
+  std::vector<char> is_cold_;   // every item of the run (global ids)
+  int64_t n_cold_all_ = 0;      // cold items of the run
+  // Every process's values of its items (own: this process's, [n_items_]), in global item order.
+  std::vector<double> gather_item_values(const std::vector<double>& own) const;
   Buffer<int32_t> cold_;
   Buffer<float> sum_, part_, work_, rows_;
 };

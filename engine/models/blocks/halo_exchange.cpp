@@ -8,28 +8,32 @@
 namespace mmgraph::detail {
 
 HaloExchange::HaloExchange(const Resources& resources, const ShardedGraph& graph, const NodeIndex& nodes)
-    : resources_(&resources), nodes_(&nodes) {
-  Device& dev = resources.device();
-  const NodeSet set = NodeSet::kUsersAndItems;
-  auto kind = [&](NodeKind which, const HaloTransfer& t) {
-    Kind k;
-    k.kind = which;
-    std::vector<int32_t> rows(t.send_local.size());
-    for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int32_t>(nodes.row(set, which, t.send_local[i]));
-    k.send_rows = Buffer<int32_t>::from_host(dev, rows, "halo send rows");
-    k.send_counts = t.send_counts;
-    k.recv_counts = t.recv_counts;
-    k.n_send = static_cast<int64_t>(rows.size());
-    return k;
-  };
-  users_ = kind(NodeKind::kUser, graph.users);
-  items_ = kind(NodeKind::kItem, graph.items);
+    : resources_(&resources), nodes_(&nodes), set_(NodeSet::kUsersAndItems) {
+  users_ = kind_of(NodeKind::kUser, graph.users);
+  items_ = kind_of(NodeKind::kItem, graph.items);
+}
+
+HaloExchange::HaloExchange(const Resources& resources, const ShardedItemGraph& graph)
+    : resources_(&resources), nodes_(&graph.nodes), set_(NodeSet::kItems) {
+  items_ = kind_of(NodeKind::kItem, graph.items);
+}
+
+HaloExchange::Kind HaloExchange::kind_of(NodeKind which, const HaloTransfer& t) const {
+  Kind k;
+  k.kind = which;
+  std::vector<int32_t> rows(t.send_local.size());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int32_t>(nodes_->row(set_, which, t.send_local[i]));
+  k.send_rows = Buffer<int32_t>::from_host(resources_->device(), rows, "halo send rows");
+  k.send_counts = t.send_counts;
+  k.recv_counts = t.recv_counts;
+  k.n_send = static_cast<int64_t>(rows.size());
+  return k;
 }
 
 void HaloExchange::exchange(const NodeRows& t) const {
-  if (&t.index() != nodes_ || t.set() != NodeSet::kUsersAndItems || !t.with_halo())
-    throw Error("halo exchange: expected a [users; items] table of this process's rows with halo rows");
-  exchange(users_, t);
+  if (&t.index() != nodes_ || t.set() != set_ || !t.with_halo())
+    throw Error("halo exchange: expected a table of this process's rows of the exchange's nodes, with halo rows");
+  if (NodeIndex::holds(set_, NodeKind::kUser)) exchange(users_, t);
   exchange(items_, t);
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "engine/models/blocks/halo_exchange.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/propagation.h"
 #include "kernels/knn_graph.h"
@@ -126,6 +127,15 @@ kernels::CsrHost knn_item_graph(Device& dev, const Modalities& mods, size_t m, i
   });
 }
 
+kernels::CsrHost knn_item_graph(const ModelContext& ctx, const Modalities& mods, size_t m, bool weighted) {
+  const int k = ctx.config->knn_k;
+  if (!ctx.sharded) return knn_item_graph(ctx.device(), mods, m, ctx.nodes->owned(NodeKind::kItem), k, weighted);
+  if (mods.bf16())
+    throw InputError("feature_storage", "bf16",
+                     "the item-item graph of a run over several processes needs float32 feature storage");
+  return sharded_knn_item_graph(*ctx.resources, *ctx.layout, mods.features[m].data(), mods.dims[m], k, weighted);
+}
+
 std::vector<float> modality_weights(const TrainConfig& config, const std::vector<std::string>& names) {
   std::vector<float> w(names.size(), -1.0f);
   double given = 0;
@@ -155,6 +165,79 @@ ItemGraph::ItemGraph(Device& dev, const kernels::CsrHost& s)
     : dev_(&dev), s_(upload_csr(dev, s, "item graph")),
       st_(upload_csr(dev, kernels::csr_transpose_cpu(s.view()), "item graph")) {}
 
+kernels::CsrHost whole_item_graph(const ModelContext& ctx, const kernels::CsrHost& rows) {
+  if (!ctx.sharded) return rows;
+  const ShardLayout& layout = *ctx.layout;
+  Device& dev = ctx.device();
+  Communicator& comm = ctx.resources->comm();
+  const int p = layout.size;
+  const int64_t n = layout.item_bounds.back();
+  std::vector<int64_t> row_counts(static_cast<size_t>(p)), nnz_counts(static_cast<size_t>(p), 0);
+  for (int r = 0; r < p; ++r) row_counts[static_cast<size_t>(r)] = layout.owned(NodeKind::kItem, r).count;
+  std::vector<int64_t> lengths(static_cast<size_t>(rows.n_rows));
+  for (int64_t r = 0; r < rows.n_rows; ++r)
+    lengths[static_cast<size_t>(r)] = rows.row_ptr[static_cast<size_t>(r) + 1] - rows.row_ptr[static_cast<size_t>(r)];
+  const Buffer<int64_t> own_lengths = Buffer<int64_t>::from_host(dev, lengths, "item graph rows");
+  Buffer<int64_t> all_lengths(dev, static_cast<size_t>(n), "item graph rows");
+  comm.all_gather_v(own_lengths.data(), all_lengths.data(), row_counts, CommType::kInt64);
+  kernels::CsrHost g;
+  g.n_rows = g.n_cols = n;
+  g.row_ptr.assign(static_cast<size_t>(n) + 1, 0);
+  const std::vector<int64_t> len = all_lengths.to_host();
+  for (int64_t r = 0; r < n; ++r) {
+    g.row_ptr[static_cast<size_t>(r) + 1] = g.row_ptr[static_cast<size_t>(r)] + len[static_cast<size_t>(r)];
+    nnz_counts[static_cast<size_t>(layout.owner(NodeKind::kItem, r))] += len[static_cast<size_t>(r)];
+  }
+  const Buffer<int32_t> own_col = Buffer<int32_t>::from_host(dev, rows.col, "item graph rows");
+  const Buffer<float> own_val = Buffer<float>::from_host(dev, rows.val, "item graph rows");
+  Buffer<int32_t> col(dev, static_cast<size_t>(g.row_ptr.back()), "item graph rows");
+  Buffer<float> val(dev, static_cast<size_t>(g.row_ptr.back()), "item graph rows");
+  comm.all_gather_v(own_col.data(), col.data(), nnz_counts, CommType::kInt32);
+  comm.all_gather_v(own_val.data(), val.data(), nnz_counts, CommType::kFloat32);
+  g.col = col.to_host();
+  g.val = val.to_host();
+  return g;
+}
+
+// A process's rows of S and S^T with their halo plans, and the with-halo item table a product reads.
+struct ItemGraph::Sharded {
+  Sharded(const Resources& res, const ShardLayout& layout, const kernels::CsrHost& s)
+      : dev(&res.device()), fwd(shard_item_graph(layout, s, layout.user_bounds.back())),
+        bwd(shard_item_graph(layout, kernels::csr_transpose_cpu(s.view()), layout.user_bounds.back())),
+        fwd_halo(res, fwd), bwd_halo(res, bwd) {}
+  Device* dev;
+  ShardedItemGraph fwd, bwd;
+  HaloExchange fwd_halo, bwd_halo;
+  mutable Buffer<float> table;
+};
+
+ItemGraph::ItemGraph(const ModelContext& ctx, const kernels::CsrHost& rows)
+    : ItemGraph(ctx.sharded ? of_whole(ctx, whole_item_graph(ctx, rows)) : ItemGraph(ctx.device(), rows)) {}
+
+ItemGraph ItemGraph::of_whole(const ModelContext& ctx, const kernels::CsrHost& whole) {
+  if (!ctx.sharded) return ItemGraph(ctx.device(), whole);
+  ItemGraph g;
+  g.dev_ = &ctx.device();
+  auto sharded = std::make_shared<Sharded>(*ctx.resources, *ctx.layout, whole);
+  g.s_ = upload_csr(*g.dev_, sharded->fwd.local, "item graph");
+  g.st_ = upload_csr(*g.dev_, sharded->bwd.local, "item graph");
+  g.sharded_ = std::move(sharded);
+  return g;
+}
+
+void ItemGraph::product(bool transpose, int64_t d, const float* src, float* dst) const {
+  const DeviceCsr& a = transpose ? st_ : s_;
+  if (!sharded_) return dev_->spmm(a.view, d, src, dst);
+  const ShardedItemGraph& g = transpose ? sharded_->bwd : sharded_->fwd;
+  const int64_t rows = g.nodes.rows(NodeSet::kItems, true);
+  if (sharded_->table.size() < static_cast<size_t>(rows * d))
+    sharded_->table = Buffer<float>(*dev_, static_cast<size_t>(rows * d), "item graph halo table");
+  const NodeRows t(sharded_->table.data(), g.nodes, NodeSet::kItems, d, true);
+  dev_->copy(t.data(), src, static_cast<size_t>(n() * d) * sizeof(float));
+  (transpose ? sharded_->bwd_halo : sharded_->fwd_halo).exchange(t);
+  dev_->spmm(a.view, d, t.data(), dst);
+}
+
 void ItemGraph::forward(int layers, int64_t d, const float* x, float* out, float* work) const {
   if (layers == 0) {
     dev_->copy(out, x, static_cast<size_t>(n() * d) * sizeof(float));
@@ -163,7 +246,7 @@ void ItemGraph::forward(int layers, int64_t d, const float* x, float* out, float
   const float* cur = x;
   for (int l = 0; l < layers; ++l) {
     float* dst = (layers - 1 - l) % 2 == 0 ? out : work;  // the last product lands in out
-    dev_->spmm(s_.view, d, cur, dst);
+    product(false, d, cur, dst);
     cur = dst;
   }
 }
@@ -173,34 +256,36 @@ void ItemGraph::backward(int layers, int64_t d, const float* grad_out, float* gr
   const float* cur = grad_out;
   for (int l = 0; l < layers; ++l) {
     float* dst = work + (l % 2) * nd;
-    dev_->spmm(st_.view, d, cur, dst);
+    product(true, d, cur, dst);
     cur = dst;
   }
   dev_->axpy(nd, 1.0f, cur, grad_x);
 }
 
-kernels::CsrHost combined_knn_graph(Device& dev, const Modalities& mods, const TrainConfig& config, int64_t n_items,
-                                    bool weighted) {
+kernels::CsrHost combined_knn_graph(const ModelContext& ctx, const Modalities& mods, bool weighted) {
   std::vector<kernels::CsrHost> graphs;
-  for (size_t m = 0; m < mods.count(); ++m)
-    graphs.push_back(knn_item_graph(dev, mods, m, n_items, config.knn_k, weighted));
+  for (size_t m = 0; m < mods.count(); ++m) graphs.push_back(knn_item_graph(ctx, mods, m, weighted));
   std::vector<const kernels::CsrHost*> parts;
   for (const auto& g : graphs) parts.push_back(&g);
-  return kernels::csr_weighted_sum_cpu(parts, modality_weights(config, mods.names));
+  return kernels::csr_weighted_sum_cpu(parts, modality_weights(*ctx.config, mods.names));
 }
 
-ItemGraph frozen_item_graph(Device& dev, const Modalities& mods, const TrainConfig& config, int64_t n_items) {
-  return ItemGraph(dev, combined_knn_graph(dev, mods, config, n_items, false));
+ItemGraph frozen_item_graph(const ModelContext& ctx, const Modalities& mods) {
+  return ItemGraph(ctx, combined_knn_graph(ctx, mods, false));
 }
 
-MixedItemGraph::MixedItemGraph(Device& dev, const Modalities& mods, const TrainConfig& config, int64_t n_items)
-    : dev_(&dev), n_items_(n_items), knn_k_(config.knn_k), lambda_(static_cast<float>(config.lambda_coeff)),
-      original_(combined_knn_graph(dev, mods, config, n_items, true)) {}
+MixedItemGraph::MixedItemGraph(const ModelContext& ctx, const Modalities& mods)
+    : ctx_(ctx), dev_(&ctx.device()), n_items_(ctx.nodes->owned(NodeKind::kItem)),
+      lambda_(static_cast<float>(ctx.config->lambda_coeff)), original_(combined_knn_graph(ctx, mods, true)) {}
 
 void MixedItemGraph::relearn(const float* views, int64_t d, const std::vector<float>& weights) {
+  const int k = ctx_.config->knn_k;
   std::vector<kernels::CsrHost> learned;
-  for (size_t j = 0; j < weights.size(); ++j)
-    learned.push_back(knn_item_graph(*dev_, views + static_cast<int64_t>(j) * n_items_ * d, n_items_, d, knn_k_, true));
+  for (size_t j = 0; j < weights.size(); ++j) {
+    const float* view = views + static_cast<int64_t>(j) * n_items_ * d;
+    learned.push_back(ctx_.sharded ? sharded_knn_item_graph(*ctx_.resources, *ctx_.layout, view, d, k, true)
+                                   : knn_item_graph(*dev_, view, n_items_, d, k, true));
+  }
   std::vector<const kernels::CsrHost*> parts;
   std::vector<float> w;
   for (size_t j = 0; j < learned.size(); ++j) {
@@ -209,8 +294,8 @@ void MixedItemGraph::relearn(const float* views, int64_t d, const std::vector<fl
   }
   parts.push_back(&original_);
   w.push_back(lambda_);
-  host_ = kernels::csr_weighted_sum_cpu(parts, w);
-  graph_ = ItemGraph(*dev_, host_);
+  host_ = whole_item_graph(ctx_, kernels::csr_weighted_sum_cpu(parts, w));
+  graph_ = ItemGraph::of_whole(ctx_, host_);
 }
 
 void MixedItemGraph::normalized_forward(const Propagation& prop, int layers, int64_t d, const float* x,
@@ -218,7 +303,7 @@ void MixedItemGraph::normalized_forward(const Propagation& prop, int layers, int
   const int64_t nd = n_items_ * d;
   prop.item_item_forward(graph_, layers, d, x, h, work);
   dev_->l2_normalize_forward(n_items_, d, h, h_norm);
-  dev_->copy(out, base, static_cast<size_t>(nd) * sizeof(float));
+  if (out != base) dev_->copy(out, base, static_cast<size_t>(nd) * sizeof(float));
   dev_->axpy(nd, 1.0f, h_norm, out);
 }
 
@@ -237,8 +322,8 @@ std::vector<io::TensorToWrite> MixedItemGraph::state() const {
 }
 
 void MixedItemGraph::restore_state(const io::Safetensors& checkpoint) {
-  host_ = restore_csr(checkpoint, "state.graph", n_items_);
-  graph_ = ItemGraph(*dev_, host_);
+  host_ = restore_csr(checkpoint, "state.graph", ctx_.nodes->part(NodeKind::kItem).global_count);
+  graph_ = ItemGraph::of_whole(ctx_, host_);
 }
 
 kernels::CsrHost restore_csr(const io::Safetensors& checkpoint, const std::string& prefix, int64_t n) {

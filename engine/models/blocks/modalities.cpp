@@ -1,8 +1,10 @@
 // Item features on the device and their projections (see modalities.h).
 #include "engine/models/blocks/modalities.h"
 
+#include <algorithm>
 #include <cmath>
 
+#include "engine/models/blocks/batch_gather.h"
 #include "kernels/bf16.h"
 #include "kernels/l2_normalize.h"
 #include "mmgraph/errors.h"
@@ -29,18 +31,24 @@ Modalities upload_modalities(const ModelContext& ctx, const char* model, bool no
                                         "' needs item features: put <name>_feat.npy beside the splits or list them "
                                         "under `modalities:` in the config");
   const bool bf16 = ctx.config->feature_storage == "bf16";
+  const RowRange items = ctx.nodes->part(NodeKind::kItem).owned;
   Modalities mods;
   for (const FeatureMatrix& f : data.features) {
     mods.names.push_back(f.name);
     mods.dims.push_back(f.cols);
+    // The rows of the items held here (every item with one process).
+    const float* held = f.values.data() + items.first * f.cols;
+    const auto n = static_cast<size_t>(items.count * f.cols);
     if (!bf16) {
-      mods.features.push_back(Buffer<float>::from_host(ctx.device(), f.values, "item features"));
-      if (normalize_rows) ctx.device().l2_normalize_forward(f.rows, f.cols, mods.features.back().data(), mods.features.back().data());
+      mods.features.emplace_back(ctx.device(), n, "item features");
+      ctx.device().upload(mods.features.back().data(), held, n * sizeof(float));
+      if (normalize_rows)
+        ctx.device().l2_normalize_forward(items.count, f.cols, mods.features.back().data(), mods.features.back().data());
     } else if (!normalize_rows) {
-      mods.features_bf16.push_back(upload_bf16(ctx.device(), f.values, "item features (bf16)"));
+      mods.features_bf16.push_back(upload_bf16(ctx.device(), std::vector<float>(held, held + n), "item features (bf16)"));
     } else {  // scaled on the host (the CPU reference of the device's normalisation): the rounding comes last
-      std::vector<float> scaled(f.values.size());
-      kernels::l2_normalize_rows_forward_cpu(f.rows, f.cols, f.values.data(), scaled.data());
+      std::vector<float> scaled(n);
+      kernels::l2_normalize_rows_forward_cpu(items.count, f.cols, held, scaled.data());
       mods.features_bf16.push_back(upload_bf16(ctx.device(), scaled, "item features (bf16)"));
     }
   }
@@ -95,6 +103,22 @@ void Projections::backward(const float* dh) const {
   }
 }
 
+void Projections::forward_rows(size_t m, const OwnerGather& items, float* feats, float* h) const {
+  if (mods_->bf16()) throw Error("Projections::forward_rows: needs float32 feature storage");
+  items.gather(features(m), mods_->dims[m], feats);
+  dev_->linear_forward(items.size(), mods_->dims[m], d_, feats, weight_[m]->value.data(), bias_[m]->value.data(), h);
+}
+
+void Projections::backward_rows(size_t m, const OwnerGather& items, const float* feats, const float* dh,
+                                float* grad_feats) const {
+  const int64_t k = items.size(), dim = mods_->dims[m];
+  const bool learnt = !features_.empty();
+  if (learnt) dev_->zero(grad_feats, static_cast<size_t>(k * dim) * sizeof(float));
+  dev_->linear_backward(k, dim, d_, feats, weight_[m]->value.data(), dh, learnt ? grad_feats : nullptr,
+                        weight_[m]->grad.data(), bias_[m]->grad.data());
+  if (learnt) items.scatter_add(grad_feats, dim, features_[m]->grad.data());
+}
+
 void add_modality_bpr(Device& dev, const TripleBatch& batch, float weight, int m, int64_t n_items, int64_t d,
                       const float* user_rep, const float* h, float* grad_user_rep, float* grad_h, double* loss_sum) {
   const kernels::BprBatch triples{batch.size, batch.users, batch.pos, batch.neg, weight};
@@ -104,6 +128,87 @@ void add_modality_bpr(Device& dev, const TripleBatch& batch, float weight, int m
     dev.bpr_loss(triples, d, user_rep, h + off, user_rep, h + off, 0.0f, grad_user_rep, grad_h + off, grad_user_rep,
                  grad_h + off, loss_sum);
   }
+}
+
+}  // namespace mmgraph::detail
+
+namespace mmgraph::detail {
+
+namespace {
+
+// The buffer grown to hold at least n floats.
+void reserve(Device& dev, Buffer<float>& b, size_t n, const char* what) {
+  if (b.size() < n) b = Buffer<float>(dev, n, what);
+}
+
+// Ascending distinct values of ids[first, last).
+std::vector<int32_t> distinct(const std::vector<int32_t>& ids, size_t first, size_t last) {
+  std::vector<int32_t> v(ids.begin() + static_cast<std::ptrdiff_t>(first), ids.begin() + static_cast<std::ptrdiff_t>(last));
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+}  // namespace
+
+BatchModalityBpr::BatchModalityBpr(const ModelContext& ctx, const Modalities& mods, const Projections& projections,
+                                   float weight)
+    : ctx_(ctx), mods_(&mods), projections_(&projections), weight_(weight), users_(ctx, NodeKind::kUser),
+      items_(ctx, NodeKind::kItem), feats_(mods.count()) {}
+
+void BatchModalityBpr::add(const TripleBatch& batch, const NodeRows& rep, const NodeRows& grad_rep,
+                           double* loss_sum) {
+  Device& dev = ctx_.device();
+  const auto b = static_cast<size_t>(batch.size);
+  const int64_t d = rep.width();
+  if (mods_->bf16()) {
+    const int64_t n = ctx_.nodes->owned(NodeKind::kItem);
+    const auto size = mods_->count() * static_cast<size_t>(n * d);
+    reserve(dev, all_h_, size, "modality projections");
+    reserve(dev, all_grad_h_, size, "modality projection gradients");
+    dev.zero(all_grad_h_.data(), size * sizeof(float));
+    projections_->forward(all_h_.data());
+    add_modality_bpr(dev, batch, weight_, static_cast<int>(mods_->count()), n, d, rep.users(), all_h_.data(),
+                     grad_rep.users(), all_grad_h_.data(), loss_sum);
+    projections_->backward(all_grad_h_.data());
+    return;
+  }
+  std::vector<int32_t> ids = triples_on_host(dev, batch);
+  const std::vector<int32_t> users = distinct(ids, 0, b), items = distinct(ids, b, 3 * b);
+  for (size_t t = 0; t < 3 * b; ++t) {
+    const std::vector<int32_t>& list = t < b ? users : items;
+    ids[t] = static_cast<int32_t>(std::lower_bound(list.begin(), list.end(), ids[t]) - list.begin());
+  }
+  users_.plan(users);
+  items_.plan(items);
+  ids_ = Buffer<int32_t>::from_host(dev, ids, "batch modality rows");
+  TripleBatch compact = batch;
+  compact.users = ids_.data();
+  compact.pos = ids_.data() + b;
+  compact.neg = ids_.data() + 2 * b;
+
+  const auto nu = static_cast<int64_t>(users.size()), nk = static_cast<int64_t>(items.size());
+  const auto m = static_cast<int64_t>(mods_->count());
+  reserve(dev, user_rows_, static_cast<size_t>(nu * d), "batch user rows");
+  reserve(dev, grad_user_rows_, static_cast<size_t>(nu * d), "batch user rows");
+  reserve(dev, h_, static_cast<size_t>(m * nk * d), "batch item projections");
+  reserve(dev, grad_h_, static_cast<size_t>(m * nk * d), "batch item projections");
+  users_.gather(rep.users(), d, user_rows_.data());
+  dev.zero(grad_user_rows_.data(), static_cast<size_t>(nu * d) * sizeof(float));
+  dev.zero(grad_h_.data(), static_cast<size_t>(m * nk * d) * sizeof(float));
+  int64_t widest = 0;
+  for (size_t j = 0; j < mods_->count(); ++j) {
+    reserve(dev, feats_[j], static_cast<size_t>(nk * mods_->dims[j]), "batch item features");
+    projections_->forward_rows(j, items_, feats_[j].data(), h_.data() + static_cast<int64_t>(j) * nk * d);
+    widest = std::max(widest, mods_->dims[j]);
+  }
+  add_modality_bpr(dev, compact, weight_, static_cast<int>(m), nk, d, user_rows_.data(), h_.data(),
+                   grad_user_rows_.data(), grad_h_.data(), loss_sum);
+  users_.scatter_add(grad_user_rows_.data(), d, grad_rep.users());
+  reserve(dev, grad_feats_, static_cast<size_t>(nk * widest), "batch item feature gradients");
+  for (size_t j = 0; j < mods_->count(); ++j)
+    projections_->backward_rows(j, items_, feats_[j].data(), grad_h_.data() + static_cast<int64_t>(j) * nk * d,
+                                grad_feats_.data());
 }
 
 }  // namespace mmgraph::detail

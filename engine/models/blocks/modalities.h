@@ -5,11 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "engine/models/blocks/node_table.h"
+#include "engine/models/blocks/owner_gather.h"
 #include "engine/src/model.h"
 
 namespace mmgraph::detail {
 
-// The rows [I x dims[m]] of each modality, stored as config feature_storage says: in `features`
+// The rows [I x dims[m]] of each modality (the items this process holds), stored as config feature_storage says: in `features`
 // (float32) or in `features_bf16` (kernels/bf16.h, rounded to nearest even); the other is empty.
 struct Modalities {
   std::vector<std::string> names;
@@ -47,6 +49,12 @@ class Projections {
   void forward(float* h) const;
   // Adds dW, db (and the features' gradient when they are learnt) from dh [m x I x d].
   void backward(const float* dh) const;
+  // h [K x d] := modality m's projection of the K items of `items` alone, their feature rows
+  // gathered from their owners into feats [K x dims[m]] (kept for backward_rows). Float32 storage.
+  void forward_rows(size_t m, const OwnerGather& items, float* feats, float* h) const;
+  // Adds dW_m, db_m from dh [K x d]; with learnt features also the K items' feature gradients,
+  // through grad_feats [K x dims[m]] (scratch), into their owners' rows.
+  void backward_rows(size_t m, const OwnerGather& items, const float* feats, const float* dh, float* grad_feats) const;
 
  private:
   Device* dev_ = nullptr;
@@ -60,5 +68,31 @@ class Projections {
 // with user_rep [U x d] and h [m x I x d]; gradients added into grad_user_rep and grad_h.
 void add_modality_bpr(Device& dev, const TripleBatch& batch, float weight, int m, int64_t n_items, int64_t d,
                       const float* user_rep, const float* h, float* grad_user_rep, float* grad_h, double* loss_sum);
+
+// That term as FREEDOM and LATTICE train it. With float32 storage it is computed on the batch's
+// rows alone: the batch's distinct users and items (ascending) gathered from their owners
+// (OwnerGather; local rows with one process), the items' projections computed there, the batch's
+// ids as rows of these compact tables; then the users' gradient rows added into grad_rep's owned
+// rows and the projections' gradients into their parameters. The same arithmetic for any number
+// of processes; it reads the batch's ids back to the host each step. With bf16 storage (one
+// process only) every item is projected (the bf16 layer has no row gather).
+class BatchModalityBpr {
+ public:
+  BatchModalityBpr() = default;
+  BatchModalityBpr(const ModelContext& ctx, const Modalities& mods, const Projections& projections, float weight);
+  // rep, grad_rep: [users; items] tables of width d (their user rows are read and written).
+  void add(const TripleBatch& batch, const NodeRows& rep, const NodeRows& grad_rep, double* loss_sum);
+
+ private:
+  ModelContext ctx_;
+  const Modalities* mods_ = nullptr;
+  const Projections* projections_ = nullptr;
+  float weight_ = 0;
+  OwnerGather users_, items_;
+  Buffer<int32_t> ids_;  // the batch's users, positives, negatives as compact rows [3 x size]
+  Buffer<float> user_rows_, grad_user_rows_, h_, grad_h_, grad_feats_;
+  std::vector<Buffer<float>> feats_;  // per modality, the batch items' feature rows
+  Buffer<float> all_h_, all_grad_h_;  // bf16 storage: [m x I x d] projections of every item
+};
 
 }  // namespace mmgraph::detail

@@ -8,8 +8,12 @@ namespace mmgraph::detail {
 
 void OwnerGather::plan(const std::vector<int32_t>& ids) {
   Device& dev = ctx_.device();
-  const ShardLayout& layout = *ctx_.layout;
   n_ = static_cast<int64_t>(ids.size());
+  if (!ctx_.layout) {  // one process: every id is a local row
+    mine_local_ = Buffer<int32_t>::from_host(dev, ids, "owner gather rows");
+    return;
+  }
+  const ShardLayout& layout = *ctx_.layout;
   // The list's ids grouped by owner (ascending rank, list order within): the order they arrive in.
   std::vector<int32_t> by_rank(ids.size());
   std::iota(by_rank.begin(), by_rank.end(), 0);
@@ -36,6 +40,10 @@ void OwnerGather::plan(const std::vector<int32_t>& ids) {
 
 void OwnerGather::gather(const float* owned, int64_t width, float* out) const {
   Device& dev = ctx_.device();
+  if (!ctx_.layout) {
+    if (n_) dev.gather_rows(n_, width, mine_local_.data(), owned, out);
+    return;
+  }
   const auto mine = static_cast<int64_t>(mine_local_.size());
   if (send_.size() < static_cast<size_t>(mine * width)) send_ = Buffer<float>(dev, static_cast<size_t>(mine * width), "owner gather");
   if (received_.size() < static_cast<size_t>(n_ * width))
@@ -52,6 +60,7 @@ void OwnerGather::scatter_add(const float* rows, int64_t width, float* owned) co
   Device& dev = ctx_.device();
   const auto mine = static_cast<int64_t>(mine_local_.size());
   if (!mine) return;
+  if (!ctx_.layout) return dev.scatter_add_rows(n_, width, mine_local_.data(), rows, owned);
   if (send_.size() < static_cast<size_t>(mine * width)) send_ = Buffer<float>(dev, static_cast<size_t>(mine * width), "owner gather");
   dev.gather_rows(mine, width, mine_position_.data(), rows, send_.data());
   dev.scatter_add_rows(mine, width, mine_local_.data(), send_.data(), owned);

@@ -4,7 +4,8 @@
 // them), gathered from their owners into the list's order on every process; and the way back:
 // each process adds the rows of such a list-ordered table that it owns into its table. A model
 // that computes a batch's per-row and dense stages on these gathered rows computes the same bits
-// on every process, and those of one process, whose list is the same.
+// on every process, and those of one process, whose list is the same. With one process (no
+// layout) the gather and the scatter are local row ops on the list.
 #include <cstdint>
 #include <vector>
 

@@ -47,8 +47,7 @@ DeviceCsr pruned_adjacency(const ModelContext& ctx, uint64_t epoch) {
 Propagation::Propagation(const ModelContext& ctx, PropagationOptions options)
     : ctx_(ctx), dev_(&ctx.device()), options_(options) {
   if (ctx.sharded) {
-    if (options_.prune_edges || options_.user_item_blocks)
-      throw Error("propagation: edge pruning and Â's row blocks do not run split over processes yet");
+    if (options_.user_item_blocks) throw Error("propagation: Â's row blocks do not run split over processes yet");
     halo_ = HaloExchange(*ctx.resources, *ctx.sharded, *ctx.nodes);
   }
   if (options_.user_item_blocks) {
@@ -62,7 +61,18 @@ Propagation::Propagation(const ModelContext& ctx, PropagationOptions options)
 }
 
 void Propagation::begin_epoch(uint64_t epoch) {
-  if (options_.prune_edges) pruned_ = pruned_adjacency(ctx_, epoch);
+  if (!options_.prune_edges) return;
+  pruned_ = pruned_adjacency(ctx_, epoch);
+  if (!ctx_.sharded) return;
+  // Split over processes: every process prunes the whole graph alike (a function of seed and epoch),
+  // then keeps its rows, renumbered into the with-halo tables of Â (the pruned graph's columns are
+  // among Â's).
+  kernels::CsrHost whole;
+  whole.n_rows = whole.n_cols = pruned_.view.n_rows;
+  whole.row_ptr = pruned_.row_ptr.to_host();
+  whole.col = pruned_.col.to_host();
+  whole.val = pruned_.val.to_host();
+  pruned_ = upload_csr(*dev_, owned_rows_of(*ctx_.layout, *ctx_.nodes, whole), "pruned adjacency rows");
 }
 
 const kernels::CsrView& Propagation::adjacency(UserItemGraph graph) const {
@@ -170,13 +180,11 @@ void Propagation::add_items_from_users(const NodeRows& grad, float* scratch) con
 
 void Propagation::item_item_forward(const ItemGraph& s, int layers, int64_t d, const float* x, float* out,
                                     float* work) const {
-  check_single_process("item_item_forward");
   s.forward(layers, d, x, out, work);
 }
 
 void Propagation::item_item_backward(const ItemGraph& s, int layers, int64_t d, const float* grad_out,
                                      float* grad_x, float* work) const {
-  check_single_process("item_item_backward");
   s.backward(layers, d, grad_out, grad_x, work);
 }
 
