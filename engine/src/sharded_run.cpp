@@ -14,11 +14,11 @@
 namespace mmgraph::detail {
 
 void check_runs_sharded(const TrainConfig& config) {
-  static const std::set<std::string> sharded = {"bprmf", "lightgcn", "vbpr", "freedom", "lattice"};
+  static const std::set<std::string> sharded = {"bprmf", "lightgcn", "vbpr", "freedom", "lattice", "mmgraph"};
   if (!sharded.count(config.model))
     throw InputError("model", config.model,
-                     "does not run over several processes yet (bprmf, lightgcn, vbpr, freedom and lattice do); start "
-                     "it as one process");
+                     "does not run over several processes yet (bprmf, lightgcn, vbpr, freedom, lattice and mmgraph do); "
+                     "start it as one process");
 }
 
 Partition partition_for(const Dataset& data, const TrainConfig& config, int size) {

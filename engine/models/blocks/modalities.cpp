@@ -152,25 +152,42 @@ std::vector<int32_t> distinct(const std::vector<int32_t>& ids, size_t first, siz
 }  // namespace
 
 BatchModalityBpr::BatchModalityBpr(const ModelContext& ctx, const Modalities& mods, const Projections& projections,
-                                   float weight)
-    : ctx_(ctx), mods_(&mods), projections_(&projections), weight_(weight), users_(ctx, NodeKind::kUser),
-      items_(ctx, NodeKind::kItem), feats_(mods.count()) {}
+                                   float weight, ModalityFusion* fusion)
+    : ctx_(ctx), mods_(&mods), projections_(&projections), weight_(weight), fusion_(fusion),
+      users_(ctx, NodeKind::kUser), items_(ctx, NodeKind::kItem), feats_(mods.count()) {}
+
+void BatchModalityBpr::add_views(const TripleBatch& ids, int64_t rows, int64_t d, const float* user_rows,
+                                 const float* h, float* grad_user_rows, float* grad_h, double* loss_sum) {
+  Device& dev = ctx_.device();
+  if (!fusion_) {
+    add_modality_bpr(dev, ids, weight_, static_cast<int>(mods_->count()), rows, d, user_rows, h, grad_user_rows,
+                     grad_h, loss_sum);
+    return;
+  }
+  const auto n = static_cast<size_t>(rows * d);
+  reserve(dev, z_, n, "fused views");
+  reserve(dev, grad_z_, n, "fused views");
+  fusion_->forward(rows, h, z_.data());
+  dev.zero(grad_z_.data(), n * sizeof(float));
+  add_modality_bpr(dev, ids, weight_, 1, rows, d, user_rows, z_.data(), grad_user_rows, grad_z_.data(), loss_sum);
+  fusion_->backward(rows, h, grad_z_.data(), grad_h);
+}
 
 void BatchModalityBpr::add(const TripleBatch& batch, const NodeRows& rep, const NodeRows& grad_rep,
                            double* loss_sum) {
   Device& dev = ctx_.device();
   const auto b = static_cast<size_t>(batch.size);
   const int64_t d = rep.width();
+  const auto m = static_cast<int64_t>(mods_->count());
   if (mods_->bf16()) {
     const int64_t n = ctx_.nodes->owned(NodeKind::kItem);
-    const auto size = mods_->count() * static_cast<size_t>(n * d);
-    reserve(dev, all_h_, size, "modality projections");
-    reserve(dev, all_grad_h_, size, "modality projection gradients");
-    dev.zero(all_grad_h_.data(), size * sizeof(float));
-    projections_->forward(all_h_.data());
-    add_modality_bpr(dev, batch, weight_, static_cast<int>(mods_->count()), n, d, rep.users(), all_h_.data(),
-                     grad_rep.users(), all_grad_h_.data(), loss_sum);
-    projections_->backward(all_grad_h_.data());
+    const auto size = static_cast<size_t>(m * n * d);
+    reserve(dev, h_, size, "modality projections");
+    reserve(dev, grad_h_, size, "modality projection gradients");
+    dev.zero(grad_h_.data(), size * sizeof(float));
+    projections_->forward(h_.data());
+    add_views(batch, n, d, rep.users(), h_.data(), grad_rep.users(), grad_h_.data(), loss_sum);
+    projections_->backward(grad_h_.data());
     return;
   }
   std::vector<int32_t> ids = triples_on_host(dev, batch);
@@ -188,7 +205,6 @@ void BatchModalityBpr::add(const TripleBatch& batch, const NodeRows& rep, const 
   compact.neg = ids_.data() + 2 * b;
 
   const auto nu = static_cast<int64_t>(users.size()), nk = static_cast<int64_t>(items.size());
-  const auto m = static_cast<int64_t>(mods_->count());
   reserve(dev, user_rows_, static_cast<size_t>(nu * d), "batch user rows");
   reserve(dev, grad_user_rows_, static_cast<size_t>(nu * d), "batch user rows");
   reserve(dev, h_, static_cast<size_t>(m * nk * d), "batch item projections");
@@ -202,8 +218,7 @@ void BatchModalityBpr::add(const TripleBatch& batch, const NodeRows& rep, const 
     projections_->forward_rows(j, items_, feats_[j].data(), h_.data() + static_cast<int64_t>(j) * nk * d);
     widest = std::max(widest, mods_->dims[j]);
   }
-  add_modality_bpr(dev, compact, weight_, static_cast<int>(m), nk, d, user_rows_.data(), h_.data(),
-                   grad_user_rows_.data(), grad_h_.data(), loss_sum);
+  add_views(compact, nk, d, user_rows_.data(), h_.data(), grad_user_rows_.data(), grad_h_.data(), loss_sum);
   users_.scatter_add(grad_user_rows_.data(), d, grad_rep.users());
   reserve(dev, grad_feats_, static_cast<size_t>(nk * widest), "batch item feature gradients");
   for (size_t j = 0; j < mods_->count(); ++j)

@@ -69,30 +69,50 @@ class Projections {
 void add_modality_bpr(Device& dev, const TripleBatch& batch, float weight, int m, int64_t n_items, int64_t d,
                       const float* user_rep, const float* h, float* grad_user_rep, float* grad_h, double* loss_sum);
 
-// That term as FREEDOM and LATTICE train it. With float32 storage it is computed on the batch's
-// rows alone: the batch's distinct users and items (ascending) gathered from their owners
-// (OwnerGather; local rows with one process), the items' projections computed there, the batch's
-// ids as rows of these compact tables; then the users' gradient rows added into grad_rep's owned
-// rows and the projections' gradients into their parameters. The same arithmetic for any number
-// of processes; it reads the batch's ids back to the host each step. With bf16 storage (one
-// process only) every item is projected (the bf16 layer has no row gather).
+// A fusion of the modalities' projections of k items into one view (mmgraph's attention), for
+// BatchModalityBpr to score that view instead of each modality's.
+class ModalityFusion {
+ public:
+  virtual ~ModalityFusion() = default;
+  // z [k x d] from h [m x k x d] (keeps what backward needs).
+  virtual void forward(int64_t k, const float* h, float* z) = 0;
+  // grad_h [m x k x d] += d/dh from grad_z [k x d] (and the fusion's own parameters' gradients).
+  virtual void backward(int64_t k, const float* h, const float* grad_z, float* grad_h) = 0;
+};
+
+// That term as FREEDOM, LATTICE and mmgraph train it: weight * sum over the views of BPR(u,
+// view[pos], view[neg]), the views each modality's projections H_m, or with a fusion its one
+// fused view. With float32 storage it is computed on the batch's rows alone: the batch's distinct
+// users and items (ascending) gathered from their owners (OwnerGather; local rows with one
+// process), the items' projections (and fusion) computed there, the batch's ids as rows of these
+// compact tables; then the users' gradient rows added into grad_rep's owned rows and the
+// projections' gradients into their parameters. The same arithmetic for any number of processes;
+// it reads the batch's ids back to the host each step. With bf16 storage (one process only) every
+// item is projected (the bf16 layer has no row gather).
 class BatchModalityBpr {
  public:
   BatchModalityBpr() = default;
-  BatchModalityBpr(const ModelContext& ctx, const Modalities& mods, const Projections& projections, float weight);
+  // fusion (optional, kept by the caller): the one view scored.
+  BatchModalityBpr(const ModelContext& ctx, const Modalities& mods, const Projections& projections, float weight,
+                   ModalityFusion* fusion = nullptr);
   // rep, grad_rep: [users; items] tables of width d (their user rows are read and written).
   void add(const TripleBatch& batch, const NodeRows& rep, const NodeRows& grad_rep, double* loss_sum);
 
  private:
+  // The term over views of `rows` items ([m x rows x d] projections h, their gradients grad_h),
+  // users user_rows, on batch ids `ids`.
+  void add_views(const TripleBatch& ids, int64_t rows, int64_t d, const float* user_rows, const float* h,
+                 float* grad_user_rows, float* grad_h, double* loss_sum);
+
   ModelContext ctx_;
   const Modalities* mods_ = nullptr;
   const Projections* projections_ = nullptr;
   float weight_ = 0;
+  ModalityFusion* fusion_ = nullptr;
   OwnerGather users_, items_;
   Buffer<int32_t> ids_;  // the batch's users, positives, negatives as compact rows [3 x size]
-  Buffer<float> user_rows_, grad_user_rows_, h_, grad_h_, grad_feats_;
+  Buffer<float> user_rows_, grad_user_rows_, h_, grad_h_, grad_feats_, z_, grad_z_;
   std::vector<Buffer<float>> feats_;  // per modality, the batch items' feature rows
-  Buffer<float> all_h_, all_grad_h_;  // bf16 storage: [m x I x d] projections of every item
 };
 
 }  // namespace mmgraph::detail
