@@ -17,6 +17,13 @@
 // On a GPU R is padded (blocks/batch_rows.h): each part of R keeps its room, and a padded row
 // gathers zero views and content, fuses to finite values, is scattered nowhere, and has
 // multiplicity 0 in InfoNCE, so it adds nothing to the loss or any gradient.
+// Split over processes, each holds its rows of every table, of Â's user and item blocks and of
+// S_m and S_m^T (halo rows exchanged before each product), gathers R's rows from their owners
+// (BatchRowGather) and runs the fuser and the objective on them as one process does. The
+// purifier's and the projections' dense gradients are sums over every item, split over the
+// processes: their per-process partial sums are added in rank order (sum_in_rank_order), so
+// they and all that follows differ from one process's in the last bits (the closing note of the
+// sharding issue gives the measured difference).
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -50,7 +57,7 @@ class Mgcn final : public EmbeddingModel {
     for (int m = 0; m < m_; ++m) {
       linear(mods_.names[m] + ".purifier", gate_w_, gate_b_);
       linear(mods_.names[m] + ".preference", pref_w_, pref_b_);
-      graphs_.emplace_back(dev_, knn_item_graph(dev_, mods_, static_cast<size_t>(m), n_items_, c_.knn_k, false));
+      graphs_.emplace_back(ctx, knn_item_graph(ctx, mods_, static_cast<size_t>(m), false));
     }
     std::vector<Param*> att_w, att_b;
     linear("attention", att_w, att_b);
@@ -60,6 +67,12 @@ class Mgcn final : public EmbeddingModel {
     cold_ = ColdItems(ctx, c_.cold_scale);
 
     batch_rows_ = BatchRowSet(ctx);
+    row_gather_ = BatchRowGather(ctx);
+    comm_ = &ctx.resources->comm();
+    if (ctx.sharded) {
+      split_sums_ = projections_.dense_params();
+      for (int m = 0; m < m_; ++m) split_sums_.insert(split_sums_.end(), {gate_w_[m], gate_b_[m]});
+    }
     // The fuser runs on every row (propagate) or on a batch's rows R, which may outnumber them when padded.
     const int64_t fuse_rows = std::max(n_, batch_rows_.capacity());
     const size_t nd = static_cast<size_t>(n_ * d_), id = static_cast<size_t>(n_items_ * d_);
@@ -88,18 +101,24 @@ class Mgcn final : public EmbeddingModel {
     const int64_t r = sizes.total();
     const int32_t* rows = batch_rows_.rows();
     views_forward(&batch_rows_);
-    dev_.gather_rows(r, d_, rows, x_.data(), bx_.data());
-    for (int m = 0; m < m_; ++m)
-      dev_.gather_rows(r, d_, rows, slice(views_, m, n_), slice(bviews_, m, r));
+    row_gather_.plan(batch_rows_);
+    row_gather_.gather(x_.rows(), bx_.data());
+    for (int m = 0; m < m_; ++m) row_gather_.gather(view_rows(views_, m), slice(bviews_, m, r));
     fuse_forward(r, bviews_.data(), bx_.data(), bside_.data(), brep_.data());
-    // The objective reads the batch's rows of the full tables.
-    rep_.set_zero();
-    dev_.scatter_add_rows(r, d_, rows, brep_.data(), rep_.data());
-    grad_rep_.set_zero();
-    objective_.add(batch, d_, rep_.users(), rep_.items(), grad_rep_.users(), grad_rep_.items(), rep_.users(),
-                   rep_.items(), grad_rep_.users(), grad_rep_.items(), loss_sum);
+    if (split_sums_.empty()) {
+      // The objective reads the batch's rows of the full tables.
+      rep_.set_zero();
+      dev_.scatter_add_rows(r, d_, rows, brep_.data(), rep_.data());
+      grad_rep_.set_zero();
+      objective_.add(batch, d_, rep_.users(), rep_.items(), grad_rep_.users(), grad_rep_.items(), rep_.users(),
+                     rep_.items(), grad_rep_.users(), grad_rep_.items(), loss_sum);
+      dev_.gather_rows(r, d_, rows, grad_rep_.data(), bgrep_.data());
+    } else {  // over processes: on R's rows, with the batch's ids as their places in R (the same sums)
+      dev_.zero(bgrep_.data(), static_cast<size_t>(r * d_) * sizeof(float));
+      objective_.add(row_gather_.batch_as_rows(batch), d_, brep_.data(), brep_.data(), bgrep_.data(), bgrep_.data(),
+                     brep_.data(), brep_.data(), bgrep_.data(), bgrep_.data(), loss_sum);
+    }
     // rep = X + side: both receive the representation gradient.
-    dev_.gather_rows(r, d_, rows, grad_rep_.data(), bgrep_.data());
     const size_t rd_bytes = static_cast<size_t>(r * d_) * sizeof(float);
     dev_.copy(bgx_.data(), bgrep_.data(), rd_bytes);
     dev_.copy(bgside_.data(), bgrep_.data(), rd_bytes);
@@ -113,12 +132,13 @@ class Mgcn final : public EmbeddingModel {
     bgviews_.set_zero();
     fuse_backward(r, bviews_.data(), bx_.data(), bgside_.data(), bgviews_.data(), bgx_.data());
     grad_x_.set_zero();
-    dev_.scatter_add_rows(r, d_, rows, bgx_.data(), grad_x_.data());
+    row_gather_.scatter_add(bgx_.data(), grad_x_.rows());
     grad_views_.set_zero();
-    for (int m = 0; m < m_; ++m)
-      dev_.scatter_add_rows(r, d_, rows, slice(bgviews_, m, r), slice(grad_views_, m, n_));
+    for (int m = 0; m < m_; ++m) row_gather_.scatter_add(slice(bgviews_, m, r), view_rows(grad_views_, m));
     views_backward();
     prop_.user_item_backward(UserItemGraph::kFull, c_.n_layers, grad_x_.rows(), grad_emb(), work_.data());
+    for (Param* p : split_sums_)
+      sum_in_rank_order(*comm_, dev_, p->grad.data(), static_cast<int64_t>(p->grad.size()));
   }
 
   void propagate() override {
@@ -248,6 +268,9 @@ class Mgcn final : public EmbeddingModel {
   Buffer<float> proj_, grad_proj_, gate_pre_, purified_, grad_purified_;
   Buffer<float> views_, grad_views_, att_t_, sep_raw_, pref_pre_, att_a_;
   BatchRowSet batch_rows_;  // the batch's distinct rows R and multiplicities
+  BatchRowGather row_gather_;  // R's rows of the node tables
+  Communicator* comm_ = nullptr;
+  std::vector<Param*> split_sums_;  // over processes: the parameters whose gradient each process sums in part
   Buffer<float> bx_, bgx_, bside_, bgside_, brep_, bgrep_, bviews_, bgviews_;  // their rows of x_, side_, ...
   ColdItems cold_;
 };

@@ -80,4 +80,12 @@ void SingleProcessCommunicator::broadcast(void* data, int64_t count, int root, C
   check_count(count);
 }
 
+void sum_in_rank_order(Communicator& comm, Device& dev, float* data, int64_t count) {
+  if (comm.size() == 1 || count == 0) return;
+  Buffer<float> all(dev, static_cast<size_t>(comm.size() * count), "process sums");
+  comm.all_gather(data, count, all.data());
+  dev.copy(data, all.data(), static_cast<size_t>(count) * sizeof(float));
+  for (int r = 1; r < comm.size(); ++r) dev.axpy(count, 1.0f, all.data() + r * count, data);
+}
+
 }  // namespace mmgraph::detail

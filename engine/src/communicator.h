@@ -56,6 +56,12 @@ class Communicator {
   }
 };
 
+// data[0, count) (device memory) := the sum over processes of every process's data, added in rank
+// order (process 0's, plus 1's, ...) on every process: the same bits on every process, whatever
+// order the library's all-reduce would choose. For the few dense gradients whose terms are split
+// over processes (count floats each; P x count of scratch).
+void sum_in_rank_order(Communicator& comm, Device& dev, float* data, int64_t count);
+
 // The communicator of a run in one process: rank 0 of 1. Moving data is a copy on the device
 // (nothing when source and destination are the same buffer); sums over one process are the
 // values themselves.

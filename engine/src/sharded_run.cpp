@@ -14,11 +14,12 @@
 namespace mmgraph::detail {
 
 void check_runs_sharded(const TrainConfig& config) {
-  static const std::set<std::string> sharded = {"bprmf", "lightgcn", "vbpr", "freedom", "lattice", "mmgraph"};
+  // The models whose sharded forms exist (a model added to the registry starts out of this list).
+  static const std::set<std::string> sharded = {"bprmf", "lightgcn", "vbpr", "freedom", "lattice", "mgcn", "mmgraph"};
   if (!sharded.count(config.model))
     throw InputError("model", config.model,
-                     "does not run over several processes yet (bprmf, lightgcn, vbpr, freedom, lattice and mmgraph do); "
-                     "start it as one process");
+                     "does not run over several processes yet (bprmf, lightgcn, vbpr, freedom, lattice, mgcn and "
+                     "mmgraph do); start it as one process");
 }
 
 Partition partition_for(const Dataset& data, const TrainConfig& config, int size) {

@@ -2,12 +2,16 @@
 // result is made of: OUT.exact holds every epoch's loss, the best epoch and the representations
 // of every user and item as raw bytes; OUT.metrics every evaluation's metrics as text (17
 // digits). Run as one process and under mpirun with P processes (run_sharded_train.cmake), both
-// must be the same (compare mode).
+// must be the same (compare mode), or agree within a relative tolerance (compare-within mode, for
+// a model whose sums over processes are not one process's: it prints the largest differences).
 //   mmgraph_sharded_train MODEL OUT [key=value ...] [--checkpoint-dir=DIR] [--resume] [--check-order]
 //     (key=value: config overrides; the options are TrainOptions'; --check-order: the result's
 //     representations, evaluated on the data set as given, give the run's test metrics, so they
 //     are in the original order also when a partition renumbered users and items)
 //   mmgraph_sharded_train --compare OUT_A OUT_B
+//   mmgraph_sharded_train --compare-within TOLERANCE OUT_A OUT_B
+//     (every loss and every representation value within TOLERANCE relative to the largest
+//     magnitude of its kind, every metric within TOLERANCE absolute, the same best epoch)
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -19,6 +23,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "mmgraph/config.h"
 #include "mmgraph/synthetic.h"
@@ -65,6 +70,72 @@ int compare(const std::string& a, const std::string& b) {
   return worst == 0 ? 0 : 1;
 }
 
+// An .exact file's contents.
+struct Exact {
+  std::vector<double> losses;
+  int best_epoch = 0;
+  std::vector<float> reps;  // users', then items'
+};
+
+Exact read_exact(const std::string& base) {
+  const std::string bytes = read_file(base + ".exact");
+  Exact e;
+  size_t at = 0;
+  auto take = [&](void* to, size_t n) {
+    if (at + n > bytes.size()) throw std::runtime_error(base + ".exact is cut short");
+    std::memcpy(to, bytes.data() + at, n);
+    at += n;
+  };
+  int64_t epochs = 0, floats = 0;
+  take(&epochs, sizeof epochs);
+  take(&floats, sizeof floats);
+  e.losses.resize(static_cast<size_t>(epochs));
+  for (double& loss : e.losses) {
+    int epoch = 0;
+    take(&epoch, sizeof epoch);
+    take(&loss, sizeof loss);
+  }
+  take(&e.best_epoch, sizeof e.best_epoch);
+  e.reps.resize(static_cast<size_t>(floats));
+  take(e.reps.data(), e.reps.size() * sizeof(float));
+  return e;
+}
+
+// 0 when b's run agrees with a's within the tolerance (see the usage above).
+int compare_within(double tolerance, const std::string& a, const std::string& b) {
+  const Exact x = read_exact(a), y = read_exact(b);
+  if (x.losses.size() != y.losses.size() || x.reps.size() != y.reps.size()) {
+    std::fprintf(stderr, "%s and %s have different shapes\n", a.c_str(), b.c_str());
+    return 1;
+  }
+  double loss_scale = 0, loss_diff = 0, rep_scale = 0, rep_diff = 0;
+  for (size_t k = 0; k < x.losses.size(); ++k) {
+    loss_scale = std::max(loss_scale, std::abs(x.losses[k]));
+    loss_diff = std::max(loss_diff, std::abs(x.losses[k] - y.losses[k]));
+  }
+  for (size_t k = 0; k < x.reps.size(); ++k) {
+    rep_scale = std::max(rep_scale, static_cast<double>(std::abs(x.reps[k])));
+    rep_diff = std::max(rep_diff, static_cast<double>(std::abs(x.reps[k] - y.reps[k])));
+  }
+  std::istringstream ma(read_file(a + ".metrics")), mb(read_file(b + ".metrics"));
+  std::string name_a, name_b;
+  double p = 0, q = 0, metric_diff = 0;
+  while (ma >> name_a >> p) {
+    if (!(mb >> name_b >> q) || name_a != name_b) {
+      std::fprintf(stderr, "the metric lists differ at %s\n", name_a.c_str());
+      return 1;
+    }
+    metric_diff = std::max(metric_diff, std::abs(p - q));
+  }
+  const double loss_rel = loss_diff / std::max(loss_scale, 1e-300), rep_rel = rep_diff / std::max(rep_scale, 1e-300);
+  std::printf("largest differences: loss %.3g (relative %.3g), representation %.3g (relative to the largest %.3g: "
+              "%.3g), metric %.3g; best epoch %d and %d\n",
+              loss_diff, loss_rel, rep_diff, rep_scale, rep_rel, metric_diff, x.best_epoch, y.best_epoch);
+  return loss_rel <= tolerance && rep_rel <= tolerance && metric_diff <= tolerance && x.best_epoch == y.best_epoch
+             ? 0
+             : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -74,6 +145,8 @@ int main(int argc, char** argv) {
   }
   try {
     if (std::strcmp(argv[1], "--compare") == 0) return argc == 4 ? compare(argv[2], argv[3]) : 2;
+    if (std::strcmp(argv[1], "--compare-within") == 0)
+      return argc == 5 ? compare_within(std::stod(argv[2]), argv[3], argv[4]) : 2;
     mmgraph::SyntheticOptions data_options;
     data_options.users = 301;
     data_options.items = 203;
@@ -107,6 +180,8 @@ int main(int argc, char** argv) {
     const std::string base = argv[2];
     std::ofstream out(base + ".exact", std::ios::binary), metrics(base + ".metrics");
     metrics.precision(17);
+    put(out, static_cast<int64_t>(r.history.size()));
+    put(out, static_cast<int64_t>(r.user_rep.size() + r.item_rep.size()));
     for (const mmgraph::EpochRecord& e : r.history) {
       put(out, e.epoch);
       put(out, e.loss);

@@ -10,7 +10,7 @@ namespace {
 
 TEST(ShardedPath, OneBlockTrainsLikeOneProcess) {
   const std::unique_ptr<detail::Device> dev = detail::make_cpu_device();
-  for (const char* model : {"lightgcn", "bprmf", "vbpr", "freedom", "lattice", "mmgraph"})
+  for (const char* model : {"lightgcn", "bprmf", "vbpr", "freedom", "lattice", "mgcn", "mmgraph"})
     testing::expect_sharded_path_equals_single(*dev, model, [](detail::Device& d) {
       return std::make_unique<detail::SingleProcessCommunicator>(d);
     });

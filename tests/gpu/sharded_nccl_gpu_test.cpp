@@ -14,7 +14,7 @@ namespace {
 TEST(ShardedPathGpu, OneBlockOverNcclTrainsLikeOneProcess) {
   MMGRAPH_REQUIRE_GPU();
   const std::unique_ptr<detail::Device> dev = detail::make_cuda_device(0, true);
-  for (const char* model : {"lightgcn", "bprmf", "vbpr", "freedom", "lattice", "mmgraph"})
+  for (const char* model : {"lightgcn", "bprmf", "vbpr", "freedom", "lattice", "mgcn", "mmgraph"})
     testing::expect_sharded_path_equals_single(*dev, model, [](detail::Device&) {
       return std::make_unique<detail::NcclCommunicator>(detail::LaunchInfo{});
     });

@@ -9,7 +9,11 @@
 // row -1 as no row, and a padded row's activations are finite and reach no table.
 #include <cstdint>
 
+#include <vector>
+
+#include "engine/models/blocks/node_table.h"
 #include "engine/models/blocks/objective.h"
+#include "engine/models/blocks/owner_gather.h"
 #include "engine/src/model.h"
 
 namespace mmgraph::detail {
@@ -47,6 +51,33 @@ class BatchRowSet {
   kernels::BatchRowSizes room_;  // the parts' rooms for a full batch
   Buffer<int32_t> rows_, counts_;
   kernels::BatchRowSizes sizes_;
+};
+
+// A BatchRowSet's rows (of a [users; items] table) read from node tables: with one process the
+// rows as they are (padded ones included, read as zeros); in a run split over processes gathered
+// from their owners (OwnerGather per kind, a padded row -1 as no row), in the set's row order, so
+// that the per-row and dense stages on them compute the same bits on every process.
+class BatchRowGather {
+ public:
+  BatchRowGather() = default;
+  explicit BatchRowGather(const ModelContext& ctx)
+      : ctx_(ctx), users_(ctx, NodeKind::kUser), items_(ctx, NodeKind::kItem) {}
+  // The rows of `set` (built for this batch); a run split over processes reads them back to the host.
+  void plan(const BatchRowSet& set);
+  // out [rows x t.width()] := t's rows at the set's rows (t: owned rows of a [users; items] table).
+  void gather(const NodeRows& t, float* out) const;
+  // t's owned rows += the rows of `rows` ([rows x t.width()], the set's order) they are the rows of.
+  void scatter_add(const float* rows, const NodeRows& t) const;
+  // The batch with its ids as positions among the set's rows (users in its user part, items in its
+  // item parts), for a loss over tables of the set's rows (device memory; a run split over processes only).
+  TripleBatch batch_as_rows(const TripleBatch& batch);
+
+ private:
+  ModelContext ctx_;
+  const BatchRowSet* set_ = nullptr;
+  std::vector<int32_t> rows_;  // the set's rows (host; a run split over processes)
+  OwnerGather users_, items_;
+  Buffer<int32_t> ids_;
 };
 
 }  // namespace mmgraph::detail

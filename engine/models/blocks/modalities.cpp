@@ -109,6 +109,12 @@ void Projections::forward_rows(size_t m, const OwnerGather& items, float* feats,
   dev_->linear_forward(items.size(), mods_->dims[m], d_, feats, weight_[m]->value.data(), bias_[m]->value.data(), h);
 }
 
+std::vector<Param*> Projections::dense_params() const {
+  std::vector<Param*> all(weight_);
+  all.insert(all.end(), bias_.begin(), bias_.end());
+  return all;
+}
+
 void Projections::backward_rows(size_t m, const OwnerGather& items, const float* feats, const float* dh,
                                 float* grad_feats) const {
   const int64_t k = items.size(), dim = mods_->dims[m];

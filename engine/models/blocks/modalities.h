@@ -55,6 +55,8 @@ class Projections {
   // Adds dW_m, db_m from dh [K x d]; with learnt features also the K items' feature gradients,
   // through grad_feats [K x dims[m]] (scratch), into their owners' rows.
   void backward_rows(size_t m, const OwnerGather& items, const float* feats, const float* dh, float* grad_feats) const;
+  // The replicated parameters: every modality's weight and bias.
+  std::vector<Param*> dense_params() const;
 
  private:
   Device* dev_ = nullptr;

@@ -2,7 +2,6 @@
 #include "engine/models/blocks/owner_gather.h"
 
 #include <algorithm>
-#include <numeric>
 
 namespace mmgraph::detail {
 
@@ -15,13 +14,15 @@ void OwnerGather::plan(const std::vector<int32_t>& ids) {
   }
   const ShardLayout& layout = *ctx_.layout;
   // The list's ids grouped by owner (ascending rank, list order within): the order they arrive in.
-  std::vector<int32_t> by_rank(ids.size());
-  std::iota(by_rank.begin(), by_rank.end(), 0);
+  // An id -1 (a padded batch row) has no owner: it gathers as row -1 (zeros) and scatters nowhere.
+  std::vector<int32_t> by_rank;
+  for (size_t j = 0; j < ids.size(); ++j)
+    if (ids[j] >= 0) by_rank.push_back(static_cast<int32_t>(j));
   std::stable_sort(by_rank.begin(), by_rank.end(), [&](int32_t a, int32_t b) {
     return layout.owner(kind_, ids[static_cast<size_t>(a)]) < layout.owner(kind_, ids[static_cast<size_t>(b)]);
   });
   rank_rows_.assign(static_cast<size_t>(layout.size), 0);
-  std::vector<int32_t> from_ranks(ids.size()), local, position;
+  std::vector<int32_t> from_ranks(ids.size(), -1), local, position;
   const int64_t first = layout.owned(kind_, layout.rank).first;
   for (size_t j = 0; j < by_rank.size(); ++j) {
     const int32_t pos = by_rank[j];

@@ -18,7 +18,9 @@ class OwnerGather {
   OwnerGather() = default;
   OwnerGather(const ModelContext& ctx, NodeKind kind) : ctx_(ctx), kind_(kind) {}
 
-  // The list: distinct global ids of the kind (host memory), the same on every process.
+  // The list: global ids of the kind (host memory), the same on every process; an id -1 (a
+  // padded batch row) gathers zeros and scatters nowhere. A repeated id gathers its row at each
+  // place and scatters its rows in list order.
   void plan(const std::vector<int32_t>& ids);
   int64_t size() const { return n_; }
 

@@ -46,12 +46,10 @@ DeviceCsr pruned_adjacency(const ModelContext& ctx, uint64_t epoch) {
 
 Propagation::Propagation(const ModelContext& ctx, PropagationOptions options)
     : ctx_(ctx), dev_(&ctx.device()), options_(options) {
-  if (ctx.sharded) {
-    if (options_.user_item_blocks) throw Error("propagation: Â's row blocks do not run split over processes yet");
-    halo_ = HaloExchange(*ctx.resources, *ctx.sharded, *ctx.nodes);
-  }
+  if (ctx.sharded) halo_ = HaloExchange(*ctx.resources, *ctx.sharded, *ctx.nodes);
   if (options_.user_item_blocks) {
-    // Â's user rows (over item columns) and item rows (over user columns).
+    // Â's user rows (over item columns) and item rows (over user columns): this process's rows,
+    // over the columns of a with-halo table in a run split over processes.
     const NodeIndex& nodes = *ctx.nodes;
     const int64_t first_item = nodes.first_row(NodeSet::kUsersAndItems, NodeKind::kItem);
     user_block_ = upload_csr(*dev_, row_block(*ctx.adjacency, 0, nodes.owned(NodeKind::kUser)), "adjacency user rows");
@@ -86,10 +84,6 @@ void Propagation::check_user_item_table(const NodeRows& t) const {
 
 int64_t Propagation::user_item_work_floats(int64_t d) const {
   return ctx_.sharded ? 0 : 2 * ctx_.nodes->rows(NodeSet::kUsersAndItems, false) * d;
-}
-
-void Propagation::check_single_process(const char* op) const {
-  if (ctx_.sharded) throw Error(std::string("propagation: ") + op + " does not run split over processes yet");
 }
 
 NodeRows Propagation::halo_table(int which, int64_t d) const {
@@ -163,18 +157,24 @@ void Propagation::user_item_backward(UserItemGraph graph, int layers, const Node
                           rows ? rows->rows() : nullptr, rows ? rows->size() : 0);
 }
 
+const float* Propagation::with_halo(const NodeRows& t) const {
+  if (!ctx_.sharded) return t.data();
+  const NodeRows h = halo_table(0, t.width());
+  dev_->copy(h.data(), t.data(), static_cast<size_t>(t.size()) * sizeof(float));
+  halo_.exchange(h);
+  return h.data();
+}
+
 void Propagation::users_from_items(const NodeRows& x, float* users_out) const {
   check_user_item_table(x);
-  check_single_process("users_from_items");
   if (!options_.user_item_blocks) throw Error("propagation: built without Â's row blocks");
-  dev_->spmm(user_block_.view, x.width(), x.data(), users_out);  // reads the item rows of x only
+  dev_->spmm(user_block_.view, x.width(), with_halo(x), users_out);  // reads the item rows of x only
 }
 
 void Propagation::add_items_from_users(const NodeRows& grad, float* scratch) const {
   check_user_item_table(grad);
-  check_single_process("add_items_from_users");
   if (!options_.user_item_blocks) throw Error("propagation: built without Â's row blocks");
-  dev_->spmm(item_block_.view, grad.width(), grad.data(), scratch);  // reads the user rows of grad only
+  dev_->spmm(item_block_.view, grad.width(), with_halo(grad), scratch);  // reads the user rows of grad only
   dev_->axpy(grad.floats(NodeKind::kItem), 1.0f, scratch, grad.items());
 }
 

@@ -50,9 +50,10 @@ class Propagation {
   void user_item_backward(UserItemGraph graph, int layers, const NodeRows& grad_out, const NodeRows& grad_x0,
                           float* work, const BatchRowSet* rows = nullptr) const;
 
-  // users_out [users x d] = Â's user rows times the item rows of x (a [users; items] table).
+  // users_out [users x d] = Â's user rows times the item rows of x (a [users; items] table); in a
+  // run split over processes x's halo rows are exchanged first (users' too: one HaloExchange).
   void users_from_items(const NodeRows& x, float* users_out) const;
-  // grad's item rows += Â's item rows times grad's user rows; scratch [items x d].
+  // grad's item rows += Â's item rows times grad's user rows (halo rows likewise); scratch [items x d].
   void add_items_from_users(const NodeRows& grad, float* scratch) const;
 
   // out = S^layers x (a copy of x when layers = 0) over item tables [items x d]; work [items x d].
@@ -65,8 +66,9 @@ class Propagation {
   const kernels::CsrView& adjacency(UserItemGraph graph) const;
   // Throws unless `t` is a [users; items] table of this process's rows without halo.
   void check_user_item_table(const NodeRows& t) const;
-  // Throws when the run is split over processes: the op has no sharded form yet.
-  void check_single_process(const char* op) const;
+  // t's rows as a table whose halo rows are filled (a run split over processes: a copy in a
+  // with-halo table, its halo exchanged), or t itself with one process.
+  const float* with_halo(const NodeRows& t) const;
   // The sharded forms of user_item_forward / backward.
   void sharded_forward(const kernels::CsrView& adj, int layers, const NodeRows& x0, const NodeRows& out) const;
   void sharded_backward(const kernels::CsrView& adj, int layers, const NodeRows& grad_out,
