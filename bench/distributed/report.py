@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The tables of bench/results/2026-12-07-distributed.md, recomputed from the logs that
+"""The tables of bench/results/distributed.md, recomputed from the logs that
 bench/distributed/run.sh writes (one folder per model and process count), the partition
 report's halo rows (logs/partition-2026-12-07/report.md) and the Elec-like set's training
 degrees (degrees.tsv, written by `report.py --degrees PREPARED_DIR` from a `mmgraph prepare`
@@ -115,10 +115,12 @@ def traffic_table(runs, halo):
         n = steps(r)
         halo0 = statistics.median(e["halo_bytes_rank0"] for e in r["epochs"]) / n
         batch0 = statistics.median(e["batch_bytes_rank0"] for e in r["epochs"]) / n
-        layers = LAYERS if model == "lightgcn" else 0
-        sent_rows = halo0 / (2 * layers * D * FLOAT) if layers else 0
-        exact = 2 * layers * halo[("contiguous", p)][2] if layers else 0.0
-        rows.append([model, r["batch"], p, n, f"{halo0 / MB:.2f}", f"{sent_rows:,.0f}", f"{halo0 * p / MB:.1f}", f"{exact:.1f}",
+        # LightGCN's exchanges are its 2L layers' over Â (the partition report's halo); BPR-MF has
+        # none; FREEDOM's also include its item-item graph's, which that report does not cover.
+        layers = {"lightgcn": LAYERS, "bprmf": 0}.get(model)
+        sent_rows = f"{halo0 / (2 * layers * D * FLOAT):,.0f}" if layers else ("0" if layers == 0 else "-")
+        exact = f"{2 * layers * halo[('contiguous', p)][2]:.1f}" if layers else ("0.0" if layers == 0 else "-")
+        rows.append([model, r["batch"], p, n, f"{halo0 / MB:.2f}", sent_rows, f"{halo0 * p / MB:.1f}", exact,
                      f"{batch0 / MB:.3f}", f"{batch0 / (D * FLOAT * (p - 1)):,.0f}", f"{batch0 * p / MB:.3f}"])
     return table(["model", "batch", "P", "steps / epoch", "halo MB / step, rank 0", "rows rank 0 sends / exchange",
                   "halo MB / step, all (rank 0 x P)", "halo MB / step, all (2L x partition report)",
@@ -329,7 +331,7 @@ def main(argv):
         return
     logs = Path(args[0]) if args else DEFAULT_LOGS
     runs = []
-    for model in ("lightgcn", "bprmf"):
+    for model in ("lightgcn", "bprmf", "freedom"):
         for p in (1, 2, 4):
             folder = logs / f"{model}-p{p}"
             log = folder / "log.jsonl"
