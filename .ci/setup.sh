@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=(cmake ninja-build g++ git libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev
           libopenblas-dev libopenblas0-openmp libgtest-dev libgmock-dev libbenchmark-dev
-          python3-dev pybind11-dev python3-numpy python3-pytest libopenmpi-dev openmpi-bin libmetis-dev)
+          python3-dev pybind11-dev python3-numpy python3-pytest libopenmpi-dev openmpi-bin libmetis-dev libfaiss-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -41,3 +41,14 @@ if(NOT MMGRAPH_METIS_INCLUDE_DIR OR NOT MMGRAPH_METIS_LIBRARY)
   message(FATAL_ERROR "mmgraph: METIS not found (Debian: apt-get install libmetis-dev)")
 endif()
 message(STATUS "mmgraph: METIS: ${MMGRAPH_METIS_LIBRARY}")
+
+# FAISS (Debian: libfaiss-dev, a static library) for approximate kNN graphs. Linked by file with
+# mmgraph's own OpenBLAS (the OpenMP build, which carries the LAPACK routines FAISS calls), not
+# with the BLAS its CMake package names (Debian's default alternative, the pthreads build, whose
+# thread pool would spin beside mmgraph's).
+find_path(MMGRAPH_FAISS_INCLUDE_DIR faiss/IndexHNSW.h)
+find_library(MMGRAPH_FAISS_LIBRARY NAMES libfaiss.a faiss)
+if(NOT MMGRAPH_FAISS_INCLUDE_DIR OR NOT MMGRAPH_FAISS_LIBRARY)
+  message(FATAL_ERROR "mmgraph: FAISS not found (Debian: apt-get install libfaiss-dev)")
+endif()
+message(STATUS "mmgraph: FAISS: ${MMGRAPH_FAISS_LIBRARY}")

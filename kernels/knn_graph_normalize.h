@@ -14,8 +14,8 @@ namespace mmgraph::kernels {
 // (LATTICE), 1 otherwise (FREEDOM); D = row sums of A (as MMRec's 'sym' normalisation: both sides use the row
 // sums of A, so S is not symmetric). A row whose degree is 0 stays empty. Columns sorted within each row.
 // Entries of value 0 are not stored (sim <= 0 when weighted, or a column whose own row has degree 0).
-// The ids of a row must be distinct and in 0..n-1 (mmgraph::Error otherwise); sim may be null when
-// !weighted. Values are computed in float64 and rounded once.
+// The ids of a row must be distinct and in 0..n-1, or -1 for no neighbour (an approximate index that
+// found fewer than k: the entry is left out), mmgraph::Error otherwise; sim may be null when !weighted. Values are computed in float64 and rounded once.
 CsrHost knn_normalized_graph_cpu(int64_t n, int k, const int32_t* idx, const float* sim, bool weighted);
 
 // The two passes of knn_normalized_graph_cpu, for the rows of some of the n items (a graph built over

@@ -29,6 +29,7 @@ KnnAdjacencyRows knn_adjacency_rows_cpu(int64_t n, int64_t row_first, int64_t n_
     row.clear();
     for (int j = 0; j < k; ++j) {
       const int32_t c = idx[i * k + j];
+      if (c == -1) continue;  // fewer than k neighbours found
       if (c < 0 || c >= n)
         throw Error("knn_normalized_graph_cpu: row " + std::to_string(row_first + i) + " lists id " +
                     std::to_string(c) + " outside 0.." + std::to_string(n - 1));

@@ -148,6 +148,15 @@ const std::vector<ConfigKey>& config_keys() {
               "modalities not listed share the rest equally"},
       {.name = "knn_k", .member = &TrainConfig::knn_k, .range = between(1, kernels::kMaxKnnK),
        .models = kItemGraphModels, .doc = "neighbours per item in each modality's kNN graph"},
+      {.name = "knn_index", .member = &TrainConfig::knn_index, .choices = {"exact", "ivf", "hnsw"},
+       .models = kItemGraphModels,
+       .doc = "how the kNN graphs are found: exact (every pair's cosine), or a FAISS approximate index for "
+              "catalogues where exact is out of reach: ivf (inverted lists over 4 sqrt(items) k-means cells) or "
+              "hnsw (a 32-link graph, built by one thread so that it is the same every run); one process only"},
+      {.name = "knn_ivf_nprobe", .member = &TrainConfig::knn_ivf_nprobe, .range = at_least(1),
+       .models = kItemGraphModels, .doc = "cells an ivf kNN search visits (more: closer to exact, slower)"},
+      {.name = "knn_hnsw_ef", .member = &TrainConfig::knn_hnsw_ef, .range = at_least(1), .models = kItemGraphModels,
+       .doc = "candidates an hnsw kNN search keeps (more: closer to exact, slower)"},
       {.name = "n_mm_layers", .member = &TrainConfig::n_mm_layers, .range = between(0, 16),
        .models = kItemGraphModels, .doc = "item-item propagation layers"},
       {.name = "dropout", .member = &TrainConfig::dropout, .range = {.min = 0, .max = 1, .max_open = true},

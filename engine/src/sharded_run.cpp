@@ -20,6 +20,9 @@ void check_runs_sharded(const TrainConfig& config) {
     throw InputError("model", config.model,
                      "does not run over several processes yet (bprmf, lightgcn, vbpr, freedom, lattice, mgcn and "
                      "mmgraph do); start it as one process");
+  if (config.knn_index != "exact")
+    throw InputError("knn_index", config.knn_index,
+                     "approximate kNN graphs are built in one process; use knn_index: exact over several processes");
 }
 
 Partition partition_for(const Dataset& data, const TrainConfig& config, int size) {

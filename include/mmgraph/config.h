@@ -44,6 +44,9 @@ struct TrainConfig {
   std::vector<std::pair<std::string, std::string>> modalities;        // name -> .npy path
   std::vector<std::pair<std::string, double>> modality_weights;       // name -> weight
   int knn_k = 10;
+  std::string knn_index = "exact";  // exact, ivf or hnsw (FAISS)
+  int knn_ivf_nprobe = 32;
+  int knn_hnsw_ef = 128;
   int n_mm_layers = 1;
   double dropout = 0.0;
   double mm_bpr_weight = 0.0;

@@ -63,7 +63,8 @@ TEST(ConfigKeys, ValuesPrintAsCheckpointsStoreThem) {
       {"eval_step", "1"}, {"eval_batch_size", "4096"}, {"topk", "[10, 20, 50]"}, {"valid_metric", "Recall@20"}, {"test_masks_valid", "false"},
       {"seed", "2024"}, {"device", "auto"}, {"threads", "0"}, {"deterministic", "false"},
       {"partition", "contiguous"}, {"collective_timeout", "300"}, {"modalities", "{}"},
-      {"modality_weights", "{}"}, {"knn_k", "10"}, {"n_mm_layers", "1"}, {"dropout", "0"}, {"mm_bpr_weight", "0"},
+      {"modality_weights", "{}"}, {"knn_k", "10"}, {"knn_index", "exact"}, {"knn_ivf_nprobe", "32"},
+      {"knn_hnsw_ef", "128"}, {"n_mm_layers", "1"}, {"dropout", "0"}, {"mm_bpr_weight", "0"},
       {"learn_features", "false"}, {"feature_storage", "float32"}, {"cl_weight", "0"}, {"cl_temperature", "0.2"},
       {"lambda_coeff", "0.9"}, {"cold_scale", "1"}, {"graph_update_every", "1"}, {"loss", "bpr"},
       {"warp_candidates", "16"}, {"warp_margin", "1"}, {"checkpoint_every", "1"}};

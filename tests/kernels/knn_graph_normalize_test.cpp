@@ -51,7 +51,9 @@ void expect_csr_equals_dense(const kernels::CsrHost& a, const Dense& dense) {
 Dense normalized_dense(int64_t n, int k, const std::vector<int32_t>& idx, const std::vector<float>& sim, bool weighted) {
   Dense a(n, std::vector<double>(n, 0.0));
   for (int64_t i = 0; i < n; ++i)
-    for (int j = 0; j < k; ++j) a[i][idx[i * k + j]] = weighted ? std::max(0.0, static_cast<double>(sim[i * k + j])) : 1.0;
+    for (int j = 0; j < k; ++j)
+      if (idx[i * k + j] >= 0)  // -1: no neighbour
+        a[i][idx[i * k + j]] = weighted ? std::max(0.0, static_cast<double>(sim[i * k + j])) : 1.0;
   std::vector<double> d(n, 0.0);
   for (int64_t i = 0; i < n; ++i)
     for (double v : a[i]) d[i] += v;
@@ -85,7 +87,8 @@ TEST(KnnNormalizedGraph, RandomAndKnnListsMatchDenseFloat64) {
   std::mt19937_64 rng(seed);
   const int64_t n = 300;
   const int k = 7;
-  // Random lists: distinct ids, cosines in [-0.4, 1], every 10th row all negative.
+  // Random lists: distinct ids, cosines in [-0.4, 1], every 10th row all negative; every 7th row
+  // found fewer than k neighbours (its last ones -1, as an approximate index leaves them).
   std::vector<int32_t> idx(n * k);
   std::vector<float> sim(n * k);
   std::uniform_real_distribution<float> cosine(-0.4f, 1.0f);
@@ -96,6 +99,7 @@ TEST(KnnNormalizedGraph, RandomAndKnnListsMatchDenseFloat64) {
     for (int j = 0; j < k; ++j) {
       idx[i * k + j] = ids[j];
       sim[i * k + j] = i % 10 == 0 ? -std::fabs(cosine(rng)) : cosine(rng);
+      if (i % 7 == 3 && j >= k - 1 - i % 3) idx[i * k + j] = -1;
     }
   }
   // The kNN op's lists over features with a zero row (whose cosines are all 0).
@@ -150,7 +154,7 @@ TEST(KnnNormalizedGraph, RowBlocksGiveTheWholeGraphsRows) {
 
 TEST(KnnNormalizedGraph, RejectsIdsOutOfRangeOrRepeated) {
   const std::vector<float> sim = {1.0f, 0.5f, 1.0f, 0.5f};
-  const std::vector<int32_t> out_of_range = {0, 2, 1, 0}, negative = {0, -1, 1, 0}, repeated = {0, 1, 1, 1};
+  const std::vector<int32_t> out_of_range = {0, 2, 1, 0}, negative = {0, -2, 1, 0}, repeated = {0, 1, 1, 1};
   EXPECT_THROW(kernels::knn_normalized_graph_cpu(2, 2, out_of_range.data(), sim.data(), true), Error);
   EXPECT_THROW(kernels::knn_normalized_graph_cpu(2, 2, negative.data(), sim.data(), false), Error);
   EXPECT_THROW(kernels::knn_normalized_graph_cpu(2, 2, repeated.data(), sim.data(), true), Error);

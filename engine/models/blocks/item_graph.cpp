@@ -5,9 +5,11 @@
 
 #include <algorithm>
 
+#include "engine/models/blocks/approximate_knn.h"
 #include "engine/models/blocks/halo_exchange.h"
 #include "engine/models/blocks/modalities.h"
 #include "engine/models/blocks/propagation.h"
+#include "kernels/bf16.h"
 #include "kernels/knn_graph.h"
 #include "kernels/knn_graph_normalize.h"
 #include "mmgraph/errors.h"
@@ -127,8 +129,35 @@ kernels::CsrHost knn_item_graph(Device& dev, const Modalities& mods, size_t m, i
   });
 }
 
+namespace {
+
+// The graph of config knn_index's approximate index over rows [n x dim] (device memory).
+kernels::CsrHost approximate_knn_item_graph(Device& dev, const TrainConfig& c, const float* rows, int64_t n,
+                                            int64_t dim, bool weighted) {
+  std::vector<float> host(static_cast<size_t>(n * dim));
+  dev.download(host.data(), rows, host.size() * sizeof(float));
+  const int k = static_cast<int>(std::min<int64_t>(c.knn_k, n));
+  std::vector<int32_t> idx(static_cast<size_t>(n * k));
+  std::vector<float> sim(idx.size());
+  approximate_knn_topk(n, dim, host.data(), k, {c.knn_index, c.knn_ivf_nprobe, c.knn_hnsw_ef}, idx.data(), sim.data());
+  return kernels::knn_normalized_graph_cpu(n, k, idx.data(), sim.data(), weighted);
+}
+
+}  // namespace
+
 kernels::CsrHost knn_item_graph(const ModelContext& ctx, const Modalities& mods, size_t m, bool weighted) {
   const int k = ctx.config->knn_k;
+  if (ctx.config->knn_index != "exact") {
+    if (ctx.sharded) throw InputError("knn_index", ctx.config->knn_index, "approximate kNN graphs run in one process");
+    const int64_t n = ctx.nodes->owned(NodeKind::kItem);
+    if (!mods.bf16())
+      return approximate_knn_item_graph(ctx.device(), *ctx.config, mods.features[m].data(), n, mods.dims[m], weighted);
+    const std::vector<uint16_t> bits = mods.features_bf16[m].to_host();
+    std::vector<float> widened(bits.size());
+    for (size_t e = 0; e < bits.size(); ++e) widened[e] = kernels::bf16_to_float(bits[e]);
+    const Buffer<float> rows = Buffer<float>::from_host(ctx.device(), widened, "item features (widened)");
+    return approximate_knn_item_graph(ctx.device(), *ctx.config, rows.data(), n, mods.dims[m], weighted);
+  }
   if (!ctx.sharded) return knn_item_graph(ctx.device(), mods, m, ctx.nodes->owned(NodeKind::kItem), k, weighted);
   if (mods.bf16())
     throw InputError("feature_storage", "bf16",
@@ -283,8 +312,12 @@ void MixedItemGraph::relearn(const float* views, int64_t d, const std::vector<fl
   std::vector<kernels::CsrHost> learned;
   for (size_t j = 0; j < weights.size(); ++j) {
     const float* view = views + static_cast<int64_t>(j) * n_items_ * d;
-    learned.push_back(ctx_.sharded ? sharded_knn_item_graph(*ctx_.resources, *ctx_.layout, view, d, k, true)
-                                   : knn_item_graph(*dev_, view, n_items_, d, k, true));
+    if (ctx_.config->knn_index != "exact")
+      learned.push_back(approximate_knn_item_graph(*dev_, *ctx_.config, view, n_items_, d, true));
+    else if (ctx_.sharded)
+      learned.push_back(sharded_knn_item_graph(*ctx_.resources, *ctx_.layout, view, d, k, true));
+    else
+      learned.push_back(knn_item_graph(*dev_, view, n_items_, d, k, true));
   }
   std::vector<const kernels::CsrHost*> parts;
   std::vector<float> w;

@@ -34,7 +34,8 @@ struct Modalities;
 kernels::CsrHost knn_item_graph(Device& dev, const Modalities& mods, size_t m, int64_t n, int k, bool weighted);
 // The rows of that graph this process holds: every row with one process; in a run split over
 // processes its items' rows (global columns), built by sharded_knn_item_graph from the items'
-// features each process holds (float32 storage: InputError for bf16 there).
+// features each process holds (float32 storage: InputError for bf16 there). With config knn_index
+// ivf or hnsw (one process only) the lists come from a FAISS index (approximate_knn.h).
 kernels::CsrHost knn_item_graph(const ModelContext& ctx, const Modalities& mods, size_t m, bool weighted);
 
 // Weights of the modalities `names` from config modality_weights: listed ones
