@@ -117,6 +117,9 @@ int run_train(const DataArgs& data_args, const std::vector<std::string>& configs
       std::printf("test cold among cold: %s\n", r.test_cold_among_cold.to_string().c_str());
     }
   }
+  if (r.eval_users > 0)
+    std::printf("validation and test on a sample of %lld of the %lld users (eval_users)\n",
+                static_cast<long long>(r.eval_users), static_cast<long long>(data.n_users));
   if (r.resumed_from_epoch > 0) std::printf("resumed from epoch %d\n", r.resumed_from_epoch);
   if (!r.last_checkpoint.empty()) std::printf("checkpoint: %s\n", r.last_checkpoint.c_str());
   return 0;

@@ -116,6 +116,10 @@ const std::vector<ConfigKey>& config_keys() {
        .doc = "validate every eval_step epochs"},
       {.name = "eval_batch_size", .member = &TrainConfig::eval_batch_size, .range = above(0), .resumable = true,
        .doc = "users scored per GEMM block during evaluation"},
+      {.name = "eval_users", .member = &TrainConfig::eval_users, .range = at_least(0),
+       .doc = "validation and test on a sample of this many users (0: all): the users whose hashed id is "
+              "smallest, so the same users for every epoch, model and seed on a data set; said in the log "
+              "and the summary"},
       {.name = "topk", .member = &TrainConfig::topk, .range = between(1, kernels::kMaxTopK), .element = "K",
        .problem = bad_topk, .doc = "cut-offs K of Recall, NDCG, Precision, Hit, MAP (at most 8 of them)"},
       {.name = "valid_metric", .member = &TrainConfig::valid_metric, .values = "Metric@K with K in topk",

@@ -9,6 +9,22 @@
 
 namespace mmgraph::detail {
 
+std::vector<char> sampled_users(int64_t n, int64_t count) {
+  if (count <= 0 || count >= n) return std::vector<char>(static_cast<size_t>(n), 1);
+  auto hash = [](uint64_t x) {  // splitmix64's finaliser
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+  };
+  std::vector<std::pair<uint64_t, int64_t>> keyed(static_cast<size_t>(n));
+  for (int64_t u = 0; u < n; ++u) keyed[static_cast<size_t>(u)] = {hash(static_cast<uint64_t>(u)), u};
+  std::nth_element(keyed.begin(), keyed.begin() + count, keyed.end());
+  std::vector<char> is_sampled(static_cast<size_t>(n), 0);
+  for (int64_t j = 0; j < count; ++j) is_sampled[static_cast<size_t>(keyed[static_cast<size_t>(j)].second)] = 1;
+  return is_sampled;
+}
+
 kernels::CsrView view_of(const InteractionCsr& csr, int32_t n_items) {
   const int64_t rows = csr.row_ptr.empty() ? 0 : static_cast<int64_t>(csr.row_ptr.size()) - 1;
   return kernels::CsrView{rows, n_items, csr.nnz(), csr.row_ptr.data(),

@@ -27,6 +27,11 @@ InteractionCsr cold_items_of(const Dataset& data, const InteractionCsr& held_out
 // The held-out items that occur in the training split (an empty CSR when there are none).
 InteractionCsr warm_items_of(const Dataset& data, const InteractionCsr& held_out);
 
+// A sample of `count` of the n users (every user when count is 0 or at least n), the same for
+// every run on a data set of n users: the count users whose splitmix64 hash of their id is
+// smallest. is_sampled[u], n entries.
+std::vector<char> sampled_users(int64_t n, int64_t count);
+
 // Rows with at least one non-zero, ascending.
 std::vector<int32_t> rows_with_items(const kernels::CsrView& csr);
 

@@ -39,22 +39,24 @@ InteractionCsr positions_among(const InteractionCsr& csr, const std::vector<int3
   return out;
 }
 
-// The rows of csr with items among `users` (all of them when users.count < 0), ascending.
-std::vector<int32_t> users_with_items(const kernels::CsrView& csr, RowRange users) {
+// The rows of csr with items among `users` (all of them when users.count < 0) and, with a sample,
+// among the sampled users, ascending.
+std::vector<int32_t> users_with_items(const kernels::CsrView& csr, RowRange users, const std::vector<char>* sample) {
   std::vector<int32_t> rows = rows_with_items(csr);
+  if (sample) std::erase_if(rows, [&](int32_t u) { return !(*sample)[static_cast<size_t>(u)]; });
   if (users.count < 0) return rows;
   std::erase_if(rows, [&](int32_t u) { return u < users.first || u >= users.first + users.count; });
   return rows;
 }
 
 ColdCandidates make_cold_candidates(Device& dev, const Dataset& data, const InteractionCsr& cold,
-                                    const InteractionCsr* masked, RowRange users) {
+                                    const InteractionCsr* masked, RowRange users, const std::vector<char>* sample) {
   const std::vector<int32_t> candidates = items_without_training(data);
   const auto n = static_cast<int32_t>(candidates.size());
   const InteractionCsr truth = positions_among(cold, candidates, data.n_items);
   const kernels::CsrView truth_view = view_of(truth, n);
   ColdCandidates c{Buffer<int32_t>::from_host(dev, candidates, "cold candidates"), n,
-                   UserRows(dev, users_with_items(truth_view, users), first_row(users)), -1, {}};
+                   UserRows(dev, users_with_items(truth_view, users, sample), first_row(users)), -1, {}};
   c.truth = c.users.add(truth_view, "cold held-out items");
   if (masked) {
     const InteractionCsr mask = positions_among(*masked, candidates, data.n_items);
@@ -66,18 +68,18 @@ ColdCandidates make_cold_candidates(Device& dev, const Dataset& data, const Inte
 }  // namespace
 
 EvalSplit make_eval_split(Device& dev, const Dataset& data, Split split, bool with_cold, bool test_masks_valid,
-                          RowRange users) {
+                          RowRange users, const std::vector<char>* sample) {
   const InteractionCsr& held_out = split == Split::kValid ? data.valid : data.test;
   const kernels::CsrView truth = view_of(held_out, data.n_items);
   const bool mask_valid = split == Split::kTest && test_masks_valid;
-  EvalSplit e{UserRows(dev, users_with_items(truth, users), first_row(users)), -1, -1, -1, {}, std::nullopt};
+  EvalSplit e{UserRows(dev, users_with_items(truth, users, sample), first_row(users)), -1, -1, -1, {}, std::nullopt};
   e.truth = e.users.add(truth, "held-out items");
   if (with_cold) {
     const InteractionCsr cold = cold_items_of(data, held_out);
     if (cold.nnz() > 0) {
       e.warm = e.users.add(view_of(warm_items_of(data, held_out), data.n_items), "warm held-out items");
       e.cold = e.users.add(view_of(cold, data.n_items), "cold held-out items");
-      e.among_cold = make_cold_candidates(dev, data, cold, mask_valid ? &data.valid : nullptr, users);
+      e.among_cold = make_cold_candidates(dev, data, cold, mask_valid ? &data.valid : nullptr, users, sample);
     }
   }
   e.masks.push_back(e.users.add(view_of(data.train, data.n_items), "evaluation masks"));

@@ -52,9 +52,10 @@ struct EvalSplit {
   std::optional<ColdCandidates> among_cold;  // when there are cold held-out items and they were asked for
 };
 // users: the users ranked, a block of user ids (every user when count < 0); the user table an
-// evaluation of the split reads then holds that block's rows alone.
+// evaluation of the split reads then holds that block's rows alone. sample (optional, n_users
+// entries, sampled_users): only the users it marks are ranked.
 EvalSplit make_eval_split(Device& dev, const Dataset& data, Split split, bool with_cold, bool test_masks_valid,
-                          RowRange users = {0, -1});
+                          RowRange users = {0, -1}, const std::vector<char>* sample = nullptr);
 
 // Full-ranking metrics of user_rep [U x d] against item_rep [n_items x d] (device memory) at
 // the cut-offs topk, user_block users at a time. With a communicator of several processes, each

@@ -267,10 +267,22 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   // Each process ranks its own users (all of them with one process) against every item.
   const detail::RowRange ranked_users =
       layout ? layout->owned(detail::NodeKind::kUser, launch.rank) : detail::RowRange{0, -1};
+  // eval_users: a sample of the users, chosen in the data set's own numbering (so the same users
+  // whatever a partition renumbers).
+  std::vector<char> sample;
+  if (config.eval_users > 0 && config.eval_users < data.n_users) {
+    const std::vector<char> given_sample = detail::sampled_users(data.n_users, config.eval_users);
+    sample = given_sample;
+    if (relabels && !partition->user_order.empty())
+      for (int64_t u = 0; u < data.n_users; ++u)
+        sample[static_cast<size_t>(u)] = given_sample[static_cast<size_t>(partition->user_order[static_cast<size_t>(u)])];
+    result.eval_users = config.eval_users;
+  }
+  const std::vector<char>* sampled = sample.empty() ? nullptr : &sample;
   const detail::EvalSplit valid_split =
-      detail::make_eval_split(*dev, data, Split::kValid, true, config.test_masks_valid, ranked_users);
+      detail::make_eval_split(*dev, data, Split::kValid, true, config.test_masks_valid, ranked_users, sampled);
   const detail::EvalSplit test_split =
-      detail::make_eval_split(*dev, data, Split::kTest, true, config.test_masks_valid, ranked_users);
+      detail::make_eval_split(*dev, data, Split::kTest, true, config.test_masks_valid, ranked_users, sampled);
   Buffer<float> all_items;  // every item's row, gathered from their owners (several processes)
   auto item_table = [&]() -> const float* {
     if (!layout) return model->item_rep();
@@ -365,6 +377,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
     if (log) {
       nlohmann::json j{{"epoch", epoch}, {"loss", rec.loss}, {"train_seconds", rec.train_seconds},
                        {"eval_seconds", rec.eval_seconds}};
+      if (result.eval_users > 0 && rec.evaluated) j["eval_users"] = result.eval_users;
       if (layout) {
         j["processes"] = layout->size;
         j["halo_bytes_rank0"] = rec.halo_bytes;
@@ -426,6 +439,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
                      {"test", metrics_json(result.test)}, {"seconds", result.seconds},
                      {"seconds_to_best", result.seconds_to_best}, {"device", result.device},
                      {"model", config.model}};
+    if (result.eval_users > 0) j["eval_users"] = result.eval_users;
     if (!result.test_cold.empty()) {
       j["best_valid_warm"] = metrics_json(result.best_valid_warm);
       j["best_valid_cold"] = metrics_json(result.best_valid_cold);

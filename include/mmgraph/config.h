@@ -32,6 +32,7 @@ struct TrainConfig {
   int stopping_step = 20;
   int eval_step = 1;
   int64_t eval_batch_size = 4096;
+  int64_t eval_users = 0;  // 0: every user with held-out items
   std::vector<int> topk = {10, 20, 50};
   std::string valid_metric = "Recall@20";
   bool test_masks_valid = false;

@@ -45,6 +45,9 @@ struct TrainResult {
   std::vector<float> user_rep, item_rep;
   int dim = 0;
   int resumed_from_epoch = 0;  // epochs restored from a checkpoint (0 = a fresh run)
+  // Config eval_users: the users validation and test were computed on were a sample of this many
+  // of all users (0: every user with held-out items).
+  int64_t eval_users = 0;
   std::string last_checkpoint;  // the newest checkpoint written or resumed from ("" = none)
 };
 
