@@ -71,6 +71,18 @@ void write_all(int fd, std::string_view bytes, const std::string& name) {
 
 void write_file_atomic(const std::string& path, const std::vector<std::string_view>& parts) {
   namespace fs = std::filesystem;
+  std::error_code status_error;
+  const fs::file_status target = fs::status(path, status_error);  // through symlinks (/dev/stdout)
+  if (!status_error && fs::is_directory(target)) throw InputError(path, "", "is a directory, not a file");
+  if (!status_error && fs::exists(target) && !fs::is_regular_file(target)) {
+    // A device, pipe or socket: nothing to rename over it (that would replace the device node);
+    // written in place, every write and the close checked.
+    Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (fd.get() < 0) throw InputError(path, "", fmt::format("cannot open for writing: {}", std::strerror(errno)));
+    for (std::string_view part : parts) write_all(fd.get(), part, path);
+    if (::close(fd.release()) != 0) throw InputError(path, "", fmt::format("close failed: {}", std::strerror(errno)));
+    return;
+  }
   const std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
   try {
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));

@@ -265,12 +265,19 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  // What a command prints on stdout (metrics, recommendations) must have reached it: a failed write
+  // (a full disk, a closed pipe) is an error, not a silent success.
+  auto stdout_written = [](int code) {
+    if (std::fflush(stdout) != 0 || std::ferror(stdout))
+      return fail(code == 0 ? 1 : code, "error", (std::string("cannot write standard output: ") + std::strerror(errno)).c_str());
+    return code;
+  };
   try {
     if (*train)
-      return run_train(train_data, configs, sets, device, log_path, quiet, checkpoint_args,
-                       table_flag->count() > 0 ? table : isatty(fileno(stdout)) != 0);
+      return stdout_written(run_train(train_data, configs, sets, device, log_path, quiet, checkpoint_args,
+                       table_flag->count() > 0 ? table : isatty(fileno(stdout)) != 0));
     if (*export_cmd) return run_export(checkpoint_path, out_dir);
-    if (*recommend) return mmgraph::cli::run_recommend(recommend_args);
+    if (*recommend) return stdout_written(mmgraph::cli::run_recommend(recommend_args));
     if (*prepare) return run_prepare(prepare_data, out_dir);
     if (*info) {
       load_timed(info_data);

@@ -75,6 +75,16 @@ std::string short_metrics(const MetricTable& table, const std::vector<int>& topk
 
 // Opens the JSONL log. A resumed run keeps the lines of the epochs it restored
 // (a killed run may have logged epochs past its last checkpoint) and appends.
+// Writes text to the log and flushes it; a write that fails (a full disk) stops the run with an
+// error naming the file, rather than training on without its log.
+void write_log(std::ofstream& log, const std::string& path, const std::string& text) {
+  errno = 0;
+  log << text << std::flush;
+  if (!log)
+    throw InputError(path, "", std::string("cannot write the log: ") +
+                                   (errno ? std::strerror(errno) : "the stream failed"));
+}
+
 std::ofstream open_log(const std::string& path, bool resumed, int restored_epochs) {
   std::string kept;
   if (resumed) {
@@ -88,7 +98,7 @@ std::ofstream open_log(const std::string& path, bool resumed, int restored_epoch
   }
   std::ofstream log(path, std::ios::trunc);
   if (!log) throw InputError(path, "", "cannot open the log file for writing");
-  log << kept << std::flush;
+  write_log(log, path, kept);
   return log;
 }
 
@@ -374,7 +384,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
     progress.history.push_back(rec);
     progress.epoch = epoch;
     stopped = progress.evals_without_gain >= config.stopping_step;
-    if (log) {
+    if (log.is_open()) {
       nlohmann::json j{{"epoch", epoch}, {"loss", rec.loss}, {"train_seconds", rec.train_seconds},
                        {"eval_seconds", rec.eval_seconds}};
       if (result.eval_users > 0 && rec.evaluated) j["eval_users"] = result.eval_users;
@@ -393,7 +403,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
           j["test_cold_among_cold"] = metrics_json(progress.test_cold_among_cold);
         }
       }
-      log << j.dump() << '\n' << std::flush;
+      write_log(log, options.log_path, j.dump() + '\n');
     }
     if (checkpoints) {
       const bool last = stopped || epoch == config.epochs;
@@ -434,7 +444,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   }
   result.seconds_to_best = progress.seconds_to_best;
   result.seconds = elapsed();
-  if (log) {
+  if (log.is_open()) {
     nlohmann::json j{{"best_epoch", result.best_epoch}, {"best_valid", metrics_json(result.best_valid)},
                      {"test", metrics_json(result.test)}, {"seconds", result.seconds},
                      {"seconds_to_best", result.seconds_to_best}, {"device", result.device},
@@ -448,7 +458,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
       j["test_cold"] = metrics_json(result.test_cold);
       j["test_cold_among_cold"] = metrics_json(result.test_cold_among_cold);
     }
-    log << j.dump() << '\n';
+    write_log(log, options.log_path, j.dump() + '\n');
   }
   return result;
 }

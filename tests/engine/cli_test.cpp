@@ -99,3 +99,40 @@ TEST(Cli, PrepareWritesACacheThatTrainLoads) {
 
 }  // namespace
 }  // namespace mmgraph
+
+namespace mmgraph {
+namespace {
+
+// A write that fails (here every write to /dev/full: "no space left on device") ends the command
+// non-zero with the file named: the training log, an export, and what recommend prints.
+TEST(Cli, FailedWritesEndTheCommandNamingTheFile) {
+  if (std::system("test -c /dev/full") != 0) GTEST_SKIP() << "no /dev/full here";
+  const testing::TempDir dir;
+  const std::string ck = dir.path().string() + "/ck";
+  const std::string train = "train --data synthetic:users=200,items=120,interactions=3000 --set epochs=1 "
+                            "--set embedding_size=8 --device cpu -q";
+  CliRun r = run_cli(train + " --log /dev/full");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("/dev/full: cannot write the log: No space left on device"), std::string::npos) << r.output;
+  r = run_cli(train + " --checkpoint-dir " + ck);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = run_cli("export --checkpoint " + ck + "/best.safetensors -o /dev/full");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("/dev/full"), std::string::npos) << r.output;
+  EXPECT_EQ(std::system("test -c /dev/full"), 0) << "the export replaced the device node";
+  // stdout to /dev/full, stderr to the pipe.
+  const std::string bin = std::string(MMGRAPH_BINARY_DIR) + "/mmgraph ";
+  for (const std::string& args : {"recommend --checkpoint " + ck + "/best.safetensors", train}) {
+    FILE* pipe = popen((bin + args + " 2>&1 >/dev/full").c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string out;
+    std::array<char, 4096> buf;
+    while (fgets(buf.data(), buf.size(), pipe)) out += buf.data();
+    const int status = pclose(pipe);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << args << "\n" << out;
+    EXPECT_NE(out.find("cannot write standard output: No space left on device"), std::string::npos) << out;
+  }
+}
+
+}  // namespace
+}  // namespace mmgraph
