@@ -190,6 +190,10 @@ void add_item_graph(const Context& x, int64_t entries, Tally& t) {
   t.add(MemoryPart::kItemItemGraphs, 2 * csr_bytes(x.s.items, entries));
 }
 
+// The scratch the CPU device keeps for InfoNCE over k rows of width d (kernels/infonce.h): the
+// k x k logits, 4 k x d rows and k floats, 3 k doubles.
+int64_t infonce_scratch(int64_t k, int64_t d) { return kFloat * (k * k + 4 * k * d + k) + kDouble * 3 * k; }
+
 // ColdItems (blocks/cold_items.h): when cold_scale > 0 and some items are cold, the calibration's
 // sum and work [i x d] (and one more with several graphs), allocated by the first evaluation.
 void add_cold_items(const Context& x, int graphs, Tally& t) {
@@ -253,7 +257,8 @@ void plan_lattice(const Context& x, Tally& t) {
 // purifier and a preference layer [d x d] + [d] and its kNN graph, the attention [d x d] + 2 [d];
 // the [n x d] tables x, dx, side, rep, drep; the fuser's [R x d] tables (R = max(n, the batch's
 // rows)), its work; per modality [i x d] activations (5), [n x d] views (2), [R x d] fuser
-// activations (3); the batch's rows of 6 tables and of the views.
+// activations (3); the batch's rows of 6 tables and of the views; InfoNCE's scratch over the
+// batch's distinct users, then its distinct positives.
 void plan_mgcn(const Context& x, Tally& t) {
   const int64_t d = x.d, n = x.s.rows(), i = x.s.items, m = x.m;
   add_embedding(x, false, true, false, t);
@@ -265,6 +270,9 @@ void plan_mgcn(const Context& x, Tally& t) {
   t.add(MemoryPart::kPropagation,
         kFloat * (5 * n * d + 4 * r * d + work + 5 * m * i * d + 2 * m * n * d + 3 * m * r * d + r * m));
   t.add(MemoryPart::kWorkspace, kFloat * (6 + 2 * m) * room * d);
+  if (x.c.cl_weight > 0)
+    t.add(MemoryPart::kWorkspace,
+          infonce_scratch(std::max(x.batch_users, distinct_draws(x.data.items, x.c.train_batch_size)), d));
   add_batch_rows(x, t);
   add_cold_items(x, static_cast<int>(m), t);
   add_objective(x, t);
@@ -274,7 +282,7 @@ void plan_mgcn(const Context& x, Tally& t) {
 // attention [d x d] + 2 [d], the mixed graph S; x, dx, rep, drep [n x d]; h, h / |h|, dh, z
 // [i x d]; the projections and attention activations [M x i x d] and weights [i x M]; the work
 // max(2 n d, 2 i d, the attention's); InfoNCE's rows [4 x B x d] and its scratch (the CPU's
-// B x B logits, 4 B x d rows and B + 6 B doubles' worth); the fused modality BPR.
+// scratch over the B positives); the fused modality BPR.
 void plan_mmgraph(const Context& x, Tally& t) {
   const int64_t d = x.d, n = x.s.rows(), i = x.s.items, m = x.m, b = x.c.train_batch_size;
   add_embedding(x, x.c.dropout > 0, false, false, t);
@@ -284,7 +292,7 @@ void plan_mmgraph(const Context& x, Tally& t) {
   const int64_t work = std::max({x.s.processes == 1 ? 2 * n * d : 0, 2 * i * d, m * i * (d + 1)});
   t.add(MemoryPart::kPropagation, kFloat * (4 * n * d + 4 * i * d + 2 * m * i * d + i * m + work));
   if (x.c.cl_weight > 0)
-    t.add(MemoryPart::kWorkspace, kFloat * (4 * b * d + b * b + 4 * b * d + b) + kDouble * 3 * b);
+    t.add(MemoryPart::kWorkspace, kFloat * 4 * b * d + infonce_scratch(b, d));
   add_modality_bpr(x, true, t);
   add_cold_items(x, 1, t);
   add_objective(x, t);

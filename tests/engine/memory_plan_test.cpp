@@ -72,5 +72,52 @@ TEST(MemoryPlan, EveryModelsPlanIsWithinTenPercentOfTheDevicesPeak) {
   }
 }
 
+TEST(MemoryPlan, ReadsSizesFromAManifestAndASyntheticSpecification) {
+  const Dataset data = synthetic(300, 200, 4000);
+  testing::TempDir dir;
+  save_dataset_binary(data, dir.path().string());
+  const DataSizes loaded = data_sizes_of(data), read = data_sizes(dir.path().string());
+  EXPECT_EQ(read.users, loaded.users);
+  EXPECT_EQ(read.items, loaded.items);
+  EXPECT_EQ(read.train, loaded.train);
+  EXPECT_EQ(read.valid, loaded.valid);
+  EXPECT_EQ(read.test, loaded.test);
+  EXPECT_EQ(read.modalities, loaded.modalities);
+  EXPECT_EQ(read.feature_dims, loaded.feature_dims);
+
+  const DataSizes asked = data_sizes("synthetic:users=1000,items=500,interactions=20000,image=7,text=0,unconsumed=5");
+  EXPECT_EQ(asked.users, 1000);
+  EXPECT_EQ(asked.items, 505);
+  EXPECT_EQ(asked.train + asked.valid + asked.test, 20000);
+  EXPECT_EQ(asked.train, 16000);
+  EXPECT_EQ(asked.feature_dims, std::vector<int64_t>{7});
+  EXPECT_THROW(data_sizes((dir.path() / "missing").string()), InputError);
+}
+
+TEST(MemoryPlan, ByteSizesAndTheDevicesARunNeeds) {
+  EXPECT_EQ(parse_byte_size("80GiB", "m"), int64_t{80} << 30);
+  EXPECT_EQ(parse_byte_size("40GB", "m"), int64_t{40'000'000'000});
+  EXPECT_EQ(parse_byte_size("1.5 KiB", "m"), 1536);
+  EXPECT_EQ(parse_byte_size("1000", "m"), 1000);
+  for (const char* bad : {"", "GiB", "80XB", "0", "-5GB", "1e3", "8 0GB"})
+    EXPECT_THROW(parse_byte_size(bad, "m"), InputError) << bad;
+
+  TrainConfig c = testing::shipped_config("lightgcn");
+  const DataSizes data = data_sizes("synthetic:users=100000,items=50000,interactions=2000000");
+  const int64_t one = plan_memory(c, data, 1).total();
+  // Each process holds less as the run spreads: a device that holds a quarter of one process's
+  // plan (with the headroom) needs several, and the number found is the smallest that fits.
+  EXPECT_LT(plan_memory(c, data, 4).total(), one);
+  EXPECT_EQ(devices_needed(c, data, static_cast<int64_t>(static_cast<double>(one) / (1 - kPlanHeadroom)) + 1), 1);
+  const auto small = static_cast<int64_t>(static_cast<double>(one) / 2);
+  const int n = devices_needed(c, data, small);
+  ASSERT_GT(n, 1);
+  const auto usable = static_cast<int64_t>(static_cast<double>(small) * (1 - kPlanHeadroom));
+  EXPECT_LE(plan_memory(c, data, n).total(), usable);
+  EXPECT_GT(plan_memory(c, data, n - 1).total(), usable);
+  EXPECT_EQ(devices_needed(c, data, 1000), 0);  // the parts every process holds whole never fit
+  EXPECT_THROW(plan_memory(c, data, 0), InputError);
+}
+
 }  // namespace
 }  // namespace mmgraph
