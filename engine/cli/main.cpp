@@ -1,4 +1,4 @@
-// The mmgraph command line: prepare, train, export, recommend, info, bench.
+// The mmgraph command line: prepare, train, export, recommend, info, plan, bench.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cli/plan_command.h"
 #include "engine/cli/recommend_command.h"
 #include "engine/cli/summary_table.h"
 #include "mmgraph/mmgraph.h"
@@ -252,6 +253,21 @@ int main(int argc, char** argv) {
   CLI::App* info = app.add_subcommand("info", "Load a data set and print its sizes");
   info_data.add_to(*info);
 
+  mmgraph::cli::PlanArgs plan_args;
+  CLI::App* plan = app.add_subcommand(
+      "plan", "Print the device memory a training run needs per process, from the data set's sizes alone");
+  plan->add_option("--data", plan_args.data, "A prepared directory (manifest.json) or synthetic:key=value,...")
+      ->required();
+  plan->add_option("-c,--config", plan_args.configs, "YAML config file(s); later files override earlier ones")
+      ->check(CLI::ExistingFile);
+  plan->add_option("--set", plan_args.sets, "Override a config key: --set key=value (repeatable)");
+  plan->add_option("--devices", plan_args.devices, "Processes of the run, one device each")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  plan->add_option("--device-memory", plan_args.device_memory,
+                   "Memory of one device: 80GiB, 40GB, 512MiB or bytes (for the number of devices needed)")
+      ->capture_default_str();
+
   CLI::App* bench = app.add_subcommand("bench", "Run the kernel microbenchmarks (Google Benchmark flags pass through)");
   bench->allow_extras();
   bench->prefix_command();
@@ -283,6 +299,7 @@ int main(int argc, char** argv) {
       load_timed(info_data);
       return 0;
     }
+    if (*plan) return mmgraph::cli::run_plan(plan_args);
     if (*bench) return run_bench(bench->remaining());
   } catch (const mmgraph::InputError& e) {
     return fail(2, "error", e.what());

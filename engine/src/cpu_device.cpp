@@ -35,19 +35,30 @@ class CpuDevice final : public Device {
   // copy and zero split buffers of a megabyte or more into chunks shared by the threads (the
   // models clear and copy whole tables every step; one core alone does not saturate memory).
   static constexpr size_t kParallelBytes = size_t{1} << 20, kChunkBytes = size_t{1} << 18;
+  static constexpr size_t kHeaderBytes = 64;
 
  public:
   explicit CpuDevice(bool padded_batch_rows) : padded_batch_rows_(padded_batch_rows) {}
   std::string describe() const override { return fmt::format("cpu ({} threads)", omp_get_max_threads()); }
   bool is_cuda() const override { return false; }
 
+  // 64-byte aligned so that vector loads of any row start never straddle a line; the size is
+  // kept in a 64-byte header before the memory handed out, for the count of bytes in use.
   void* allocate(size_t bytes, const char* what) override {
-    // 64-byte aligned so that vector loads of any row start never straddle a line.
-    void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
-    if (!p) throw Error(fmt::format("out of host memory allocating {}: {} bytes", what, bytes));
-    return p;
+    auto* block = static_cast<char*>(std::aligned_alloc(64, kHeaderBytes + (bytes + 63) / 64 * 64));
+    if (!block) throw Error(fmt::format("out of host memory allocating {}: {} bytes", what, bytes));
+    std::memcpy(block, &bytes, sizeof bytes);
+    count_allocated(bytes);
+    return block + kHeaderBytes;
   }
-  void release(void* ptr) noexcept override { std::free(ptr); }
+  void release(void* ptr) noexcept override {
+    if (!ptr) return;
+    char* block = static_cast<char*>(ptr) - kHeaderBytes;
+    size_t bytes = 0;
+    std::memcpy(&bytes, block, sizeof bytes);
+    count_released(bytes);
+    std::free(block);
+  }
   void upload(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void download(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void copy(void* dst, const void* src, size_t bytes) override {
@@ -212,8 +223,10 @@ class CpuDevice final : public Device {
   }
   void infonce_loss(int64_t b, int64_t d, const float* a, const float* bv, const int32_t* counts, int64_t total,
                     float temperature, float weight, float* grad_a, float* grad_b, double* loss_sum) override {
+    const size_t before = infonce_scratch_bytes();
     *loss_sum += kernels::infonce_loss_fused_cpu(b, d, a, bv, counts, total, temperature, weight, grad_a, grad_b,
                                                   &infonce_scratch_);
+    count_scratch(before, infonce_scratch_bytes());
   }
   void pointwise_loss(kernels::PointwiseLoss kind, int64_t b, int64_t d, const int32_t* users, const int32_t* items,
                       const float* targets, const float* user_rep, const float* item_rep, float weight,
@@ -228,13 +241,18 @@ class CpuDevice final : public Device {
                                               weight, grad_user_rep, grad_item_rep);
   }
 
-  void release_scratch() override { std::vector<float>().swap(scores_); }
+  void release_scratch() override {
+    count_scratch(scores_.capacity() * sizeof(float), 0);
+    std::vector<float>().swap(scores_);
+  }
   // scores_ [nb x I] = block_rep [nb x d] item_rep^T by one CBLAS SGEMM (grown as needed), then the
   // masked top-K of its rows.
   void topk_of_rows(int64_t nb, const float* block_rep, const float* item_rep, int64_t d, int64_t n_items,
                     const kernels::RowMasks& masks, int k, int32_t* top, float* top_scores) override {
     if (nb == 0) return;
+    const size_t before = scores_.capacity() * sizeof(float);
     scores_.resize(std::max(scores_.size(), static_cast<size_t>(nb * n_items)));
+    count_scratch(before, scores_.capacity() * sizeof(float));
     // BLAS rejects ldc = 0: no GEMM without items.
     if (n_items > 0)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nb), static_cast<int>(n_items),
@@ -249,6 +267,15 @@ class CpuDevice final : public Device {
   }
 
  private:
+  // The scratch ops keep in host vectors counts as the device's memory: from `before` to `after` bytes.
+  void count_scratch(size_t before, size_t after) noexcept {
+    if (after > before) count_allocated(after - before);
+    if (before > after) count_released(before - after);
+  }
+  size_t infonce_scratch_bytes() const {
+    return infonce_scratch_.floats.capacity() * sizeof(float) + infonce_scratch_.doubles.capacity() * sizeof(double);
+  }
+
   bool padded_batch_rows_;
   std::vector<float> scores_;  // topk_of_rows' block of scores
   kernels::InfonceCpuScratch infonce_scratch_;

@@ -6,7 +6,9 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/src/device.h"
@@ -74,13 +76,25 @@ class CudaDevice final : public Device {
   }
   bool is_cuda() const override { return true; }
 
+  // Each allocation's size is kept by its pointer for the count of bytes in use (allocations are
+  // few: the scratch pool grows, it is not allocated per op).
   void* allocate(size_t bytes, const char* what) override {
     activate();
-    return cuda_allocate(bytes, what);
+    void* ptr = cuda_allocate(bytes, what);
+    const std::lock_guard<std::mutex> lock(sizes_mutex_);
+    sizes_[ptr] = bytes;
+    count_allocated(bytes);
+    return ptr;
   }
   // cudaFree waits for the device, so queued kernels never see freed memory.
   void release(void* ptr) noexcept override {
-    if (ptr) cudaFree(ptr);
+    if (!ptr) return;
+    cudaFree(ptr);
+    const std::lock_guard<std::mutex> lock(sizes_mutex_);
+    const auto it = sizes_.find(ptr);
+    if (it == sizes_.end()) return;
+    count_released(it->second);
+    sizes_.erase(it);
   }
   void upload(void* dst, const void* src, size_t bytes) override {
     activate();
@@ -381,6 +395,8 @@ class CudaDevice final : public Device {
   float* loss_tmp_ = nullptr;
   void* scratch_ = nullptr;
   size_t scratch_bytes_ = 0;
+  std::mutex sizes_mutex_;
+  std::unordered_map<void*, size_t> sizes_;  // the size of each allocation not yet released
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 // twin. Models (engine/models/) are written once as calls of these methods on
 // device buffers; no model logic lives in a device. Pointers passed to a
 // device method are that device's memory (Buffer<T>::data()).
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -34,6 +35,13 @@ class Device {
   // Memory. Allocation failures throw Error naming `what` and the sizes.
   virtual void* allocate(size_t bytes, const char* what) = 0;
   virtual void release(void* ptr) noexcept = 0;
+  // The device's own count of its memory: the bytes allocated and not yet released (as asked
+  // for, with the scratch ops keep between calls), and the most of them held at once since the
+  // device was made or reset_peak() last ran. Safe to read while other threads allocate.
+  size_t bytes_in_use() const { return in_use_.load(std::memory_order_relaxed); }
+  size_t peak_bytes() const { return peak_.load(std::memory_order_relaxed); }
+  // Starts the peak afresh from the bytes in use now.
+  void reset_peak() { peak_.store(bytes_in_use(), std::memory_order_relaxed); }
   virtual void upload(void* dst, const void* host_src, size_t bytes) = 0;
   // Waits for the device's queued work, then copies.
   virtual void download(void* host_dst, const void* src, size_t bytes) = 0;
@@ -160,6 +168,19 @@ class Device {
   // truth item into *counted (device memory).
   virtual void ranking_metrics(int64_t nb, int k, const int32_t* top, const kernels::CsrView& truth,
                                const std::vector<int>& cutoffs, kernels::MetricSum* sums, int64_t* counted) = 0;
+
+ protected:
+  // Every device calls these for each allocation it makes and releases, with its size.
+  void count_allocated(size_t bytes) noexcept {
+    const size_t now = in_use_.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+    size_t peak = peak_.load(std::memory_order_relaxed);
+    while (now > peak && !peak_.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+  }
+  void count_released(size_t bytes) noexcept { in_use_.fetch_sub(bytes, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<size_t> in_use_{0}, peak_{0};
 };
 
 // padded_batch_rows: batch_rows in the padded layout, as a GPU lays them out (the models' padded

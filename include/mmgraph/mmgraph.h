@@ -7,6 +7,7 @@
 #include "mmgraph/config.h"
 #include "mmgraph/dataset.h"
 #include "mmgraph/errors.h"
+#include "mmgraph/memory_plan.h"
 #include "mmgraph/metrics.h"
 #include "mmgraph/recommend.h"
 #include "mmgraph/synthetic.h"

@@ -97,6 +97,32 @@ TEST(Cli, PrepareWritesACacheThatTrainLoads) {
   EXPECT_NE(r.output.find("100 users"), std::string::npos) << r.output;
 }
 
+TEST(Cli, PlanPrintsEachPartOfAPreparedSetAndRejectsABadDeviceMemory) {
+  testing::TempDir dir;
+  const std::string out = (dir.path() / "cache").string();
+  CliRun r = run_cli("prepare --data synthetic:users=100,items=80,interactions=1500 --out " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string config = std::string(MMGRAPH_SOURCE_DIR) + "/configs/freedom.yaml";
+  r = run_cli("plan --config " + config + " --data " + out + " --devices 2 --device-memory 1MiB");
+  EXPECT_EQ(r.code, 0) << r.output;
+  for (const char* part : {"parameters", "Adam moments", "gradients", "features", "user-item graph",
+                           "item-item graphs", "propagation", "evaluation blocks", "workspace", "total",
+                           "per process of 2", "devices of 1.00 MiB needed: "})
+    EXPECT_NE(r.output.find(part), std::string::npos) << part << " in\n" << r.output;
+
+  r = run_cli("plan --data " + out + " --device-memory 80XB");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("--device-memory"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("80XB"), std::string::npos) << r.output;
+  r = run_cli("plan --data " + out + " --device-memory 0");
+  EXPECT_EQ(r.code, 2) << r.output;
+  // A source without a manifest: plan asks for it to be prepared.
+  const std::string csv = dir.write("pairs.csv", "user,item\n1,2\n");
+  r = run_cli("plan --data " + csv);
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("mmgraph prepare"), std::string::npos) << r.output;
+}
+
 }  // namespace
 }  // namespace mmgraph
 

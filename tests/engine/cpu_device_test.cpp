@@ -1,6 +1,7 @@
 // The CPU device's copy and zero: buffers of a megabyte and more are split among the
 // threads; the result must equal memcpy / memset for any size (chunk boundaries, a
-// ragged last chunk) and memmove's for overlapping ranges.
+// ragged last chunk) and memmove's for overlapping ranges. Its count of the bytes in use and
+// their peak.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -47,6 +48,35 @@ TEST(CpuDevice, OverlappingCopyIsAMemmove) {
     dev->copy(dst, src, n);
     EXPECT_EQ(buf, ref) << (forward ? "to a higher address" : "to a lower address");
   }
+}
+
+TEST(CpuDevice, CountsTheBytesInUseAndTheirPeak) {
+  std::unique_ptr<detail::Device> dev = detail::make_cpu_device();
+  EXPECT_EQ(dev->bytes_in_use(), 0u);
+  {
+    detail::Buffer<float> a(*dev, 1000, "a");
+    detail::Buffer<int64_t> b(*dev, 3, "b");
+    EXPECT_EQ(dev->bytes_in_use(), 4000u + 24u);
+    {
+      detail::Buffer<char> c(*dev, 77, "c");
+      EXPECT_EQ(dev->bytes_in_use(), 4101u);
+    }
+    EXPECT_EQ(dev->bytes_in_use(), 4024u);
+    EXPECT_EQ(dev->peak_bytes(), 4101u);
+    dev->reset_peak();
+    EXPECT_EQ(dev->peak_bytes(), 4024u);
+  }
+  EXPECT_EQ(dev->bytes_in_use(), 0u);
+  EXPECT_EQ(dev->peak_bytes(), 4024u);
+  // The block of scores topk_of_rows keeps counts until release_scratch.
+  const int64_t nb = 3, d = 2, n_items = 50;
+  std::vector<float> users(nb * d, 1.0f), items(n_items * d, 0.5f);
+  std::vector<int32_t> top(nb * 5);
+  std::vector<float> top_scores(nb * 5);
+  dev->topk_of_rows(nb, users.data(), items.data(), d, n_items, kernels::RowMasks{}, 5, top.data(), top_scores.data());
+  EXPECT_GE(dev->bytes_in_use(), static_cast<size_t>(nb * n_items) * sizeof(float));
+  dev->release_scratch();
+  EXPECT_EQ(dev->bytes_in_use(), 0u);
 }
 
 }  // namespace
