@@ -183,11 +183,6 @@ void check_synthetic_options(const SyntheticOptions& o, SyntheticTarget target) 
                      fmt::format("{} interactions cannot be drawn: each user takes at most max(3, items / 2) = {} "
                                  "distinct items, so at most users x {} = {}",
                                  o.interactions, max_degree(o.items), max_degree(o.items), most));
-  if (o.interactions < 3 * int64_t{o.users})
-    throw InputError(kSpecSource, "interactions",
-                     fmt::format("{} interactions cannot be drawn: each user takes at least 3 items, so at least "
-                                 "users x 3 = {}",
-                                 o.interactions, 3 * int64_t{o.users}));
   // In memory: bytes per user (latents, degree weights, at least 3 interactions
   // through the split), per item (latents, features) and per interaction (the
   // split and the CSR); an unconsumed item also costs its id. Streamed: the
@@ -214,6 +209,11 @@ void check_synthetic_options(const SyntheticOptions& o, SyntheticTarget target) 
                      fmt::format("users={}, items={}, unconsumed={}, interactions={} need about {:.1f} GiB, more than "
                                  "this machine's {:.1f} GiB of memory",
                                  o.users, o.items, o.unconsumed, o.interactions, total / (1 << 30), physical / (1 << 30)));
+  if (o.interactions < 3 * int64_t{o.users})
+    throw InputError(kSpecSource, "interactions",
+                     fmt::format("{} interactions cannot be drawn: each user takes at least 3 items, so at least "
+                                 "users x 3 = {}",
+                                 o.interactions, 3 * int64_t{o.users}));
 }
 
 // Each user u draws deg(u) distinct items (Degrees). Candidate items are
