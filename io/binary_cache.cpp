@@ -30,15 +30,14 @@ constexpr int kVersion = 1;
 struct ArrayWriter {
   explicit ArrayWriter(fs::path d) : dir(std::move(d)) {}
   fs::path dir;
-  nlohmann::json arrays = nlohmann::json::array();
+  std::vector<std::pair<std::string, io::ManifestArray>> arrays;
   std::vector<fs::path> written;
 
   void add_bytes(const std::string& name, const char* dtype, const std::string& file, std::string_view bytes,
                  const std::vector<int64_t>& shape) {
     written.push_back(dir / file);
     write_file_atomic(written.back().string(), {bytes});
-    arrays.push_back({{"name", name}, {"dtype", dtype}, {"shape", shape}, {"file", file}, {"bytes", bytes.size()},
-                      {"checksum", fmt::format("{:016x}", io::fnv1a64(bytes.data(), bytes.size()))}});
+    arrays.push_back({name, {dtype, shape, file, bytes.size(), io::fnv1a64(bytes.data(), bytes.size())}});
   }
   template <typename T>
   void add(const std::string& name, const char* dtype, const std::vector<T>& v, const std::vector<int64_t>& shape) {
@@ -59,15 +58,8 @@ std::string join_lines(const std::vector<std::string>& names) {
 
 void save_dataset_binary(const Dataset& data, const std::string& dir_name) {
   validate_dataset(data);
-  const fs::path dir(dir_name);
-  std::error_code ec;
-  const bool created = !fs::exists(dir, ec);
-  fs::create_directories(dir, ec);
-  if (ec) throw InputError(dir_name, "", "cannot create the directory: " + ec.message());
-  // An older cache in dir stops being one before its arrays are replaced.
-  fs::remove(dir / "manifest.json", ec);
-  if (ec) throw InputError(dir_name, "", "cannot replace the cache there: " + ec.message());
-  ArrayWriter w(dir);
+  const bool created = io::open_cache_dir(dir_name);
+  ArrayWriter w{fs::path(dir_name)};
   try {
     const int64_t users1 = static_cast<int64_t>(data.n_users) + 1;
     for (const auto& [name, csr] : {std::pair<const char*, const InteractionCsr*>{"train", &data.train},
@@ -75,7 +67,7 @@ void save_dataset_binary(const Dataset& data, const std::string& dir_name) {
       w.add(std::string(name) + "_row_ptr", "int64", csr->row_ptr, {users1});
       w.add(std::string(name) + "_col", "int32", csr->col, {csr->nnz()});
     }
-    nlohmann::json features = nlohmann::json::array();
+    std::vector<std::string> features;
     for (const auto& f : data.features) {
       w.add("feature_" + f.name, "float32", f.values, {f.rows, f.cols});
       features.push_back(f.name);
@@ -85,21 +77,42 @@ void save_dataset_binary(const Dataset& data, const std::string& dir_name) {
       if (!ids->empty())
         w.add_bytes(name, "text", std::string(name) + ".txt", join_lines(*ids), {static_cast<int64_t>(ids->size())});
     }
-    const nlohmann::json manifest{{"format", kFormat}, {"version", kVersion}, {"name", data.name},
-                                  {"n_users", data.n_users}, {"n_items", data.n_items},
-                                  {"features", features}, {"arrays", w.arrays}};
-    // A name that is not UTF-8 (a file name) is written with U+FFFD rather than failing.
-    const std::string text = manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    write_file_atomic((dir / "manifest.json").string(), {text});  // last: a cache is complete once it exists
+    io::write_manifest(dir_name, data.name, data.n_users, data.n_items, features, w.arrays);
   } catch (...) {
     std::error_code ignored;
     for (const auto& file : w.written) fs::remove(file, ignored);
-    if (created) fs::remove(dir, ignored);
+    if (created) fs::remove(dir_name, ignored);
     throw;
   }
 }
 
 namespace io {
+
+bool open_cache_dir(const std::string& dir_name) {
+  const fs::path dir(dir_name);
+  std::error_code ec;
+  const bool created = !fs::exists(dir, ec);
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError(dir_name, "", "cannot create the directory: " + ec.message());
+  fs::remove(dir / "manifest.json", ec);
+  if (ec) throw InputError(dir_name, "", "cannot replace the cache there: " + ec.message());
+  return created;
+}
+
+void write_manifest(const std::string& dir, const std::string& name, int32_t n_users, int32_t n_items,
+                    const std::vector<std::string>& features,
+                    const std::vector<std::pair<std::string, ManifestArray>>& arrays) {
+  nlohmann::json listed = nlohmann::json::array();
+  for (const auto& [array_name, a] : arrays)
+    listed.push_back({{"name", array_name}, {"dtype", a.dtype}, {"shape", a.shape}, {"file", a.file},
+                      {"bytes", a.bytes}, {"checksum", fmt::format("{:016x}", a.checksum)}});
+  const nlohmann::json manifest{{"format", kFormat}, {"version", kVersion}, {"name", name},
+                                {"n_users", n_users}, {"n_items", n_items},
+                                {"features", features}, {"arrays", listed}};
+  // A name that is not UTF-8 (a file name) is written with U+FFFD rather than failing.
+  const std::string text = manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  write_file_atomic((fs::path(dir) / "manifest.json").string(), {text});
+}
 
 namespace {
 

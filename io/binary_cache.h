@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mmgraph/dataset.h"
@@ -26,6 +27,17 @@ struct Manifest {
   std::vector<std::string> features;            // modality names, each with an array "feature_<name>"
   std::map<std::string, ManifestArray> arrays;  // "train_row_ptr", "train_col", ..., "user_ids", "item_ids"
 };
+
+// Creates dir if needed and removes its manifest.json, so that an older cache
+// there stops being one before its arrays are replaced; returns whether dir
+// was created (to remove it again if writing fails).
+bool open_cache_dir(const std::string& dir);
+
+// Writes dir/manifest.json listing `arrays` (name, array), already written
+// beside it. Written last: a cache is complete once its manifest exists.
+void write_manifest(const std::string& dir, const std::string& name, int32_t n_users, int32_t n_items,
+                    const std::vector<std::string>& features,
+                    const std::vector<std::pair<std::string, ManifestArray>>& arrays);
 
 // Parses and checks manifest.json without touching the array files: format
 // and version, n_users and n_items in [0, 2^31 - 1), every array of a data set

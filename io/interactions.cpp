@@ -65,6 +65,15 @@ void kcore_filter(std::vector<Interaction>& rows, int k, std::vector<std::string
   item_names = std::move(items);
 }
 
+SplitCounts split_counts(int64_t n, const LoadOptions& options) {
+  SplitCounts c;
+  c.valid = std::llround(static_cast<double>(n) * options.valid_ratio);
+  c.test = std::llround(static_cast<double>(n) * (1.0 - options.train_ratio - options.valid_ratio));
+  while (n > 0 && n - c.valid - c.test < 1) (c.test >= c.valid ? c.test : c.valid)--;
+  c.train = n - c.valid - c.test;
+  return c;
+}
+
 Dataset split_per_user(const std::vector<Interaction>& rows, int32_t n_users, int32_t n_items,
                        const LoadOptions& options, const std::string& source) {
   if (options.split != "random" && options.split != "time")
@@ -80,19 +89,12 @@ Dataset split_per_user(const std::vector<Interaction>& rows, int32_t n_users, in
     auto& items = per_user[u];
     std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.second < b.second || (a.second == b.second && a.first < b.first); });
     items.erase(std::unique(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.second == b.second; }), items.end());
-    if (options.split == "random") {
-      std::mt19937_64 rng(options.seed ^ (0x9E3779B97F4A7C15ull * static_cast<uint64_t>(u + 1)));
-      for (size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[std::uniform_int_distribution<size_t>(0, i - 1)(rng)]);
-    } else {
-      std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    }
+    if (options.split == "random") shuffle_user_items(items.begin(), items.end(), u, options.seed);
+    else std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     const int64_t n = static_cast<int64_t>(items.size());
-    int64_t n_valid = std::llround(static_cast<double>(n) * options.valid_ratio);
-    int64_t n_test = std::llround(static_cast<double>(n) * test_ratio);
-    while (n > 0 && n - n_valid - n_test < 1) (n_test >= n_valid ? n_test : n_valid)--;
-    const int64_t n_train = n - n_valid - n_test;
+    const SplitCounts counts = split_counts(n, options);
     for (int64_t k = 0; k < n; ++k) {
-      auto& dst = k < n_train ? train : k < n_train + n_valid ? valid : test;
+      auto& dst = k < counts.train ? train : k < counts.train + counts.valid ? valid : test;
       dst.push_back({u, items[k].second});
     }
   }

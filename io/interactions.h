@@ -3,6 +3,7 @@
 // k-core filtering and the per-user split (the CSR construction is public:
 // interactions_from_pairs in mmgraph/dataset.h).
 #include <cstdint>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -37,10 +38,26 @@ struct Interaction {
 void kcore_filter(std::vector<Interaction>& rows, int k, std::vector<std::string>& user_names,
                   std::vector<std::string>& item_names);
 
+// How many of a user's n distinct items go to train, valid and test: n_valid =
+// round(n * valid_ratio), n_test = round(n * (1 - train_ratio - valid_ratio)),
+// reduced so that at least one item stays in training; train gets the rest.
+struct SplitCounts {
+  int64_t train = 0, valid = 0, test = 0;
+};
+SplitCounts split_counts(int64_t n, const LoadOptions& options);
+
+// The seeded shuffle of user u's distinct items (ascending by item) that the
+// "random" split applies before it cuts them by split_counts.
+template <typename It>
+void shuffle_user_items(It first, It last, int32_t u, uint64_t seed) {
+  std::mt19937_64 rng(seed ^ (0x9E3779B97F4A7C15ull * static_cast<uint64_t>(u + 1)));
+  for (auto i = static_cast<size_t>(last - first); i > 1; --i)
+    std::swap(first[i - 1], first[std::uniform_int_distribution<size_t>(0, i - 1)(rng)]);
+}
+
 // Per-user split of unsplit interactions into a Dataset (see LoadOptions):
-// "random": each user's distinct items shuffled with a seeded RNG; n_valid =
-//   round(n * valid_ratio), n_test = round(n * (1 - train_ratio - valid_ratio)),
-//   reduced so that at least one item stays in training; train gets the rest.
+// "random": each user's distinct items shuffled by shuffle_user_items, then cut
+//   by split_counts: the first to train, the next to valid, the last to test.
 // "time": items ordered by timestamp (ties by item id); the newest go to test,
 //   the next newest to valid, the oldest to train, with the same counts.
 Dataset split_per_user(const std::vector<Interaction>& rows, int32_t n_users, int32_t n_items,

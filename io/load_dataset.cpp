@@ -140,8 +140,8 @@ Dataset load_json_splits(const fs::path& dir, const LoadOptions& options) {
 
 Dataset load_dataset(const std::string& spec, const LoadOptions& options) {
   Dataset d;
-  if (spec.rfind("synthetic:", 0) == 0 || spec == "synthetic") {
-    d = make_synthetic_dataset(parse_synthetic_spec(spec.size() > 10 ? spec.substr(10) : ""));
+  if (const auto synthetic = synthetic_spec_options(spec)) {
+    d = make_synthetic_dataset(*synthetic);
   } else {
     const fs::path p(spec);
     std::error_code ec;

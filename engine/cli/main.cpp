@@ -134,7 +134,19 @@ int run_export(const std::string& checkpoint, const std::string& out) {
   return 0;
 }
 
+// A synthetic set is written while it is drawn (write_synthetic_dataset), in
+// memory bounded whatever its size, and not read back.
 int run_prepare(const DataArgs& data_args, const std::string& out_dir) {
+  if (const auto synthetic = mmgraph::synthetic_spec_options(data_args.spec)) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const mmgraph::SyntheticSizes s = mmgraph::write_synthetic_dataset(*synthetic, out_dir);
+    std::printf("wrote %s in %.3f s: synthetic, %d users, %d items, %lld train / %lld valid / %lld test "
+                "interactions\n",
+                out_dir.c_str(), std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), s.users,
+                s.items, static_cast<long long>(s.train), static_cast<long long>(s.valid),
+                static_cast<long long>(s.test));
+    return 0;
+  }
   const mmgraph::Dataset data = load_timed(data_args);
   const auto t0 = std::chrono::steady_clock::now();
   mmgraph::save_dataset_binary(data, out_dir);

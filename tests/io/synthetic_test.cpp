@@ -63,8 +63,6 @@ TEST(Synthetic, UnsatisfiableSpecsNameTheirKey) {
   expect_key("users=10,items=10,interactions=1000", "interactions", "at most users x 5 = 50");
   // Every user at the minimum degree 3: the 8:1:1 split holds nothing out.
   expect_key("users=1000,items=100,interactions=3000", "interactions", "validation");
-  // Zipf exponent 5: nearly every draw is one of the first few items.
-  expect_key("users=100,items=1000,interactions=40000,alpha=5", "alpha", "distinct");
   // 2e9 users x 16 latents alone are 128 GB.
   expect_key("users=2000000000", "users", "GiB");
   // 2e9 unconsumed items x 64 Ki image columns.
@@ -112,16 +110,18 @@ uint64_t interactions_digest(const Dataset& d) {
 
 const char* const kSmallSpec = "users=300,items=150,interactions=4000,dim=8,alpha=0.9,temperature=0.5,image=16,text=0,noise=0.3,seed=11";
 
-// unconsumed=0 gives the data set the generator gave before the key existed:
-// these digests and counts were taken then, and the features are compared
-// bit for bit against the generation without the key.
+// unconsumed=0 gives the data set the generator gives without the key: the
+// digests and counts are pinned, and the features are compared bit for bit
+// against the generation without the key. The default set's digest changed
+// when repeated draws stopped being dropped (39,941 of 40,000 interactions
+// before, exactly 40,000 now); the small set lost none and is unchanged.
 TEST(Synthetic, NoUnconsumedItemsIsTheDataSetWithoutTheKey) {
   struct Pinned {
     std::string spec;
     uint64_t digest;
     int64_t train, valid, test;
   };
-  const Pinned pinned[] = {{"", 0x63e1448f86e02127ull, 32456, 3842, 3643},
+  const Pinned pinned[] = {{"", 0x6d47695da0e8bb3dull, 32502, 3848, 3650},
                            {kSmallSpec, 0x223adb6cc2721726ull, 3198, 434, 368}};
   for (const auto& p : pinned) {
     const Dataset without = make_synthetic_dataset(parse_synthetic_spec(p.spec));
