@@ -3,9 +3,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <streambuf>
 #include <vector>
 
+#include "io/block_column.h"
 #include "io/interactions.h"
+#include "io/line_reader.h"
 #include "io/text_input.h"
 #include "mmgraph/errors.h"
 
@@ -39,73 +42,82 @@ void split_fields(std::string_view line, char delimiter, std::vector<std::string
   }
 }
 
-// Iterates the non-empty lines of text with their 1-based numbers.
+// Calls f(line, number) on each line of LineReader::next. An InputError from f
+// is reported only once the rest of the text is read without a UTF-8 error and
+// the file was not empty (LineReader::finish), as when the text was checked whole.
 template <typename F>
-void for_each_line(std::string_view text, F&& f) {
-  size_t start = 0, number = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    ++number;
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") != std::string_view::npos) f(line, number);
-    start = end + 1;
+void for_each_line(LineReader& lines, F&& f) {
+  std::string_view line;
+  size_t number = 0;
+  while (lines.next(line, number)) {
+    try {
+      f(line, number);
+    } catch (const InputError&) {
+      lines.finish();
+      throw;
+    }
   }
+  lines.finish();
 }
 
+// Turns lines into InteractionColumns and the id maps; keeps a line's timestamp
+// only when keep_timestamps, its label only when the columns have one.
 struct Reader {
+  Reader(const std::string& source_name, char delimiter_char) : source(source_name), delimiter(delimiter_char) {}
+
   const std::string& source;
   char delimiter;
+  Columns columns;
+  bool keep_timestamps = false;
   IdMap users, items;
-  std::vector<Interaction> rows;
+  BlockColumn<int32_t> user, item;
+  BlockColumn<double> timestamp;
+  BlockColumn<int8_t> label;
   std::vector<std::string_view> fields;
 
-  void row(std::string_view line, size_t number, const Columns& c) {
+  void row(std::string_view line, size_t number) {
+    const Columns& c = columns;
     split_fields(line, delimiter, fields);
-    const std::string where = "line " + std::to_string(number);
+    const auto where = [number] { return "line " + std::to_string(number); };
     if (fields.size() < c.count)
-      throw InputError(source, where, "expected " + std::to_string(c.count) + " columns, found " + std::to_string(fields.size()));
+      throw InputError(source, where(), "expected " + std::to_string(c.count) + " columns, found " + std::to_string(fields.size()));
     const std::string_view u = fields[c.user], i = fields[c.item];
-    if (u.empty()) throw InputError(source, where, "empty user id");
-    if (i.empty()) throw InputError(source, where, "empty item id");
-    Interaction r{users.add(u), items.add(i), 0.0, -1};
-    if (c.timestamp >= 0 && !parse_double(fields[c.timestamp], r.timestamp))
-      throw InputError(source, where, "timestamp '" + excerpt(fields[c.timestamp]) + "' is not a finite number");
+    if (u.empty()) throw InputError(source, where(), "empty user id");
+    if (i.empty()) throw InputError(source, where(), "empty item id");
+    const int32_t user_id = users.add(u), item_id = items.add(i);
+    double t = 0.0;
+    if (c.timestamp >= 0 && !parse_double(fields[c.timestamp], t))
+      throw InputError(source, where(), "timestamp '" + excerpt(fields[c.timestamp]) + "' is not a finite number");
     if (c.label >= 0) {
-      int64_t label = 0;
-      if (!parse_int64(fields[c.label], label) || label < 0 || label > 2)
-        throw InputError(source, where, "x_label '" + excerpt(fields[c.label]) + "' must be 0, 1 or 2");
-      r.label = static_cast<int>(label);
+      int64_t x = 0;
+      if (!parse_int64(fields[c.label], x) || x < 0 || x > 2)
+        throw InputError(source, where(), "x_label '" + excerpt(fields[c.label]) + "' must be 0, 1 or 2");
+      label.push_back(static_cast<int8_t>(x));
     }
-    rows.push_back(r);
+    user.push_back(user_id);
+    item.push_back(item_id);
+    if (keep_timestamps) timestamp.push_back(t);
   }
 
   Dataset finish(const LoadOptions& options, bool labelled) {
-    if (rows.empty()) throw InputError(source, "", "no interactions");
-    std::vector<std::string> user_names = users.names(), item_names = items.names();
+    InteractionColumns rows{user.take(), item.take(), timestamp.take(), label.take()};
+    if (rows.size() == 0) throw InputError(source, "", "no interactions");
     Dataset d;
     if (labelled) {
-      d = split_by_label(rows, users.size(), items.size());
+      d = split_by_label(std::move(rows), users.size(), items.size());
+      d.user_ids = users.names();
+      d.item_ids = items.names();
     } else {
-      kcore_filter(rows, options.kcore, user_names, item_names);
-      if (rows.empty()) throw InputError(source, "", std::to_string(options.kcore) + "-core filtering removed every interaction");
-      d = split_per_user(rows, static_cast<int32_t>(user_names.size()), static_cast<int32_t>(item_names.size()), options, source);
+      const KeptIds kept = kcore_filter(rows, options.kcore, users.size(), items.size());
+      if (rows.size() == 0) throw InputError(source, "", std::to_string(options.kcore) + "-core filtering removed every interaction");
+      d = split_per_user(std::move(rows), static_cast<int32_t>(kept.users.size()), static_cast<int32_t>(kept.items.size()),
+                         options, source);
+      d.user_ids = users.names(kept.users);
+      d.item_ids = items.names(kept.items);
     }
-    d.user_ids = std::move(user_names);
-    d.item_ids = std::move(item_names);
     return d;
   }
 };
-
-// The text without its byte order mark; InputError when it is empty or not UTF-8
-// (ids go back out in recommendations and JSON, which must be UTF-8).
-std::string_view checked_text(std::string_view text, const std::string& source) {
-  require_utf8(text, source);
-  text = strip_utf8_bom(text);
-  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) throw InputError(source, "", "the file is empty");
-  return text;
-}
 
 int find_column(const std::vector<std::string_view>& header, std::initializer_list<std::string_view> names) {
   for (size_t c = 0; c < header.size(); ++c) {
@@ -116,14 +128,23 @@ int find_column(const std::vector<std::string_view>& header, std::initializer_li
   return -1;
 }
 
+// A read-only stream over text in memory.
+class MemoryBuffer : public std::streambuf {
+ public:
+  explicit MemoryBuffer(std::string_view text) {
+    char* p = const_cast<char*>(text.data());
+    setg(p, p, p + text.size());
+  }
+};
+
 }  // namespace
 
-Dataset parse_inter(std::string_view text, const std::string& source, const LoadOptions& options) {
-  text = checked_text(text, source);
-  Reader reader{source, '\t', {}, {}, {}, {}};
-  Columns c;
+Dataset read_inter(std::istream& in, const std::string& source, const LoadOptions& options) {
+  LineReader lines(in, source);
+  Reader reader(source, '\t');
+  Columns& c = reader.columns;
   bool header_done = false;
-  for_each_line(text, [&](std::string_view line, size_t number) {
+  for_each_line(lines, [&](std::string_view line, size_t number) {
     if (!header_done) {
       std::vector<std::string_view> header;
       split_fields(line, '\t', header);
@@ -135,22 +156,23 @@ Dataset parse_inter(std::string_view text, const std::string& source, const Load
       if (c.user < 0) throw InputError(source, where, "header has no userID column");
       if (c.item < 0) throw InputError(source, where, "header has no itemID column");
       c.count = static_cast<size_t>(std::max({c.user, c.item, c.label, c.timestamp})) + 1;
+      reader.keep_timestamps = options.split == "time" && c.label < 0 && c.timestamp >= 0;
       header_done = true;
       return;
     }
-    reader.row(line, number, c);
+    reader.row(line, number);
   });
   if (options.split == "time" && c.label < 0 && c.timestamp < 0)
     throw InputError(source, "line 1", "split by time needs a timestamp column");
   return reader.finish(options, c.label >= 0);
 }
 
-Dataset parse_delimited(std::string_view text, char delimiter, const std::string& source, const LoadOptions& options) {
-  text = checked_text(text, source);
-  Reader reader{source, delimiter, {}, {}, {}, {}};
-  Columns c;
+Dataset read_delimited(std::istream& in, char delimiter, const std::string& source, const LoadOptions& options) {
+  LineReader lines(in, source);
+  Reader reader(source, delimiter);
+  Columns& c = reader.columns;
   bool first = true;
-  for_each_line(text, [&](std::string_view line, size_t number) {
+  for_each_line(lines, [&](std::string_view line, size_t number) {
     if (first) {
       first = false;
       std::vector<std::string_view> fields;
@@ -162,6 +184,7 @@ Dataset parse_delimited(std::string_view text, char delimiter, const std::string
         if (c.user < 0) c.user = 0;
         if (c.item < 0) throw InputError(source, "line " + std::to_string(number), "header has no item column");
         c.count = static_cast<size_t>(std::max({c.user, c.item, c.timestamp})) + 1;
+        reader.keep_timestamps = options.split == "time" && c.timestamp >= 0;
         return;
       }
       if (fields.size() < 2) throw InputError(source, "line " + std::to_string(number), "expected at least 2 columns (user, item)");
@@ -169,11 +192,24 @@ Dataset parse_delimited(std::string_view text, char delimiter, const std::string
       c.item = 1;
       c.timestamp = fields.size() >= 4 ? 3 : -1;
       c.count = c.timestamp >= 0 ? 4 : 2;
+      reader.keep_timestamps = options.split == "time" && c.timestamp >= 0;
     }
-    reader.row(line, number, c);
+    reader.row(line, number);
   });
   if (options.split == "time" && c.timestamp < 0) throw InputError(source, "line 1", "split by time needs a timestamp column");
   return reader.finish(options, false);
+}
+
+Dataset parse_inter(std::string_view text, const std::string& source, const LoadOptions& options) {
+  MemoryBuffer buffer(text);
+  std::istream in(&buffer);
+  return read_inter(in, source, options);
+}
+
+Dataset parse_delimited(std::string_view text, char delimiter, const std::string& source, const LoadOptions& options) {
+  MemoryBuffer buffer(text);
+  std::istream in(&buffer);
+  return read_delimited(in, delimiter, source, options);
 }
 
 }  // namespace mmgraph::io

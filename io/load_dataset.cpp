@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 
 #include <fmt/format.h>
@@ -154,9 +155,9 @@ Dataset load_dataset(const std::string& spec, const LoadOptions& options) {
       const std::string ext = p.extension().string();
       if (ext != ".inter" && ext != ".csv" && ext != ".tsv" && ext != ".txt")
         throw InputError(spec, "", "unknown file type '" + io::excerpt(ext) + "' (.inter, .csv, .tsv, .txt)");
-      const std::string text = io::read_file(spec);
-      if (ext == ".inter") d = io::parse_inter(text, spec, options);
-      else d = io::parse_delimited(text, ext == ".csv" ? ',' : '\t', spec, options);
+      std::ifstream in = io::open_file(spec);
+      if (ext == ".inter") d = io::read_inter(in, spec, options);
+      else d = io::read_delimited(in, ext == ".csv" ? ',' : '\t', spec, options);
       d.name = p.stem().string();
     }
   }

@@ -13,9 +13,14 @@
 
 namespace mmgraph::io {
 
-std::string read_file(const std::string& path) {
+std::ifstream open_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, "", "cannot open the file");
+  return in;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in = open_file(path);
   std::ostringstream buf;
   buf << in.rdbuf();
   if (in.bad()) throw InputError(path, "", "read error");
@@ -79,10 +84,15 @@ size_t invalid_utf8_offset(std::string_view text) {
 void require_utf8(std::string_view text, const std::string& source) {
   const size_t bad = invalid_utf8_offset(text);
   if (bad == std::string_view::npos) return;
-  const bool utf16 = text.size() >= 2 && ((text[0] == '\xFF' && text[1] == '\xFE') || (text[0] == '\xFE' && text[1] == '\xFF'));
-  throw InputError(source, line_column(text, bad),
-                   fmt::format("byte 0x{:02X} is not UTF-8{}", static_cast<unsigned char>(text[bad]),
-                               utf16 ? " (the file is UTF-16: save it as UTF-8)" : ""));
+  throw InputError(source, line_column(text, bad), not_utf8_message(static_cast<unsigned char>(text[bad]), starts_utf16(text)));
+}
+
+std::string not_utf8_message(unsigned char byte, bool utf16) {
+  return fmt::format("byte 0x{:02X} is not UTF-8{}", byte, utf16 ? " (the file is UTF-16: save it as UTF-8)" : "");
+}
+
+bool starts_utf16(std::string_view text) {
+  return text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF");
 }
 
 std::string_view strip_utf8_bom(std::string_view text) {

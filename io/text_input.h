@@ -1,10 +1,14 @@
 #pragma once
 // Reading whole files and locating byte offsets as line:column for messages.
 #include <cstdint>
+#include <fstream>
 #include <string>
 #include <string_view>
 
 namespace mmgraph::io {
+
+// The file opened for binary reading; InputError naming the path when it cannot be.
+std::ifstream open_file(const std::string& path);
 
 // The file's bytes; InputError naming the path when it cannot be read.
 std::string read_file(const std::string& path);
@@ -24,6 +28,12 @@ size_t invalid_utf8_offset(std::string_view text);
 // InputError at "L:C" when text is not UTF-8: names the byte, and UTF-16 when
 // the text starts with its byte order mark.
 void require_utf8(std::string_view text, const std::string& source);
+
+// What require_utf8 says of a byte that is not UTF-8 in a text that starts
+// (or not) with a UTF-16 byte order mark.
+std::string not_utf8_message(unsigned char byte, bool utf16);
+// Whether text starts with a UTF-16 byte order mark (FF FE or FE FF).
+bool starts_utf16(std::string_view text);
 
 // text without a leading UTF-8 byte order mark (EF BB BF).
 std::string_view strip_utf8_bom(std::string_view text);
