@@ -117,6 +117,9 @@ TEST(Delimited, MalformedInputs) {
   expect_error([] { io::parse_delimited("a\n", ',', "e.csv", {}); }, {"e.csv:line 1", "2 columns"});
   expect_error([] { io::parse_delimited("a,b,1,5\nc\n", ',', "e.csv", {}); }, {"e.csv:line 2", "columns"});
   expect_error([] { io::parse_delimited("a,b,1,yesterday\n", ',', "e.csv", {}); }, {"e.csv:line 1", "timestamp"});
+  // The whole-file checks come first, wherever in the file they fail.
+  expect_error([] { io::parse_delimited("a\nb,c\nx\xff,y\n", ',', "e.csv", {}); }, {"e.csv:3:2", "byte 0xFF is not UTF-8"});
+  expect_error([] { io::parse_delimited(" \r \n\t\n", ',', "e.csv", {}); }, {"e.csv", "the file is empty"});
   expect_error([] {
     LoadOptions o;
     o.kcore = 50;
