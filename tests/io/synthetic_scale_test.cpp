@@ -134,7 +134,13 @@ TEST(SyntheticScale, StreamingHoldsBoundedMemory) {
   std::printf("streamed %.0f MiB of files at a peak of %.0f MiB resident\n", static_cast<double>(written) / (1 << 20),
               peak_mib);
   EXPECT_GT(written, uintmax_t{170} << 20);
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed blocks in its quarantine and adds shadow memory: the resident
+  // set measures it, not the generator (213 MiB measured). The bound is checked without it.
+  (void)peak_mib;
+#else
   EXPECT_LT(peak_mib, 100.0);
+#endif
 }
 
 }  // namespace
