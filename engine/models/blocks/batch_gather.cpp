@@ -16,25 +16,32 @@ std::vector<int32_t> triples_on_host(Device& dev, const TripleBatch& batch) {
   return ids;
 }
 
-void BatchGather::build(const TripleBatch& batch) {
+CompactTriples compact_triples(Device& dev, const TripleBatch& batch) {
   const auto b = static_cast<size_t>(batch.size);
-  std::vector<int32_t> ids = triples_on_host(ctx_.device(), batch);
-  // The batch's distinct users and items, ascending.
-  std::vector<int32_t> users(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(b));
-  std::vector<int32_t> items(ids.begin() + static_cast<std::ptrdiff_t>(b), ids.end());
-  for (auto* v : {&users, &items}) {
+  CompactTriples c;
+  c.ids = triples_on_host(dev, batch);
+  c.users.assign(c.ids.begin(), c.ids.begin() + static_cast<std::ptrdiff_t>(b));
+  c.items.assign(c.ids.begin() + static_cast<std::ptrdiff_t>(b), c.ids.end());
+  for (auto* v : {&c.users, &c.items}) {
     std::sort(v->begin(), v->end());
     v->erase(std::unique(v->begin(), v->end()), v->end());
   }
-  users_.plan(users);
-  items_.plan(items);
-  auto row = [](const std::vector<int32_t>& sorted, int32_t id) {
+  auto place = [](const std::vector<int32_t>& sorted, int32_t id) {
     return static_cast<int32_t>(std::lower_bound(sorted.begin(), sorted.end(), id) - sorted.begin());
   };
-  const auto n_users = static_cast<int32_t>(users.size());
-  for (size_t k = 0; k < b; ++k) ids[k] = row(users, ids[k]);
-  for (size_t k = b; k < 3 * b; ++k) ids[k] = n_users + row(items, ids[k]);
-  ids_ = Buffer<int32_t>::from_host(ctx_.device(), ids, "compact batch");
+  for (size_t k = 0; k < 3 * b; ++k) c.ids[k] = place(k < b ? c.users : c.items, c.ids[k]);
+  return c;
+}
+
+void BatchGather::build(const TripleBatch& batch) {
+  const auto b = static_cast<size_t>(batch.size);
+  CompactTriples c = compact_triples(ctx_.device(), batch);
+  users_.plan(c.users);
+  items_.plan(c.items);
+  // The compact table holds the users, then the items.
+  const auto n_users = static_cast<int32_t>(c.users.size());
+  for (size_t k = b; k < 3 * b; ++k) c.ids[k] += n_users;
+  ids_ = Buffer<int32_t>::from_host(ctx_.device(), c.ids, "compact batch");
   batch_ = batch;
 }
 

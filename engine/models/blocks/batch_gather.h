@@ -18,6 +18,14 @@ namespace mmgraph::detail {
 // The batch's users, then positives, then negatives (3 x size ids) read back to the host.
 std::vector<int32_t> triples_on_host(Device& dev, const TripleBatch& batch);
 
+// A batch read back to the host as compact lists: its distinct users and its distinct items
+// (positives and negatives), each ascending, and its triples' ids as places in those lists
+// (users, then positives, then negatives: 3 x size).
+struct CompactTriples {
+  std::vector<int32_t> users, items, ids;
+};
+CompactTriples compact_triples(Device& dev, const TripleBatch& batch);
+
 class BatchGather {
  public:
   BatchGather() = default;

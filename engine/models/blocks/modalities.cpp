@@ -147,14 +147,6 @@ void reserve(Device& dev, Buffer<float>& b, size_t n, const char* what) {
   if (b.size() < n) b = Buffer<float>(dev, n, what);
 }
 
-// Ascending distinct values of ids[first, last).
-std::vector<int32_t> distinct(const std::vector<int32_t>& ids, size_t first, size_t last) {
-  std::vector<int32_t> v(ids.begin() + static_cast<std::ptrdiff_t>(first), ids.begin() + static_cast<std::ptrdiff_t>(last));
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-  return v;
-}
-
 }  // namespace
 
 BatchModalityBpr::BatchModalityBpr(const ModelContext& ctx, const Modalities& mods, const Projections& projections,
@@ -196,15 +188,12 @@ void BatchModalityBpr::add(const TripleBatch& batch, const NodeRows& rep, const 
     projections_->backward(grad_h_.data());
     return;
   }
-  std::vector<int32_t> ids = triples_on_host(dev, batch);
-  const std::vector<int32_t> users = distinct(ids, 0, b), items = distinct(ids, b, 3 * b);
-  for (size_t t = 0; t < 3 * b; ++t) {
-    const std::vector<int32_t>& list = t < b ? users : items;
-    ids[t] = static_cast<int32_t>(std::lower_bound(list.begin(), list.end(), ids[t]) - list.begin());
-  }
+  const CompactTriples c = compact_triples(dev, batch);
+  const std::vector<int32_t>& users = c.users;
+  const std::vector<int32_t>& items = c.items;
   users_.plan(users);
   items_.plan(items);
-  ids_ = Buffer<int32_t>::from_host(dev, ids, "batch modality rows");
+  ids_ = Buffer<int32_t>::from_host(dev, c.ids, "batch modality rows");
   TripleBatch compact = batch;
   compact.users = ids_.data();
   compact.pos = ids_.data() + b;
