@@ -62,10 +62,12 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import numpy as np
@@ -159,22 +161,60 @@ def load_split(path):
     return rows
 
 
+PREPARED_SPLITS = (("train", 0), ("valid", 1), ("test", 2))
+PREPARED_DTYPES = {"int64": "<i8", "int32": "<i4", "float32": "<f4"}
+
+
+def load_prepared(data_dir):
+    """An mmgraph prepared set (`mmgraph prepare --out DIR`: manifest.json and raw little-endian arrays):
+    (rows [(user, item, label)], counts, {modality: memory-mapped float32 [items x dim]})."""
+    path = os.path.join(data_dir, "manifest.json")
+    try:
+        with open(path) as f:
+            manifest = json.load(f)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}: not valid JSON ({e})")
+    if manifest.get("format") != "mmgraph-dataset":
+        raise InputError(f"{path}: not an mmgraph prepared data set (format {manifest.get('format')!r})")
+    arrays = {a["name"]: a for a in manifest.get("arrays", [])}
+
+    def array(name):
+        if name not in arrays:
+            raise InputError(f"{path}: no array {name!r}")
+        a = arrays[name]
+        if a["dtype"] not in PREPARED_DTYPES:
+            raise InputError(f"{path}: array {name!r} has dtype {a['dtype']!r}")
+        file = os.path.join(data_dir, a["file"])
+        dtype = np.dtype(PREPARED_DTYPES[a["dtype"]])
+        count = int(np.prod(a["shape"]))
+        if not os.path.isfile(file) or os.path.getsize(file) != count * dtype.itemsize:
+            raise InputError(f"{file}: expected {count * dtype.itemsize} bytes for {name} {a['shape']}")
+        return np.memmap(file, dtype=dtype, mode="r", shape=tuple(a["shape"]))
+
+    rows, counts = [], {}
+    for split, label in PREPARED_SPLITS:
+        row_ptr, col = array(f"{split}_row_ptr"), array(f"{split}_col")
+        users = np.repeat(np.arange(len(row_ptr) - 1, dtype=np.int64), np.diff(row_ptr))
+        counts[split] = int(len(col))
+        rows.extend(zip(users.tolist(), col.tolist(), [label] * len(col)))
+    features = {m: array(f"feature_{m}") for m in manifest.get("features", [])}
+    return rows, counts, features
+
+
 def convert(data_dir, name, data_out):
     """Writes <name>.inter and the float32 feature files; returns a description of what was written."""
     if not os.path.isdir(data_dir):
         raise InputError(f"data directory {data_dir} does not exist")
     os.makedirs(data_out, exist_ok=True)
+    if os.path.isfile(os.path.join(data_dir, "manifest.json")):
+        return convert_prepared(data_dir, name, data_out)
     rows, counts = [], {}
     for fname, label in SPLITS:
         split = load_split(os.path.join(data_dir, fname))
         counts[fname] = len(split)
         rows.extend((u, i, label) for u, i in split)
-    rows.sort(key=lambda r: (r[2], r[0], r[1]))
     n_items = 1 + max(r[1] for r in rows)
-    with open(os.path.join(data_out, f"{name}.inter"), "w") as f:
-        f.write("userID\titemID\tx_label\n")
-        for u, i, label in rows:
-            f.write(f"{u}\t{i}\t{label}\n")
+    write_inter(os.path.join(data_out, f"{name}.inter"), rows)
     feats = {}
     for target, sources in FEATURE_SLOTS:
         for source in sources:
@@ -195,6 +235,30 @@ def convert(data_dir, name, data_out):
             np.save(os.path.join(data_out, target), arr)
             feats[target] = f"{source} {arr.shape[0]}x{arr.shape[1]} -> float32"
             break
+    return {"interactions": counts, "features": feats}
+
+
+def write_inter(path, rows):
+    rows.sort(key=lambda r: (r[2], r[0], r[1]))
+    with open(path, "w") as f:
+        f.write("userID\titemID\tx_label\n")
+        f.writelines(f"{u}\t{i}\t{label}\n" for u, i, label in rows)
+
+
+def convert_prepared(data_dir, name, data_out):
+    """convert() for an mmgraph prepared set: the same .inter, and the modalities named image / text
+    (else audio) as v_feat / t_feat, like the JSON layout's files."""
+    rows, counts, features = load_prepared(data_dir)
+    write_inter(os.path.join(data_out, f"{name}.inter"), rows)
+    feats = {}
+    for target, sources in FEATURE_SLOTS:
+        for source in sources:
+            modality = source[: -len("_feat.npy")]
+            if modality in features:
+                arr = features[modality]
+                np.save(os.path.join(data_out, target), np.asarray(arr, dtype=np.float32))
+                feats[target] = f"feature_{modality} {arr.shape[0]}x{arr.shape[1]} -> float32"
+                break
     return {"interactions": counts, "features": feats}
 
 
@@ -320,6 +384,23 @@ def _timed(self, epoch_idx, s_time, e_time, losses):
     return _orig(self, epoch_idx, s_time, e_time, losses)
 mmrec_trainer.Trainer._generate_train_loss_output = _timed
 patches.append("one extra log line per epoch with MMRec's own training time")
+import time
+_start = time.time()
+_orig_epoch = mmrec_trainer.Trainer._train_epoch
+def _counted_epoch(self, train_data, epoch_idx, loss_func=None):
+    inner = loss_func or self.model.calculate_loss
+    state = {"done": 0, "start": time.time()}
+    def counting(interaction):
+        if state["done"] % spec["progress_every"] == 0:
+            now = time.time()
+            self.logger.info("[mmrec_peer] epoch %d steps %d of %d in %.3f s (%.3f s since start)"
+                             % (epoch_idx, state["done"], len(train_data), now - state["start"], now - _start))
+        state["done"] += 1
+        return inner(interaction)
+    return _orig_epoch(self, train_data, epoch_idx, counting)
+mmrec_trainer.Trainer._train_epoch = _counted_epoch
+patches.append("a log line every %d training steps with the steps done and the seconds (progress; "
+               "an epoch's time extrapolated from it when a run is stopped)" % spec["progress_every"])
 json.dump(patches, open(sys.argv[2], "w"))
 def blas_report():
     """Which BLAS this torch calls, and which kernels it chose (a GEMM first, so that it is loaded)."""
@@ -347,6 +428,7 @@ quick_start(model=spec["model"], dataset=spec["dataset"], config_dict=spec["conf
 '''
 
 RUN_RE = re.compile(r"=========(\d+)/(\d+): Parameters:(.*)=======")
+STEP_RE = re.compile(r"\[mmrec_peer\] epoch (\d+) steps (\d+) of (\d+) in ([0-9.]+) s \(([0-9.]+) s since start\)")
 TIME_RE = re.compile(r"\[mmrec_peer\] epoch (\d+) train_seconds ([0-9.eE+-]+)")
 EVAL_RE = re.compile(r"epoch (\d+) evaluating \[time: ([0-9.]+)s, valid_score: ([0-9.]+)\]")
 TRAIN_RE = re.compile(r"epoch (\d+) training \[(.*)\]")
@@ -376,6 +458,14 @@ def parse_log(path):
             runs.append(run)
             continue
         if run is None:
+            continue
+        m = STEP_RE.search(line)
+        if m:
+            if "first_step_after_seconds" not in run:
+                run["first_step_after_seconds"] = float(m.group(5))   # set-up: data, model, graphs
+            run["progress"] = {"epoch": int(m.group(1)), "steps_done": int(m.group(2)),
+                               "steps_per_epoch": int(m.group(3)), "epoch_seconds": float(m.group(4)),
+                               "seconds_since_start": float(m.group(5))}
             continue
         m = TIME_RE.search(line)
         if m:
@@ -455,6 +545,13 @@ def summarise_run(run):
         if final is not None and final != at_best:
             problems.append(f"MMRec's end-of-run {split} result differs from the parsed epoch {best}")
     out["consistent_with_mmrec_summary"] = not problems and "final_test" in run
+    out["first_step_after_seconds"] = run.get("first_step_after_seconds")
+    progress = run.get("progress")
+    if progress:
+        out["last_progress"] = progress
+        if progress["steps_done"] > 0:
+            out["epoch_seconds_extrapolated"] = round(
+                progress["epoch_seconds"] * progress["steps_per_epoch"] / progress["steps_done"], 1)
     if problems:
         out["warning"] = "; ".join(problems)
     return out
@@ -481,6 +578,11 @@ def main():
     ap.add_argument("--log-copy", help="copy MMRec's log file here")
     ap.add_argument("--python", default=sys.executable, help="interpreter for MMRec (default: this one)")
     ap.add_argument("--verbose", "-v", action="store_true", help="stream MMRec's output to stderr")
+    ap.add_argument("--time-limit", type=float, help="stop MMRec after this many seconds (the summary then says "
+                    "so, with its progress and an epoch time extrapolated from it)")
+    ap.add_argument("--memory-limit", type=float, help="address-space limit of the MMRec process in GiB "
+                    "(RLIMIT_AS): an allocation past it fails inside MMRec, which is then reported")
+    ap.add_argument("--progress-every", type=int, default=50, help="log a progress line every N training steps")
     args = ap.parse_args()
 
     try:
@@ -526,7 +628,8 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
         return 2
 
-    spec = {"model": args.model, "dataset": name, "config": config, "threads": args.threads}
+    spec = {"model": args.model, "dataset": name, "config": config, "threads": args.threads,
+            "progress_every": max(1, args.progress_every)}
     with open(os.path.join(work, "spec.json"), "w") as f:
         json.dump(spec, f, indent=1)
     with open(os.path.join(src, "mmrec_peer_driver.py"), "w") as f:
@@ -541,24 +644,51 @@ def main():
     out_path = os.path.join(work, "mmrec_output.txt")
     start = time.time()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    limit_bytes = int(args.memory_limit * 2**30) if args.memory_limit else None
+
+    def limit_memory():
+        if limit_bytes:
+            resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+    timed_out = threading.Event()
     with open(out_path, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=src, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        proc = subprocess.Popen(cmd, cwd=src, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                                preexec_fn=limit_memory)
+
+        def stop():
+            timed_out.set()
+            proc.kill()
+        timer = threading.Timer(args.time_limit, stop) if args.time_limit else None
+        if timer:
+            timer.start()
         for line in proc.stdout:
             out.write(line)
             if args.verbose:
                 sys.stderr.write(line)
         rc = proc.wait()
+        if timer:
+            timer.cancel()
     wall = time.time() - start
+    peak_rss_mib = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     logs = sorted(set(os.listdir(log_dir)) - before) if os.path.isdir(log_dir) else []
-    if rc != 0 or not logs:
+    log_path = os.path.join(log_dir, logs[-1]) if logs else None
+    runs, users = parse_log(log_path) if log_path else ([], {})
+    if rc != 0 or not runs:
         with open(out_path) as f:
-            tail = f.read()[-4000:]
-        print(f"mmrec_peer: MMRec failed (exit {rc}); output tail:\n{tail}", file=sys.stderr)
-        return 1
-    log_path = os.path.join(log_dir, logs[-1])
-    runs, users = parse_log(log_path)
-    if not runs:
-        print(f"mmrec_peer: no run found in {log_path}", file=sys.stderr)
+            tail = f.read().splitlines()[-25:]
+        status = "time limit" if timed_out.is_set() else f"failed (exit {rc})"
+        print(f"mmrec_peer: MMRec {status}; output tail:\n" + "\n".join(tail), file=sys.stderr)
+        failure = {"peer": "MMRec", "model": args.model, "dataset": name, "status": status,
+                   "time_limit_seconds": args.time_limit, "memory_limit_gib": args.memory_limit,
+                   "wall_seconds": round(wall, 2), "peak_rss_mib": peak_rss_mib, "hyper_parameters": effective,
+                   "output_tail": tail}
+        if runs:
+            failure.update(summarise_run(runs[-1]))
+        if args.log_copy and log_path:
+            shutil.copyfile(log_path, args.log_copy)
+        print(json.dumps(failure, indent=1))
+        if temp and not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
         return 1
     if args.log_copy:
         shutil.copyfile(log_path, args.log_copy)
@@ -569,7 +699,8 @@ def main():
         "data": data_dir, "device": device, "torch_threads": args.threads, "seed": args.seed,
         "hyper_parameters": effective, "grid": grid or None, "converted": converted,
         "evaluated_users": {k: users.get(k) for k in ("valid", "test")},
-        "wall_seconds": round(wall, 2), "log": args.log_copy or log_path,
+        "status": "finished", "wall_seconds": round(wall, 2), "peak_rss_mib": peak_rss_mib,
+        "memory_limit_gib": args.memory_limit, "log": args.log_copy or log_path,
         "runtime_patches": json.load(open(patches_path)) if os.path.isfile(patches_path) else None,
         "blas": json.load(open(blas_path)) if os.path.isfile(blas_path) else None,
         "environment": {k: os.environ[k] for k in sorted(os.environ) if k.startswith(("OPENBLAS_", "OMP_"))},
