@@ -8,6 +8,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -63,8 +64,9 @@ INSTANTIATE_TEST_SUITE_P(Sizes, KnnBf16Cpu,
                                            Bf16Case{129, 1, 128}, Bf16Case{201, 65, 1}, Bf16Case{1100, 99, 128},
                                            Bf16Case{2100, 13, 10}, Bf16Case{2501, 7, 17}, Bf16Case{1201, 385, 10}),
                          [](const auto& tp) {
-                           return "n" + std::to_string(tp.param.n) + "_d" + std::to_string(tp.param.dim) +
-                                  "_k" + std::to_string(tp.param.k);
+                           std::string name = "n";
+                           name += std::to_string(tp.param.n) + "_d" + std::to_string(tp.param.dim);
+                           return name + "_k" + std::to_string(tp.param.k);
                          });
 
 TEST(KnnBf16CpuExact, TiesBreakByLowerIdAcrossTiles) {
