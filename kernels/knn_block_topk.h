@@ -25,9 +25,12 @@ void knn_topk_start_cuda(int64_t n_rows, int k, int32_t* idx, float* sim, cudaSt
 // twin's own, bit for bit). Requires 1 <= k <= min(n, kMaxKnnK), both ranges inside 0 .. n - 1;
 // n_rows = 0 or n_cols = 0 does nothing. The tiles of global ids that meet both ranges are computed
 // whole (the rows outside them as zero rows), so a block that cuts tiles costs up to one tile more
-// per cut (512 rows or 1024 columns on the CPU, T on the GPU).
+// per cut (1024 rows or columns on the CPU, T on the GPU).
 // CPU: OpenMP over row tiles; per thread one row tile, one column tile and the similarity tile
-// (512 x dim + 1024 x dim + 512 x 1024 floats); nothing that grows with n_rows or n_cols.
+// (2 x 1024 x dim + 1024 x 1024 floats); nothing that grows with n_rows or n_cols. The whole CPU op
+// computes each pair once, in the tile on or above the diagonal of its grid: this op computes the
+// same tile for a pair below it (the block's rows as the GEMM's first operand) and reads it
+// transposed, so that its cosines are the whole op's bit for bit.
 void knn_block_topk_cpu(int64_t n, int64_t dim, int64_t row_first, int64_t n_rows, const float* query,
                         int64_t col_first, int64_t n_cols, const float* block, int k, int32_t* idx, float* sim);
 // CUDA twin (device pointers; cublas: the caller's handle, its stream set to `stream`); its scratch

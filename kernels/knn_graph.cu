@@ -1,7 +1,8 @@
 // CUDA kNN cosine top-k over square tiles of T rows (knn_cosine_topk, and its block form
 // knn_block_topk of kernels/knn_block_topk.h): per (row tile, column tile) the rows are
-// normalised into scratch (a warp per row), an FP32 cuBLAS GEMM writes the T x T similarity tile
-// (compute type CUBLAS_COMPUTE_32F_PEDANTIC: no TF32, whatever the handle's math mode), and a warp
+// normalised into scratch (a warp per row), a cuBLAS GEMM writes the T x T similarity tile (the float
+// op: FP32 rows, compute type CUBLAS_COMPUTE_32F_PEDANTIC, no TF32 whatever the handle's math mode;
+// the bf16 op: the normalised rows rounded to bf16, CUBLAS_COMPUTE_32F, FP32 output), and a warp
 // per tile row merges the tile into that row's running top-k, kept in out_idx / out_sim between
 // tiles. The scratch never depends on n beyond the tile (at most 4096 x 4096).
 #include <algorithm>
@@ -32,11 +33,11 @@ struct WarpLists {
   int32_t cand_idx[32];
 };
 
-// dst [rows x dim] = x [rows x dim] (float, or bf16 widened) with each row times its 1 / |x|. One
-// warp per row: the lanes stride over the columns (coalesced) and reduce the sum of squares in
-// float64 by shuffles.
-template <typename T>
-__global__ void __launch_bounds__(kBlock) knn_normalize_rowwarp(int64_t rows, int64_t dim, const T* x, float* dst) {
+// dst [rows x dim] = x [rows x dim] (float, or bf16 widened) with each row times its 1 / |x|, stored
+// as float or (D = uint16_t) rounded on to bf16. One warp per row: the lanes stride over the columns
+// (coalesced) and reduce the sum of squares in float64 by shuffles.
+template <typename T, typename D>
+__global__ void __launch_bounds__(kBlock) knn_normalize_rowwarp(int64_t rows, int64_t dim, const T* x, D* dst) {
   const int64_t r = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
   const int lane = threadIdx.x % 32;
   if (r >= rows) return;
@@ -45,8 +46,8 @@ __global__ void __launch_bounds__(kBlock) knn_normalize_rowwarp(int64_t rows, in
   for (int64_t j = lane; j < dim; j += 32) s += static_cast<double>(knn_feature(row[j])) * knn_feature(row[j]);
   for (int offset = 16; offset > 0; offset >>= 1) s += __shfl_xor_sync(0xffffffffu, s, offset);
   const double inv = knn_inv_norm(s);
-  float* out = dst + r * dim;
-  for (int64_t j = lane; j < dim; j += 32) out[j] = static_cast<float>(knn_feature(row[j]) * inv);
+  D* out = dst + r * dim;
+  for (int64_t j = lane; j < dim; j += 32) knn_store_normalized(knn_feature(row[j]) * inv, out[j]);
 }
 
 // Merges the `count` buffered candidates into the warp's sorted list. Every entry's rank in the
@@ -176,8 +177,8 @@ __global__ void __launch_bounds__(kBlock) knn_merge_tile_rowwarp(int64_t rows, c
 
 size_t align256(size_t bytes) { return (bytes + 255) / 256 * 256; }
 
-// Scratch: two normalised row tiles [T x dim] (rows, columns) and the similarity tile [T x T],
-// each 256-byte aligned. T: a power of two from 32 to kMaxTile, the smallest that covers n (when
+// Scratch: two normalised row tiles [T x dim] (rows, columns; float, of which the bf16 op uses
+// half) and the similarity tile [T x T], each 256-byte aligned. T: a power of two from 32 to kMaxTile, the smallest that covers n (when
 // n < kMaxTile), halved while the scratch exceeds kScratchBudget.
 struct TilePlan {
   int64_t t = 0;
@@ -211,26 +212,37 @@ void similarity_tile(cublasHandle_t cublas, int64_t rows, int64_t cols, int64_t 
                                   static_cast<int>(ld), CUBLAS_COMPUTE_32F_PEDANTIC, CUBLAS_GEMM_DEFAULT));
 }
 
-// The op on float (T = float) or bf16 (T = uint16_t) features: only the normalisation reads them.
-template <typename T>
+// The same on bf16 rows: bf16 products, FP32 accumulation and output.
+void similarity_tile(cublasHandle_t cublas, int64_t rows, int64_t cols, int64_t dim, const uint16_t* xr,
+                     const uint16_t* xc, float* sim, int64_t ld) {
+  const float one = 1.0f, zero = 0.0f;
+  const int d = static_cast<int>(dim);
+  MMGRAPH_CUDA_CHECK(cublasGemmEx(cublas, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(cols), static_cast<int>(rows), d,
+                                  &one, xc, CUDA_R_16BF, d, xr, CUDA_R_16BF, d, &zero, sim, CUDA_R_32F,
+                                  static_cast<int>(ld), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+}
+
+// The op on float (T = float) or bf16 (T = uint16_t) features, normalised into rows of N: float
+// rows by the FP32 GEMM (the float op) or bf16 rows by the bf16 GEMM (the bf16 op).
+template <typename N, typename T>
 void knn_cosine_topk_any(const char* who, int64_t n, int64_t dim, const T* features, int k, int32_t* out_idx,
                          float* out_sim, void* scratch, cublasHandle_t cublas, cudaStream_t stream) {
   if (n == 0) return;
   knn_check_args(who, n, dim, k);
   const TilePlan p = tile_plan(n, dim);
   char* base = static_cast<char*>(scratch);
-  float* xr = reinterpret_cast<float*>(base + p.rows);
-  float* xc = reinterpret_cast<float*>(base + p.cols);
+  N* xr = reinterpret_cast<N*>(base + p.rows);
+  N* xc = reinterpret_cast<N*>(base + p.cols);
   float* sim = reinterpret_cast<float*>(base + p.sim);
   for (int64_t row0 = 0; row0 < n; row0 += p.t) {
     const int64_t rows = std::min(p.t, n - row0);
-    cuda::launch("knn_normalize_rowwarp", &knn_normalize_rowwarp<T>, rows * 32, kBlock, stream, rows, dim,
+    cuda::launch("knn_normalize_rowwarp", &knn_normalize_rowwarp<T, N>, rows * 32, kBlock, stream, rows, dim,
                  features + row0 * dim, xr);
     for (int64_t col0 = 0; col0 < n; col0 += p.t) {
       const int64_t cols = std::min(p.t, n - col0);
-      const float* xcol = xr;  // the diagonal tile pairs the row tile with itself
+      const N* xcol = xr;  // the diagonal tile pairs the row tile with itself
       if (col0 != row0) {
-        cuda::launch("knn_normalize_rowwarp", &knn_normalize_rowwarp<T>, cols * 32, kBlock, stream, cols, dim,
+        cuda::launch("knn_normalize_rowwarp", &knn_normalize_rowwarp<T, N>, cols * 32, kBlock, stream, cols, dim,
                      features + col0 * dim, xc);
         xcol = xc;
       }
@@ -257,7 +269,7 @@ void fill_tile(int64_t tile0, int64_t tile_rows, int64_t lo, int64_t hi, int64_t
                float* dst, cudaStream_t stream) {
   const size_t row_bytes = static_cast<size_t>(dim) * sizeof(float);
   if (lo > tile0) MMGRAPH_CUDA_CHECK(cudaMemsetAsync(dst, 0, static_cast<size_t>(lo - tile0) * row_bytes, stream));
-  cuda::launch("knn_normalize_rowwarp", &knn_normalize_rowwarp<float>, (hi - lo) * 32, kBlock, stream, hi - lo, dim,
+  cuda::launch("knn_normalize_rowwarp", &knn_normalize_rowwarp<float, float>, (hi - lo) * 32, kBlock, stream, hi - lo, dim,
                src + (lo - first) * dim, dst + (lo - tile0) * dim);
   if (tile0 + tile_rows > hi)
     MMGRAPH_CUDA_CHECK(
@@ -309,12 +321,12 @@ size_t knn_cosine_topk_cuda_scratch_bytes(int64_t n, int64_t dim, int /*k*/) {
 
 void knn_cosine_topk_cuda(int64_t n, int64_t dim, const float* features, int k, int32_t* out_idx, float* out_sim,
                           void* scratch, cublasHandle_t cublas, cudaStream_t stream) {
-  knn_cosine_topk_any("knn_cosine_topk_cuda", n, dim, features, k, out_idx, out_sim, scratch, cublas, stream);
+  knn_cosine_topk_any<float>("knn_cosine_topk_cuda", n, dim, features, k, out_idx, out_sim, scratch, cublas, stream);
 }
 
 void knn_cosine_topk_bf16_cuda(int64_t n, int64_t dim, const uint16_t* features, int k, int32_t* out_idx,
                                float* out_sim, void* scratch, cublasHandle_t cublas, cudaStream_t stream) {
-  knn_cosine_topk_any("knn_cosine_topk_bf16_cuda", n, dim, features, k, out_idx, out_sim, scratch, cublas, stream);
+  knn_cosine_topk_any<uint16_t>("knn_cosine_topk_bf16_cuda", n, dim, features, k, out_idx, out_sim, scratch, cublas, stream);
 }
 
 }  // namespace mmgraph::kernels

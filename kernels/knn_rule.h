@@ -37,10 +37,15 @@ inline void knn_check_block_args(const char* who, int64_t n, int64_t row_first, 
 // normalised copy is then zero: cosine 0 with every row, itself included.
 MMGRAPH_HD double knn_inv_norm(double sum_squares) { return sum_squares > 0 ? 1.0 / sqrt(sum_squares) : 0.0; }
 
-// A feature as float32: float features as they are, bf16 ones widened (exactly), so that the bf16
-// op is the float op on the widened values.
+// A feature as float32: float features as they are, bf16 ones widened (exactly); both are
+// normalised in float.
 MMGRAPH_HD float knn_feature(float x) { return x; }
 MMGRAPH_HD float knn_feature(uint16_t x) { return bf16_to_float(x); }
+
+// Stores a normalised entry x * inv_norm: rounded to float for the float GEMMs, and from that float
+// rounded on to bf16 (to nearest, ties to even) for the bf16 GEMMs.
+MMGRAPH_HD void knn_store_normalized(double v, float& dst) { dst = static_cast<float>(v); }
+MMGRAPH_HD void knn_store_normalized(double v, uint16_t& dst) { dst = float_to_bf16(static_cast<float>(v)); }
 
 // Neighbour a ranks before neighbour b: higher cosine, then lower id.
 MMGRAPH_HD bool knn_ranks_before(float a_sim, int32_t a_id, float b_sim, int32_t b_id) {

@@ -1,26 +1,30 @@
 #pragma once
 // The pieces of the CPU kNN ops shared by knn_graph_cpu.cpp (all rows against all rows) and
-// knn_block_topk_cpu.cpp (some rows against a block of rows): the tile shapes, the normalisation of
-// a row, the similarity tile, the merge of a tile row into a sorted k-list, and the guard that holds
-// OpenBLAS to one thread. A cosine is the element of one tile's SGEMM, and OpenBLAS's value for an
-// element may depend on the GEMM's shape and on the element's place in it: both ops therefore cut
-// the n x n similarity matrix into the same tiles of global ids, so that each cosine is computed by
-// the same call whichever op computes it.
+// knn_block_topk_cpu.cpp (some rows against a block of rows): the tile grid, the normalisation of
+// a row, the similarity tile, the merge of a line of a tile into a sorted k-list, and the guard that
+// holds OpenBLAS to one thread. A cosine is the element of one tile's GEMM, and OpenBLAS's value for
+// an element may depend on the GEMM's shape, on the element's place in it and on which operand holds
+// which row: both ops therefore cut the n x n similarity matrix into the same square tiles of global
+// ids and compute the cosine of a pair {i, j} once, by the same call, in the tile on or above the
+// diagonal (row tile <= column tile), and inside a diagonal tile at (min(i, j), max(i, j)). An op
+// that needs a pair from below the diagonal computes the mirrored tile and reads it transposed.
 #include <cblas.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <vector>
 
+#include "kernels/bf16.h"
 #include "kernels/knn_rule.h"
 
 namespace mmgraph::kernels::knn_cpu {
 
-// Similarity tiles of 512 rows x 1024 columns (2 MiB per thread), whatever the thread count: the
-// tile of global rows [row0, row0 + tile_rows) and columns [col0, col0 + tile_cols), row0 a multiple
-// of row_tile(n), col0 a multiple of col_tile(n), each tile as long as n allows.
-inline constexpr int64_t kRowTile = 512, kColTile = 1024;
-inline int64_t row_tile(int64_t n) { return std::min(kRowTile, n); }
-inline int64_t col_tile(int64_t n) { return std::min(kColTile, n); }
+// Square similarity tiles of 1024 rows x 1024 columns (4 MiB per thread), whatever the thread
+// count: tile (a, b) pairs global rows [a t, a t + t) with global columns [b t, b t + t), t =
+// tile_size(n), each as long as n allows.
+inline constexpr int64_t kTile = 1024;
+inline int64_t tile_size(int64_t n) { return std::min(kTile, n); }
 
 // Holds OpenBLAS to one thread while alive (the op's threads are OpenMP's), then restores it.
 class OpenBlasSingleThreaded {
@@ -34,13 +38,14 @@ class OpenBlasSingleThreaded {
   int saved_;
 };
 
-// dst [dim] = x [dim] / |x| (the norm summed in float64; a zero row stays zero).
-template <typename T>
-void normalize_row(int64_t dim, const T* x, float* dst) {
+// dst [dim] = x [dim] / |x| (the norm summed in float64; a zero row stays zero), stored as float or
+// as bf16 (D = uint16_t) by knn_store_normalized.
+template <typename T, typename D>
+void normalize_row(int64_t dim, const T* x, D* dst) {
   double s = 0;
   for (int64_t j = 0; j < dim; ++j) s += static_cast<double>(knn_feature(x[j])) * knn_feature(x[j]);
   const double inv = knn_inv_norm(s);
-  for (int64_t j = 0; j < dim; ++j) dst[j] = static_cast<float>(knn_feature(x[j]) * inv);
+  for (int64_t j = 0; j < dim; ++j) knn_store_normalized(knn_feature(x[j]) * inv, dst[j]);
 }
 
 // tile [rows x cols] = a [rows x dim] b [cols x dim]^T (row-major, single-threaded FP32 SGEMM).
@@ -50,21 +55,40 @@ inline void similarity_tile(int64_t rows, int64_t cols, int64_t dim, const float
               b, d, 0.0f, tile, static_cast<int>(cols));
 }
 
-// Merges the cosines s[0 .. cols) of columns col0 .. col0 + cols - 1 into a row's sorted list
-// (sim, idx) [k], whose first len entries are valid (the best of the columns merged before).
-inline void merge_row(const float* s, int64_t cols, int64_t col0, int len, int k, float* sim, int32_t* idx) {
-  for (int64_t c = 0; c < cols; ++c) {
-    const float v = s[c];
-    const auto id = static_cast<int32_t>(col0 + c);
-    if (len == k && !knn_ranks_before(v, id, sim[k - 1], idx[k - 1])) continue;
-    int p = len < k ? len++ : k - 1;
-    for (; p > 0 && knn_ranks_before(v, id, sim[p - 1], idx[p - 1]); --p) {
-      sim[p] = sim[p - 1];
-      idx[p] = idx[p - 1];
-    }
-    sim[p] = v;
-    idx[p] = id;
+// The float rows a GEMM multiplies: rows [count x dim] themselves when float, bf16 rows widened
+// (exactly) into buf. Products of bf16 values are exact in FP32, so an SGEMM of widened bf16 rows is
+// a bf16 GEMM with FP32 accumulation (Debian's OpenBLAS 0.3.21 is built without its SBGEMM).
+inline const float* rows_as_float(const float* rows, int64_t /*count*/, int64_t /*dim*/, std::vector<float>& /*buf*/) {
+  return rows;
+}
+inline const float* rows_as_float(const uint16_t* rows, int64_t count, int64_t dim, std::vector<float>& buf) {
+  for (int64_t e = 0; e < count * dim; ++e) buf[static_cast<size_t>(e)] = bf16_to_float(rows[e]);
+  return buf.data();
+}
+
+// Empties the sorted lists (sim, idx) [n_rows x k]: every entry (cosine -inf, id -1), which any
+// candidate outranks.
+inline void start_lists(int64_t n_rows, int k, int32_t* idx, float* sim) {
+  std::fill_n(idx, n_rows * k, -1);
+  std::fill_n(sim, n_rows * k, -INFINITY);
+}
+
+// Inserts the candidate (v, id) into a sorted list (sim, idx) [k] if it ranks before its last entry.
+inline void insert_candidate(float v, int32_t id, int k, float* sim, int32_t* idx) {
+  if (!knn_ranks_before(v, id, sim[k - 1], idx[k - 1])) return;
+  int p = k - 1;
+  for (; p > 0 && knn_ranks_before(v, id, sim[p - 1], idx[p - 1]); --p) {
+    sim[p] = sim[p - 1];
+    idx[p] = idx[p - 1];
   }
+  sim[p] = v;
+  idx[p] = id;
+}
+
+// Merges the cosines s[0], s[stride], ..., s[(count - 1) stride] of ids id0 .. id0 + count - 1 (a
+// tile row with stride 1, a tile column with stride the tile's width) into a sorted list [k].
+inline void merge_line(const float* s, int64_t stride, int64_t count, int64_t id0, int k, float* sim, int32_t* idx) {
+  for (int64_t c = 0; c < count; ++c) insert_candidate(s[c * stride], static_cast<int32_t>(id0 + c), k, sim, idx);
 }
 
 }  // namespace mmgraph::kernels::knn_cpu

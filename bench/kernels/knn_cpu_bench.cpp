@@ -5,6 +5,7 @@
 // OpenBLAS's own threading (sgemm_square_cpu reports it alone). peak_extra_MiB: the process's peak
 // resident set during the op (VmHWM, reset through /proc/self/clear_refs just before) minus its
 // resident set before the op, i.e. everything the op allocated and touched, OpenBLAS buffers included.
+// knn_cosine_topk_bf16_cpu: the same cases on the features rounded to bf16 (the FLOPs counted alike).
 // The Elec case runs once and takes minutes on two cores:
 //   build/mmgraph_bench --benchmark_filter='knn_cosine_topk_cpu/63001'
 #include <benchmark/benchmark.h>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/bf16.h"
 #include "kernels/knn_graph.h"
 #include "support_random.h"
 
@@ -73,10 +75,15 @@ void sgemm_square_cpu(benchmark::State& state) {
 }
 BENCHMARK(sgemm_square_cpu)->Arg(kSquare)->UseManualTime()->Unit(benchmark::kMillisecond);
 
-void knn_cosine_topk_cpu(benchmark::State& state) {
+// The op on float features (knn_cosine_topk_cpu) or on the same values rounded to bf16
+// (knn_cosine_topk_bf16_cpu); FLOPs counted as 2 n^2 dim for both.
+template <bool kBf16>
+void knn_cosine_topk(benchmark::State& state) {
   const int64_t n = state.range(0), dim = state.range(1);
   const int k = 10;
   const auto features = random_values(n * dim, 3);
+  std::vector<uint16_t> bits(kBf16 ? features.size() : 0);
+  for (size_t e = 0; e < bits.size(); ++e) bits[e] = kernels::float_to_bf16(features[e]);
   std::vector<int32_t> idx(static_cast<size_t>(n * k));
   std::vector<float> sim(static_cast<size_t>(n * k));
   const double ceiling = sgemm_rate();
@@ -84,7 +91,10 @@ void knn_cosine_topk_cpu(benchmark::State& state) {
   for (auto _ : state) {
     const bool reset = reset_peak_rss();
     const int64_t before = status_kib("VmRSS");
-    kernels::knn_cosine_topk_cpu(n, dim, features.data(), k, idx.data(), sim.data());
+    if constexpr (kBf16)
+      kernels::knn_cosine_topk_bf16_cpu(n, dim, bits.data(), k, idx.data(), sim.data());
+    else
+      kernels::knn_cosine_topk_cpu(n, dim, features.data(), k, idx.data(), sim.data());
     if (reset && before >= 0) peak_extra_kib = std::max(peak_extra_kib, status_kib("VmHWM") - before);
     benchmark::DoNotOptimize(idx.data());
   }
@@ -96,8 +106,13 @@ void knn_cosine_topk_cpu(benchmark::State& state) {
   state.SetLabel("n=" + std::to_string(n) + " dim=" + std::to_string(dim) + " k=10" +
                  (peak_extra_kib < 0 ? " (peak memory not measurable here)" : ""));
 }
+
+void knn_cosine_topk_cpu(benchmark::State& state) { knn_cosine_topk<false>(state); }
+void knn_cosine_topk_bf16_cpu(benchmark::State& state) { knn_cosine_topk<true>(state); }
 BENCHMARK(knn_cosine_topk_cpu)->Args({7050, 384})->Args({7050, 4096})->UseRealTime()->Unit(benchmark::kSecond);
 BENCHMARK(knn_cosine_topk_cpu)->Args({63001, 4096})->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
+BENCHMARK(knn_cosine_topk_bf16_cpu)->Args({7050, 384})->Args({7050, 4096})->UseRealTime()->Unit(benchmark::kSecond);
+BENCHMARK(knn_cosine_topk_bf16_cpu)->Args({63001, 4096})->Iterations(1)->UseRealTime()->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace mmgraph::bench

@@ -1,15 +1,18 @@
 // GPU ops on bf16 inputs against their CPU references and their float twins: the dense layer with
 // bf16 x (random sizes with the seed printed, widths 1, 13, 64, 100, n = 0, 1 and sizes that are
 // not multiples of 32, tiles of one row, of a few rows with a ragged last tile, and of all rows;
-// poisoned outputs and scratch; gradients added onto non-zero buffers) and the bf16 kNN op, which
-// must be the float op on the widened features bit for bit (the CPU bf16 op is the CPU float op on
-// them, tests/kernels/bf16_test.cpp, and the float twins are compared in knn_graph_gpu_test.cpp).
-// Tolerance against the CPU: both sides
+// poisoned outputs and scratch; gradients added onto non-zero buffers) and the bf16 kNN op, a bf16
+// GEMM of the normalised rows rounded to bf16, against float64 dot products of those rounded rows
+// and against the CPU bf16 op (tests/kernels/knn_graph_bf16_test.cpp; the float twins are compared
+// in knn_graph_gpu_test.cpp). The kNN tolerance is twice knn_bf16_gemm_tolerance: the products are
+// exact on both sides, and the tensor cores' FP32 sums may round less tightly than IEEE's.
+// Tolerance of the dense layer against the CPU: both sides
 // sum the same float32 products in another order (cuBLAS vs OpenBLAS, tile by tile), ~sqrt(K) eps of
 // the terms: 1e-4 absolute + 1e-4 relative, as the float layer's GPU test.
 #include <cublas_v2.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <tuple>
@@ -21,6 +24,7 @@
 #include "kernels/column_sum.h"
 #include "kernels/knn_graph.h"
 #include "kernels/linear.h"
+#include "support/knn_check.h"
 #include "support/random_inputs.h"
 
 namespace mmgraph {
@@ -112,7 +116,7 @@ TEST(Bf16Gpu, LinearBf16xInOneTileIsTheFloatLayerOnWidenedX) {
   }
 }
 
-TEST(Bf16Gpu, KnnBf16IsTheFloatOpOnWidenedFeatures) {
+TEST(Bf16Gpu, KnnBf16IsTheBf16GemmOfTheRoundedNormalisedRows) {
   MMGRAPH_REQUIRE_GPU();
   const uint64_t seed = testing::fresh_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
@@ -127,16 +131,25 @@ TEST(Bf16Gpu, KnnBf16IsTheFloatOpOnWidenedFeatures) {
         bits[3 * dim + j] = 0;        // a zero row
       }
     DeviceArray<uint16_t> g16(bits);
-    DeviceArray<float> g32(widened(bits));
-    auto idx16 = DeviceArray<int32_t>::poisoned(n * k), idx32 = DeviceArray<int32_t>::poisoned(n * k);
-    auto sim16 = DeviceArray<float>::poisoned(n * k), sim32 = DeviceArray<float>::poisoned(n * k);
+    auto idx = DeviceArray<int32_t>::poisoned(n * k);
+    auto sim = DeviceArray<float>::poisoned(n * k);
     detail::DeviceBuffer<char> scratch(kernels::knn_cosine_topk_cuda_scratch_bytes(n, dim, k));
-    kernels::knn_cosine_topk_bf16_cuda(n, dim, g16.get(), k, idx16.get(), sim16.get(), scratch.get(), cublas.get(),
+    kernels::knn_cosine_topk_bf16_cuda(n, dim, g16.get(), k, idx.get(), sim.get(), scratch.get(), cublas.get(),
                                        nullptr);
-    kernels::knn_cosine_topk_cuda(n, dim, g32.get(), k, idx32.get(), sim32.get(), scratch.get(), cublas.get(),
-                                  nullptr);
-    EXPECT_TRUE(bit_identical(idx16.host(), idx32.host(), "idx"));
-    EXPECT_TRUE(bit_identical(sim16.host(), sim32.host(), "sim"));
+    const std::vector<int32_t> gpu_idx = idx.host();
+    const std::vector<float> gpu_sim = sim.host();
+    const double tol = 2 * testing::knn_bf16_gemm_tolerance(dim);
+    const auto g = testing::knn_bf16_normalized_rows(n, dim, bits);
+    const int keep = static_cast<int>(std::min<int64_t>(n, k + 1));
+    const auto dots = testing::knn_reference64(n, dim, g, keep, testing::KnnSimilarity::kDot);
+    EXPECT_TRUE(testing::knn_matches(n, dim, g, k, gpu_idx, gpu_sim, dots, tol, testing::KnnSimilarity::kDot));
+    testing::KnnReference cpu;
+    cpu.keep = k;
+    cpu.idx.resize(static_cast<size_t>(n * k));
+    std::vector<float> cpu_sim(cpu.idx.size());
+    kernels::knn_cosine_topk_bf16_cpu(n, dim, bits.data(), k, cpu.idx.data(), cpu_sim.data());
+    cpu.sim.assign(cpu_sim.begin(), cpu_sim.end());
+    EXPECT_TRUE(testing::knn_matches(n, dim, g, k, gpu_idx, gpu_sim, cpu, tol, testing::KnnSimilarity::kDot));
   }
 }
 

@@ -1,19 +1,17 @@
 // bf16 storage of fixed inputs: the float32 <-> bf16 conversion (every bf16 value, ties to even,
 // NaN/Inf, subnormals, against a float64 nearest-value reference), the dense layer with bf16 x
-// against float64 math on the rounded inputs and its backward (dw, db) against finite differences,
-// and the bf16 kNN op against the float op on the widened features.
+// against float64 math on the rounded inputs and its backward (dw, db) against finite differences
+// (the bf16 kNN op: knn_graph_bf16_test.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 #include <random>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "kernels/bf16.h"
-#include "kernels/knn_graph.h"
 #include "kernels/linear.h"
 #include "support/finite_difference.h"
 #include "support/random_inputs.h"
@@ -265,27 +263,6 @@ TEST(LinearBf16xTiles, RowsPerTile) {
   EXPECT_EQ(kernels::linear_bf16x_tile_rows(2, 10, 1000), 2);  // never more than n
   EXPECT_EQ(kernels::linear_bf16x_tile_rows(0, 10, 1000), 0);
   EXPECT_EQ(kernels::linear_bf16x_tile_rows(7, 0, 1000), 7);
-}
-
-TEST(KnnBf16, IsTheFloatOpOnTheWidenedFeatures) {
-  const uint64_t seed = testing::fresh_seed();
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  for (auto [n, dim, k] : {std::tuple<int64_t, int64_t, int>{1, 13, 1}, {37, 1, 5}, {300, 13, 10}, {600, 100, 7}}) {
-    RoundedInput f = rounded_dense(n * dim, seed + static_cast<uint64_t>(n));
-    // Duplicate rows and a zero row: ties and the zero-norm path.
-    if (n > 3) {
-      for (int64_t j = 0; j < dim; ++j) f.bits[2 * dim + j] = f.bits[j];
-      for (int64_t j = 0; j < dim; ++j) f.bits[3 * dim + j] = 0;
-    }
-    std::vector<float> widened(f.bits.size());
-    for (size_t e = 0; e < widened.size(); ++e) widened[e] = bf16_to_float(f.bits[e]);
-    std::vector<int32_t> idx(static_cast<size_t>(n * k)), want_idx(idx.size());
-    std::vector<float> sim(idx.size()), want_sim(idx.size());
-    kernels::knn_cosine_topk_bf16_cpu(n, dim, f.bits.data(), k, idx.data(), sim.data());
-    kernels::knn_cosine_topk_cpu(n, dim, widened.data(), k, want_idx.data(), want_sim.data());
-    EXPECT_EQ(idx, want_idx) << "n " << n << " dim " << dim;
-    EXPECT_EQ(sim, want_sim) << "n " << n << " dim " << dim;
-  }
 }
 
 }  // namespace

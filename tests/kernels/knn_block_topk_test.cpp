@@ -1,5 +1,5 @@
 // The block kNN op on the CPU against the whole op: the items cut into uneven blocks (cuts inside
-// and at the edges of the 512-row and 1024-column tiles, blocks of one row), each block of query rows
+// and at the edges of the 1024 x 1024 tiles, blocks of one row), each block of query rows
 // merged with every block in ascending, descending and shuffled order, must give knn_cosine_topk_cpu's
 // rows bit for bit (ids and cosines), on inputs with power-law norms, duplicated rows (exact ties),
 // zero rows and dim 1; plus argument checks and empty ranges.
@@ -21,11 +21,12 @@
 namespace mmgraph {
 namespace {
 
-// Block bounds over n items: 0, n and random cuts, plus the tile edges 512 and 1024 and their
-// neighbours where they fall inside (so that blocks start and end inside and at tiles).
+// Block bounds over n items: 0, n and random cuts, plus the tile edges 1024 and 2048, their
+// neighbours and the middle of a tile where they fall inside (so that blocks start and end inside
+// and at tiles, and pairs fall above, on and below the diagonal tiles).
 std::vector<int64_t> random_bounds(int64_t n, int n_cuts, std::mt19937_64& rng) {
   std::vector<int64_t> b = {0, n};
-  for (int64_t edge : {511, 512, 513, 1023, 1024, 1025, 1536})
+  for (int64_t edge : {512, 1023, 1024, 1025, 1536, 2047, 2048, 2049})
     if (edge < n && rng() % 2 == 0) b.push_back(edge);
   for (int c = 0; c < n_cuts && n > 1; ++c) b.push_back(1 + static_cast<int64_t>(rng() % (n - 1)));
   std::sort(b.begin(), b.end());

@@ -39,8 +39,8 @@ TEST_P(KnnCpu, MatchesFloat64BruteForce) {
   EXPECT_TRUE(testing::knn_matches(c.n, c.dim, f, c.k, idx, sim, ref, testing::knn_fp32_tolerance(c.dim)));
 }
 
-// The CPU tiles are 512 rows x 1024 columns: n = 1100, 2500 and 3000 span several of both, the last
-// ones ragged.
+// The CPU tiles are 1024 x 1024: n = 1100, 2500 and 3000 span two or three of them (pairs in
+// diagonal and off-diagonal tiles), the last ones ragged.
 INSTANTIATE_TEST_SUITE_P(Sizes, KnnCpu,
                          ::testing::Values(KnnCase{1, 1, 1}, KnnCase{2, 3, 2}, KnnCase{37, 100, 37},
                                            KnnCase{129, 1, 128}, KnnCase{200, 64, 1}, KnnCase{1100, 100, 128},

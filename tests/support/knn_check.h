@@ -1,7 +1,8 @@
 #pragma once
 // Checks shared by the kNN tests (CPU vs float64, GPU vs CPU): feature matrices with power-law row
-// norms, duplicated rows and zero rows; float64 cosines and top-k lists; and one comparison of a
-// kNN output against reference lists that tolerates near-ties only.
+// norms, duplicated rows and zero rows; float64 cosines (or, for the bf16 ops, float64 dot products
+// of the bf16-rounded normalised rows) and top-k lists; and one comparison of a kNN output against
+// reference lists that tolerates near-ties only.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +13,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "kernels/bf16.h"
 
 namespace mmgraph::testing {
 
@@ -67,6 +70,37 @@ inline double cosine64(const std::vector<float>& f, int64_t dim, int64_t i, int6
   return ni > 0 && nj > 0 ? dot / (std::sqrt(ni) * std::sqrt(nj)) : 0.0;
 }
 
+// float64 dot product of rows i and j.
+inline double dot64(const std::vector<float>& f, int64_t dim, int64_t i, int64_t j) {
+  double dot = 0;
+  for (int64_t t = 0; t < dim; ++t) dot += static_cast<double>(f[i * dim + t]) * f[j * dim + t];
+  return dot;
+}
+
+// What a kNN output's similarities are: cosines of the rows given (the float ops), or dot products
+// of the rows given (the bf16 ops, checked on their bf16-rounded normalised rows).
+enum class KnnSimilarity { kCosine, kDot };
+
+inline double similarity64(KnnSimilarity s, const std::vector<float>& f, int64_t dim, int64_t i, int64_t j) {
+  return s == KnnSimilarity::kCosine ? cosine64(f, dim, i, j) : dot64(f, dim, i, j);
+}
+
+// The rows the bf16 kNN ops multiply, widened to float: each bf16 row [n x dim] widened, divided by
+// its norm (summed in float64), rounded to float and then to bf16; a zero row stays zero.
+inline std::vector<float> knn_bf16_normalized_rows(int64_t n, int64_t dim, const std::vector<uint16_t>& bits) {
+  std::vector<float> g(static_cast<size_t>(n * dim));
+  for (int64_t i = 0; i < n; ++i) {
+    double s = 0;
+    for (int64_t t = 0; t < dim; ++t) s += std::pow(static_cast<double>(kernels::bf16_to_float(bits[i * dim + t])), 2);
+    const double inv = s > 0 ? 1 / std::sqrt(s) : 0;
+    for (int64_t t = 0; t < dim; ++t) {
+      const auto v = static_cast<float>(kernels::bf16_to_float(bits[i * dim + t]) * inv);
+      g[i * dim + t] = kernels::bf16_to_float(kernels::float_to_bf16(v));
+    }
+  }
+  return g;
+}
+
 // Reference top-`keep` lists in float64 (keep <= n): cosine descending, ties by the lower id.
 struct KnnReference {
   int keep = 0;
@@ -74,7 +108,8 @@ struct KnnReference {
   std::vector<double> sim;   // [n x keep]
 };
 
-inline KnnReference knn_reference64(int64_t n, int64_t dim, const std::vector<float>& f, int keep) {
+inline KnnReference knn_reference64(int64_t n, int64_t dim, const std::vector<float>& f, int keep,
+                                    KnnSimilarity measure = KnnSimilarity::kCosine) {
   KnnReference ref;
   ref.keep = keep;
   ref.idx.resize(static_cast<size_t>(n * keep));
@@ -82,7 +117,7 @@ inline KnnReference knn_reference64(int64_t n, int64_t dim, const std::vector<fl
   std::vector<double> cos(static_cast<size_t>(n));
   std::vector<int32_t> order(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
-    for (int64_t j = 0; j < n; ++j) cos[j] = cosine64(f, dim, i, j);
+    for (int64_t j = 0; j < n; ++j) cos[j] = similarity64(measure, f, dim, i, j);
     std::iota(order.begin(), order.end(), 0);
     std::partial_sort(order.begin(), order.begin() + keep, order.end(),
                       [&](int32_t a, int32_t b) { return cos[a] > cos[b] || (cos[a] == cos[b] && a < b); });
@@ -94,8 +129,8 @@ inline KnnReference knn_reference64(int64_t n, int64_t dim, const std::vector<fl
   return ref;
 }
 
-// Compares a kNN output [n x k] with reference lists (ref.keep >= k entries per row). `tol` bounds
-// the difference between the two sides' cosines of one pair. Per row: ids in range and distinct;
+// Compares a kNN output [n x k] with reference lists (ref.keep >= k entries per row, of the same
+// measure). `tol` bounds the difference between the two sides' cosines of one pair. Per row: ids in range and distinct;
 // cosines non-increasing, equal cosines by increasing id; the cosine at each rank within tol of the
 // reference's; each returned cosine within tol of the pair's float64 cosine; and the id at a rank
 // equal to the reference's wherever the reference cosine there is more than 2 tol away from its
@@ -103,7 +138,8 @@ inline KnnReference knn_reference64(int64_t n, int64_t dim, const std::vector<fl
 // reference's ranks is compared only when it is row's last candidate (keep == n).
 inline ::testing::AssertionResult knn_matches(int64_t n, int64_t dim, const std::vector<float>& f, int k,
                                               const std::vector<int32_t>& idx, const std::vector<float>& sim,
-                                              const KnnReference& ref, double tol) {
+                                              const KnnReference& ref, double tol,
+                                              KnnSimilarity measure = KnnSimilarity::kCosine) {
   std::ostringstream bad;
   int64_t failures = 0;
   auto fail = [&](int64_t i, int r, const std::string& what) {
@@ -128,7 +164,7 @@ inline ::testing::AssertionResult knn_matches(int64_t n, int64_t dim, const std:
         fail(i, r, "out of order after (" + std::to_string(s[r - 1]) + ", " + std::to_string(id[r - 1]) + ")");
       if (std::fabs(s[r] - rs[r]) > tol)
         fail(i, r, "cosine " + std::to_string(s[r]) + " vs reference " + std::to_string(rs[r]));
-      const double truth = cosine64(f, dim, i, id[r]);
+      const double truth = similarity64(measure, f, dim, i, id[r]);
       if (std::fabs(s[r] - truth) > tol)
         fail(i, r, "cosine " + std::to_string(s[r]) + " of id " + std::to_string(id[r]) + " vs float64 " +
                        std::to_string(truth));
@@ -146,5 +182,14 @@ inline ::testing::AssertionResult knn_matches(int64_t n, int64_t dim, const std:
 // |fl(x.y) - x.y| <= dim u |x||y| with |x| = |y| = 1 (u = 2^-24; Higham, gamma_dim), plus 2 u from the
 // normalisation; doubled for margin.
 inline double knn_fp32_tolerance(int64_t dim) { return 2.0 * (static_cast<double>(dim) + 2.0) * 0x1p-24; }
+
+// The bf16 ops against float64 dot products of their bf16-rounded normalised rows: the products of
+// bf16 values are exact in FP32, so only the FP32 sums err, by at most dim u |x||y| with the rounded
+// rows' norms at most 1 + 2^-8 each (margin included in knn_fp32_tolerance's doubling).
+inline double knn_bf16_gemm_tolerance(int64_t dim) { return knn_fp32_tolerance(dim) * (1 + 0x1p-7); }
+
+// The bf16 ops against float64 cosines of the features themselves: the GEMM's bound plus the rounding
+// of the normalised rows to bf16 (u = 2^-8), which moves x.y by at most (2u + u^2) |x||y|.
+inline double knn_bf16_tolerance(int64_t dim) { return knn_bf16_gemm_tolerance(dim) + 0x1p-7 + 0x1p-16; }
 
 }  // namespace mmgraph::testing
