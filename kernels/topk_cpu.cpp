@@ -1,5 +1,8 @@
 // CPU reference of the masked per-row top-K: one pass over the row with a
-// bounded heap of the K best (score desc, item id asc), masks walked in step.
+// bounded heap of the K best (score desc, item id asc). The row is scanned in
+// runs between its masked items (the masks merged in step), and inside a run a
+// score enters only if its order key beats the worst kept one's: columns come in
+// ascending id, so an equal key never ranks before a kept entry.
 #include <algorithm>
 #include <vector>
 
@@ -39,22 +42,26 @@ void topk_masked_rows_cpu(int64_t n_rows, int64_t n_cols, const float* scores, i
         mask_end[m] = masks.mask[m].col + masks.mask[m].row_ptr[user + 1];
       }
       heap.clear();
+      uint32_t bar = 0;  // the worst kept entry's order key, once the heap holds k
       const float* row = scores + r * ld;
-      for (int64_t c = 0; c < n_cols; ++c) {
-        bool masked = false;
+      for (int64_t c = 0; c < n_cols; ++c) {  // c: the first column of a run, or a masked one
+        int64_t stop = n_cols;                // the next masked column at or after c
         for (int m = 0; m < masks.count; ++m) {
           while (mask_next[m] != mask_end[m] && *mask_next[m] < c) ++mask_next[m];
-          masked |= mask_next[m] != mask_end[m] && *mask_next[m] == c;
+          if (mask_next[m] != mask_end[m]) stop = std::min<int64_t>(stop, *mask_next[m]);
         }
-        if (masked) continue;
-        const Candidate cand{row[c], static_cast<int32_t>(c)};
-        if (static_cast<int>(heap.size()) < k) {
-          heap.push_back(cand);
-          std::push_heap(heap.begin(), heap.end(), ranks_before);
-        } else if (ranks_before(cand, heap.front())) {
-          std::pop_heap(heap.begin(), heap.end(), ranks_before);
-          heap.back() = cand;
-          std::push_heap(heap.begin(), heap.end(), ranks_before);
+        for (; c < stop; ++c) {
+          if (static_cast<int>(heap.size()) == k && topk_order_key(row[c]) <= bar) continue;
+          const Candidate cand{row[c], static_cast<int32_t>(c)};
+          if (static_cast<int>(heap.size()) < k) {
+            heap.push_back(cand);
+            std::push_heap(heap.begin(), heap.end(), ranks_before);
+          } else {
+            std::pop_heap(heap.begin(), heap.end(), ranks_before);
+            heap.back() = cand;
+            std::push_heap(heap.begin(), heap.end(), ranks_before);
+          }
+          bar = topk_order_key(heap.front().score);
         }
       }
       std::sort_heap(heap.begin(), heap.end(), ranks_before);

@@ -108,6 +108,9 @@ const std::vector<ConfigKey>& config_keys() {
       {.name = "learning_rate", .member = &TrainConfig::learning_rate, .range = above(0), .doc = "Adam step size"},
       {.name = "train_batch_size", .member = &TrainConfig::train_batch_size, .range = above(0),
        .doc = "BPR triples per step"},
+      {.name = "epoch_steps", .member = &TrainConfig::epoch_steps, .range = at_least(0),
+       .doc = "train only the first this many steps of each epoch (0: all of them): a bounded run at scale, "
+              "whose log gives the steps run and the epoch's full count"},
       {.name = "epochs", .member = &TrainConfig::epochs, .range = at_least(0), .resumable = true,
        .doc = "maximum epochs"},
       {.name = "stopping_step", .member = &TrainConfig::stopping_step, .range = above(0), .resumable = true,

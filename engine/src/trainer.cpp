@@ -269,7 +269,8 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   if (!options.log_path.empty() && lead) log = open_log(options.log_path, result.resumed_from_epoch > 0, progress.epoch);
 
   const int64_t n_pairs = data.train.nnz();
-  const int64_t steps = (n_pairs + batch - 1) / batch;
+  const int64_t full_steps = (n_pairs + batch - 1) / batch;
+  const int64_t steps = config.epoch_steps > 0 ? std::min(full_steps, config.epoch_steps) : full_steps;
   const int64_t dim = model->rep_dim();
   const double earlier_seconds = progress.seconds;
   auto elapsed = [&] { return earlier_seconds + seconds_since(t_start); };
@@ -388,6 +389,10 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
       nlohmann::json j{{"epoch", epoch}, {"loss", rec.loss}, {"train_seconds", rec.train_seconds},
                        {"eval_seconds", rec.eval_seconds}};
       if (result.eval_users > 0 && rec.evaluated) j["eval_users"] = result.eval_users;
+      if (steps < full_steps) {
+        j["steps"] = steps;
+        j["epoch_steps_full"] = full_steps;
+      }
       if (layout) {
         j["processes"] = layout->size;
         j["halo_bytes_rank0"] = rec.halo_bytes;

@@ -28,6 +28,7 @@ struct TrainConfig {
   double reg_weight = 1e-4;
   double learning_rate = 1e-3;
   int64_t train_batch_size = 2048;
+  int64_t epoch_steps = 0;  // 0: every batch of an epoch
   int epochs = 1000;
   int stopping_step = 20;
   int eval_step = 1;

@@ -59,7 +59,8 @@ TEST(ConfigKeys, ValuesPrintAsCheckpointsStoreThem) {
   TrainConfig c;
   const std::vector<std::pair<std::string, std::string>> defaults = {
       {"model", "lightgcn"}, {"embedding_size", "64"}, {"n_layers", "3"}, {"reg_weight", "0.0001"},
-      {"learning_rate", "0.001"}, {"train_batch_size", "2048"}, {"epochs", "1000"}, {"stopping_step", "20"},
+      {"learning_rate", "0.001"}, {"train_batch_size", "2048"}, {"epoch_steps", "0"}, {"epochs", "1000"},
+      {"stopping_step", "20"},
       {"eval_step", "1"}, {"eval_batch_size", "4096"}, {"eval_users", "0"}, {"topk", "[10, 20, 50]"},
       {"valid_metric", "Recall@20"}, {"test_masks_valid", "false"},
       {"seed", "2024"}, {"device", "auto"}, {"threads", "0"}, {"deterministic", "false"},

@@ -127,6 +127,39 @@ TEST(Trainer, EarlyStoppingAndJsonlLog) {
   EXPECT_DOUBLE_EQ(last["test"]["Recall@20"].get<double>(), r.test.get("Recall@20"));
 }
 
+// epoch_steps bounds each epoch to its first steps, says so in the log, and changes nothing when it
+// is at least an epoch's count.
+TEST(Trainer, EpochStepsTrainsTheFirstStepsOfEachEpoch) {
+  const Dataset data = small_synthetic();
+  testing::TempDir dir;
+  TrainOptions opt;
+  opt.progress = false;
+  TrainConfig c = quick_config();
+  c.epochs = 2;
+  c.eval_step = 1;
+  const int64_t full = (data.train.nnz() + c.train_batch_size - 1) / c.train_batch_size;
+  ASSERT_GT(full, 3);
+  const TrainResult all = train(data, c, opt);
+  c.epoch_steps = full;
+  EXPECT_EQ(train(data, c, opt).user_rep, all.user_rep);
+  c.epoch_steps = 3;
+  opt.log_path = (dir.path() / "log.jsonl").string();
+  const TrainResult bounded = train(data, c, opt);
+  EXPECT_NE(bounded.user_rep, all.user_rep);
+  EXPECT_EQ(bounded.epochs_run, 2);
+  std::ifstream in(opt.log_path);
+  std::string line;
+  int epochs = 0;
+  while (std::getline(in, line)) {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    if (!j.contains("epoch")) continue;
+    ++epochs;
+    EXPECT_EQ(j["steps"].get<int64_t>(), 3);
+    EXPECT_EQ(j["epoch_steps_full"].get<int64_t>(), full);
+  }
+  EXPECT_EQ(epochs, 2);
+}
+
 TEST(Trainer, BprModelHasNoPropagation) {
   const Dataset data = small_synthetic();
   TrainOptions opt;

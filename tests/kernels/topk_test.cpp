@@ -94,5 +94,59 @@ TEST(TopK, RandomRowsMatchFullSortWithLeadingDimensionAndUserOffset) {
   }
 }
 
+// Two masks (overlapping, one of them covering whole rows for some users, empty for others) and
+// scores with ties, infinities, NaNs and signed zeros: the kept entries are a full sort's first k by
+// (order key desc, item id asc) among the unmasked items, -1 past them.
+TEST(TopK, TwoMasksAndSpecialScoresMatchFullSortByOrderKey) {
+  const uint64_t seed = std::random_device{}();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  const float special[] = {std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                           std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::quiet_NaN(), 0.0f,
+                           -0.0f};
+  for (int trial = 0; trial < 20; ++trial) {
+    const int64_t rows = 1 + static_cast<int64_t>(rng() % 40), cols = 1 + static_cast<int64_t>(rng() % 700);
+    const int k = 1 + static_cast<int>(rng() % std::min<uint64_t>(kernels::kMaxTopK, 60));
+    std::vector<float> scores(rows * cols);
+    for (auto& v : scores)
+      v = rng() % 10 == 0 ? special[rng() % 6] : static_cast<float>(static_cast<int>(rng() % 50) - 25) / 4.0f;
+    std::vector<int64_t> ptr[2] = {{0}, {0}};
+    std::vector<int32_t> col[2];
+    for (int64_t u = 0; u < rows; ++u)
+      for (int m = 0; m < 2; ++m) {
+        const int kind = static_cast<int>(rng() % 5);  // 0: empty, 1: every item, else a random subset
+        for (int32_t i = 0; i < cols; ++i)
+          if (kind == 1 || (kind > 1 && rng() % (2 + kind) == 0)) col[m].push_back(i);
+        ptr[m].push_back(static_cast<int64_t>(col[m].size()));
+      }
+    kernels::RowMasks masks;
+    for (int m = 0; m < 2; ++m)
+      masks.mask[m] = {rows, cols, static_cast<int64_t>(col[m].size()), ptr[m].data(), col[m].data(), nullptr};
+    masks.count = 2;
+    std::vector<int32_t> idx(rows * k);
+    std::vector<float> val(rows * k);
+    kernels::topk_masked_rows_cpu(rows, cols, scores.data(), cols, 0, masks, k, idx.data(), val.data());
+    for (int64_t r = 0; r < rows; ++r) {
+      std::vector<int32_t> order;
+      for (int32_t i = 0; i < cols; ++i) {
+        bool masked = false;
+        for (int m = 0; m < 2; ++m)
+          masked |= std::binary_search(col[m].begin() + ptr[m][r], col[m].begin() + ptr[m][r + 1], i);
+        if (!masked) order.push_back(i);
+      }
+      std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+        return kernels::topk_order_key(scores[r * cols + a]) > kernels::topk_order_key(scores[r * cols + b]);
+      });
+      for (int s = 0; s < k; ++s) {
+        const bool filled = s < static_cast<int>(order.size());
+        ASSERT_EQ(idx[r * k + s], filled ? order[s] : -1) << "trial " << trial << " row " << r << " slot " << s;
+        if (filled) {
+          ASSERT_EQ(kernels::topk_order_key(val[r * k + s]), kernels::topk_order_key(scores[r * cols + order[s]]));
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mmgraph
