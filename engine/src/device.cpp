@@ -11,8 +11,8 @@ namespace mmgraph::detail {
 
 namespace {
 
-DeviceCsr make_csr(Device& dev, int64_t n_rows, int64_t n_cols, const std::vector<int64_t>& row_ptr,
-                   const std::vector<int32_t>& col, const std::vector<float>* val, const char* what) {
+DeviceCsr make_csr(Device& dev, int64_t n_rows, int64_t n_cols, std::span<const int64_t> row_ptr,
+                   std::span<const int32_t> col, const std::vector<float>* val, const char* what) {
   DeviceCsr out;
   out.row_ptr = Buffer<int64_t>::from_host(dev, row_ptr, what);
   out.col = Buffer<int32_t>::from_host(dev, col, what);
@@ -28,8 +28,8 @@ DeviceCsr upload_csr(Device& dev, const kernels::CsrHost& csr, const char* what)
   return make_csr(dev, csr.n_rows, csr.n_cols, csr.row_ptr, csr.col, &csr.val, what);
 }
 
-DeviceCsr upload_pattern(Device& dev, int64_t n_rows, int64_t n_cols, const std::vector<int64_t>& row_ptr,
-                         const std::vector<int32_t>& col, const char* what) {
+DeviceCsr upload_pattern(Device& dev, int64_t n_rows, int64_t n_cols, std::span<const int64_t> row_ptr,
+                         std::span<const int32_t> col, const char* what) {
   return make_csr(dev, n_rows, n_cols, row_ptr, col, nullptr, what);
 }
 

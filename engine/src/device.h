@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -206,10 +207,13 @@ class Buffer {
     b.set_zero();
     return b;
   }
-  static Buffer from_host(Device& dev, const std::vector<T>& host, const char* what) {
+  static Buffer from_host(Device& dev, std::span<const T> host, const char* what) {
     Buffer b(dev, host.size(), what);
     if (!host.empty()) dev.upload(b.ptr_, host.data(), host.size() * sizeof(T));
     return b;
+  }
+  static Buffer from_host(Device& dev, const std::vector<T>& host, const char* what) {
+    return from_host(dev, std::span<const T>(host), what);
   }
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
@@ -261,7 +265,7 @@ struct DeviceCsr {
   kernels::CsrView view;
 };
 DeviceCsr upload_csr(Device& dev, const kernels::CsrHost& csr, const char* what);
-DeviceCsr upload_pattern(Device& dev, int64_t n_rows, int64_t n_cols, const std::vector<int64_t>& row_ptr,
-                         const std::vector<int32_t>& col, const char* what);
+DeviceCsr upload_pattern(Device& dev, int64_t n_rows, int64_t n_cols, std::span<const int64_t> row_ptr,
+                         std::span<const int32_t> col, const char* what);
 
 }  // namespace mmgraph::detail

@@ -49,7 +49,7 @@ InteractionCsr held_out_items_of(const Dataset& data, const InteractionCsr& held
       const int32_t item = held_out.col[static_cast<size_t>(k)];
       if (static_cast<bool>(seen[static_cast<size_t>(item)]) == in_training) out.col.push_back(item);
     }
-    out.row_ptr[u + 1] = out.nnz();
+    out.row_ptr.owned()[u + 1] = out.nnz();
   }
   if (out.nnz() == 0) out.row_ptr.clear();
   return out;
