@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -12,6 +11,7 @@
 #include "io/atomic_file.h"
 #include "io/binary_cache.h"
 #include "io/json_document.h"
+#include "io/mapped_file.h"
 #include "io/text_input.h"
 #include "mmgraph/dataset.h"
 #include "mmgraph/errors.h"
@@ -40,7 +40,7 @@ struct ArrayWriter {
     arrays.push_back({name, {dtype, shape, file, bytes.size(), io::fnv1a64(bytes.data(), bytes.size())}});
   }
   template <typename T>
-  void add(const std::string& name, const char* dtype, const std::vector<T>& v, const std::vector<int64_t>& shape) {
+  void add(const std::string& name, const char* dtype, const HostArray<T>& v, const std::vector<int64_t>& shape) {
     add_bytes(name, dtype, name + ".bin", {reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T)}, shape);
   }
 };
@@ -246,42 +246,39 @@ Dataset load_dataset_binary(const std::string& dir_name) {
   const std::string manifest_path = (dir / "manifest.json").string();
   const Manifest m = parse_manifest(read_file(manifest_path), manifest_path);
 
-  // The array's bytes, their size checked before they are read.
-  auto load_bytes = [&](const std::string& name) {
+  // The array's file mapped, its size checked against the manifest, then its checksum.
+  auto map_array = [&](const std::string& name) {
     const ManifestArray& a = m.arrays.at(name);
     const std::string path = (dir / a.file).string();
-    std::error_code ec;
-    const uintmax_t size = fs::file_size(path, ec);
-    if (ec) throw InputError(path, "", "cannot read array '" + name + "' of the manifest: " + ec.message());
-    std::string bytes = size == a.bytes ? read_file(path) : std::string();
-    if (size != a.bytes || bytes.size() != a.bytes)
-      throw InputError(path, "", fmt::format("size is {} bytes, the manifest says {}", size, a.bytes));
-    if (fnv1a64(bytes.data(), bytes.size()) != a.checksum)
+    MappedFile file = map_file(path, "array '" + name + "' of the manifest");
+    if (file.size != a.bytes) throw InputError(path, "", fmt::format("size is {} bytes, the manifest says {}", file.size, a.bytes));
+    if (fnv1a64(file.data, file.size) != a.checksum)
       throw InputError(path, "", "checksum mismatch: the file is corrupt or was changed after `mmgraph prepare`");
-    return bytes;
+    return file;
   };
-  auto load_vec = [&]<typename T>(const std::string& name, std::vector<T>& out) {
-    const std::string bytes = load_bytes(name);
-    out.resize(bytes.size() / sizeof(T));
-    if (!bytes.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
+  // A numeric array as a view of its mapping (page-aligned, a whole number of elements).
+  auto map_numbers = [&]<typename T>(const std::string& name, HostArray<T>& out) {
+    const MappedFile file = map_array(name);
+    if (file.size > 0) out = HostArray<T>::view(file.keeper, reinterpret_cast<const T*>(file.data), file.size / sizeof(T));
   };
   Dataset d;
   d.name = m.name;
   d.n_users = m.n_users;
   d.n_items = m.n_items;
   for (const auto& [name, csr] : {std::pair<const char*, InteractionCsr*>{"train", &d.train}, {"valid", &d.valid}, {"test", &d.test}}) {
-    load_vec(std::string(name) + "_row_ptr", csr->row_ptr);
-    load_vec(std::string(name) + "_col", csr->col);
+    map_numbers(std::string(name) + "_row_ptr", csr->row_ptr);
+    map_numbers(std::string(name) + "_col", csr->col);
   }
   for (const auto& name : m.features) {
     const ManifestArray& a = m.arrays.at("feature_" + name);
     FeatureMatrix f{name, a.shape[0], a.shape[1], {}};
-    load_vec("feature_" + name, f.values);
+    map_numbers("feature_" + name, f.values);
     d.features.push_back(std::move(f));
   }
   for (const auto& [name, ids] : {std::pair<const char*, std::vector<std::string>*>{"user_ids", &d.user_ids}, {"item_ids", &d.item_ids}}) {
     if (!m.arrays.count(name)) continue;
-    const std::string bytes = load_bytes(name);
+    const MappedFile file = map_array(name);
+    const std::string_view bytes(file.data, file.size);
     for (size_t start = 0; start < bytes.size();) {
       const size_t end = std::min(bytes.find('\n', start), bytes.size());
       ids->emplace_back(bytes.substr(start, end - start));

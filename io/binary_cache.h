@@ -46,8 +46,14 @@ void write_manifest(const std::string& dir, const std::string& name, int32_t n_u
 // Every defect is an InputError naming `source` (and the array).
 Manifest parse_manifest(std::string_view text, const std::string& source);
 
-// dir/manifest.json and its arrays: each file's size checked against the
-// manifest before it is read, then its checksum, then the data set's invariants.
+// dir/manifest.json and its arrays: each file mapped read-only (io/mapped_file.h),
+// its size checked against the manifest, then its checksum (read through the
+// mapping), then the data set's invariants. The numeric arrays (row pointers,
+// columns, features) stay views of their mappings, released with the last copy
+// of the Dataset that shares them; an empty array is owned. Each array is a
+// whole file mapped from offset 0 (page-aligned) whose size the manifest makes a
+// whole number of elements, so every dtype can be viewed in place. The id lists
+// are copied into strings.
 Dataset load_dataset_binary(const std::string& dir);
 
 }  // namespace mmgraph::io

@@ -13,15 +13,15 @@ namespace mmgraph {
 InteractionCsr interactions_from_pairs(int32_t n_users, std::vector<std::pair<int32_t, int32_t>> pairs) {
   std::sort(pairs.begin(), pairs.end());
   pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-  InteractionCsr csr;
-  csr.row_ptr.assign(static_cast<size_t>(n_users) + 1, 0);
-  csr.col.reserve(pairs.size());
+  std::vector<int64_t> row_ptr(static_cast<size_t>(n_users) + 1, 0);
+  std::vector<int32_t> col;
+  col.reserve(pairs.size());
   for (const auto& [u, i] : pairs) {
-    ++csr.row_ptr[static_cast<size_t>(u) + 1];
-    csr.col.push_back(i);
+    ++row_ptr[static_cast<size_t>(u) + 1];
+    col.push_back(i);
   }
-  for (int32_t u = 0; u < n_users; ++u) csr.row_ptr[u + 1] += csr.row_ptr[u];
-  return csr;
+  for (int32_t u = 0; u < n_users; ++u) row_ptr[u + 1] += row_ptr[u];
+  return {std::move(row_ptr), std::move(col)};
 }
 
 namespace io {
@@ -163,7 +163,7 @@ void append_row(InteractionCsr& csr, int32_t u, std::vector<int32_t>::iterator f
                 std::vector<int32_t>::iterator last) {
   std::sort(first, last);
   csr.col.insert(csr.col.end(), first, last);
-  csr.row_ptr[static_cast<size_t>(u) + 1] = csr.nnz();
+  csr.row_ptr.owned()[static_cast<size_t>(u) + 1] = csr.nnz();
 }
 
 }  // namespace

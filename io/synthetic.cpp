@@ -36,7 +36,7 @@ class DatasetSink : public io::SyntheticSink {
   }
   void feature_row(size_t m, int32_t row, const float* values) override {
     FeatureMatrix& f = d_.features[m];
-    std::copy_n(values, f.cols, f.values.begin() + static_cast<std::ptrdiff_t>(row) * f.cols);
+    std::copy_n(values, f.cols, f.values.owned().begin() + static_cast<std::ptrdiff_t>(row) * f.cols);
   }
 
  private:

@@ -30,9 +30,9 @@ constexpr const char* kFormat = "mmgraph-checkpoint";
 constexpr int kFormatVersion = 1;
 constexpr const char* kBestName = "best.safetensors";
 
-template <typename T>
-uint64_t hash_of(const std::vector<T>& v, uint64_t h = 0xcbf29ce484222325ull) {
-  return io::fnv1a64(v.data(), v.size() * sizeof(T), h);
+template <typename Array>
+uint64_t hash_of(const Array& v, uint64_t h = 0xcbf29ce484222325ull) {
+  return io::fnv1a64(v.data(), v.size() * sizeof(typename Array::value_type), h);
 }
 
 std::string hex(uint64_t h) { return fmt::format("{:016x}", h); }

@@ -11,13 +11,13 @@ namespace mmgraph::detail {
 
 namespace {
 
-DeviceCsr make_csr(Device& dev, int64_t n_rows, int64_t n_cols, const std::vector<int64_t>& row_ptr,
-                   const std::vector<int32_t>& col, const std::vector<float>* val, const char* what) {
+DeviceCsr make_csr(Device& dev, int64_t n_rows, int64_t n_cols, const int64_t* row_ptr, size_t n_row_ptr,
+                   const int32_t* col, size_t nnz, const std::vector<float>* val, const char* what) {
   DeviceCsr out;
-  out.row_ptr = Buffer<int64_t>::from_host(dev, row_ptr, what);
-  out.col = Buffer<int32_t>::from_host(dev, col, what);
+  out.row_ptr = Buffer<int64_t>::from_host(dev, row_ptr, n_row_ptr, what);
+  out.col = Buffer<int32_t>::from_host(dev, col, nnz, what);
   if (val) out.val = Buffer<float>::from_host(dev, *val, what);
-  out.view = kernels::CsrView{row_ptr.empty() ? 0 : n_rows, n_cols, static_cast<int64_t>(col.size()),
+  out.view = kernels::CsrView{n_row_ptr == 0 ? 0 : n_rows, n_cols, static_cast<int64_t>(nnz),
                               out.row_ptr.data(), out.col.data(), val ? out.val.data() : nullptr};
   return out;
 }
@@ -25,12 +25,13 @@ DeviceCsr make_csr(Device& dev, int64_t n_rows, int64_t n_cols, const std::vecto
 }  // namespace
 
 DeviceCsr upload_csr(Device& dev, const kernels::CsrHost& csr, const char* what) {
-  return make_csr(dev, csr.n_rows, csr.n_cols, csr.row_ptr, csr.col, &csr.val, what);
+  return make_csr(dev, csr.n_rows, csr.n_cols, csr.row_ptr.data(), csr.row_ptr.size(), csr.col.data(), csr.col.size(),
+                  &csr.val, what);
 }
 
-DeviceCsr upload_pattern(Device& dev, int64_t n_rows, int64_t n_cols, const std::vector<int64_t>& row_ptr,
-                         const std::vector<int32_t>& col, const char* what) {
-  return make_csr(dev, n_rows, n_cols, row_ptr, col, nullptr, what);
+DeviceCsr upload_pattern(Device& dev, int64_t n_rows, int64_t n_cols, const int64_t* row_ptr, size_t n_row_ptr,
+                         const int32_t* col, size_t nnz, const char* what) {
+  return make_csr(dev, n_rows, n_cols, row_ptr, n_row_ptr, col, nnz, nullptr, what);
 }
 
 std::unique_ptr<Device> select_device(const std::string& name, bool deterministic) {

@@ -206,10 +206,13 @@ class Buffer {
     b.set_zero();
     return b;
   }
-  static Buffer from_host(Device& dev, const std::vector<T>& host, const char* what) {
-    Buffer b(dev, host.size(), what);
-    if (!host.empty()) dev.upload(b.ptr_, host.data(), host.size() * sizeof(T));
+  static Buffer from_host(Device& dev, const T* host, size_t count, const char* what) {
+    Buffer b(dev, count, what);
+    if (count) dev.upload(b.ptr_, host, count * sizeof(T));
     return b;
+  }
+  static Buffer from_host(Device& dev, const std::vector<T>& host, const char* what) {
+    return from_host(dev, host.data(), host.size(), what);
   }
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
@@ -261,7 +264,9 @@ struct DeviceCsr {
   kernels::CsrView view;
 };
 DeviceCsr upload_csr(Device& dev, const kernels::CsrHost& csr, const char* what);
-DeviceCsr upload_pattern(Device& dev, int64_t n_rows, int64_t n_cols, const std::vector<int64_t>& row_ptr,
-                         const std::vector<int32_t>& col, const char* what);
+// The pattern of a CSR matrix without values: row_ptr [n_row_ptr] (n_rows + 1, or 0 for
+// no rows) and col [nnz], read from host memory (a std::vector, or a mapped data set's array).
+DeviceCsr upload_pattern(Device& dev, int64_t n_rows, int64_t n_cols, const int64_t* row_ptr, size_t n_row_ptr,
+                         const int32_t* col, size_t nnz, const char* what);
 
 }  // namespace mmgraph::detail

@@ -49,7 +49,7 @@ InteractionCsr held_out_items_of(const Dataset& data, const InteractionCsr& held
       const int32_t item = held_out.col[static_cast<size_t>(k)];
       if (static_cast<bool>(seen[static_cast<size_t>(item)]) == in_training) out.col.push_back(item);
     }
-    out.row_ptr[u + 1] = out.nnz();
+    out.row_ptr.owned()[u + 1] = out.nnz();
   }
   if (out.nnz() == 0) out.row_ptr.clear();
   return out;
@@ -126,7 +126,8 @@ int UserRows::add(const kernels::CsrView& csr, const char* what) {
     rows.n_cols = csr.n_cols;
     rows.row_ptr.assign(users_.size() + 1, 0);
   }
-  csr_.push_back(upload_pattern(*dev_, rows.n_rows, rows.n_cols, rows.row_ptr, rows.col, what));
+  csr_.push_back(upload_pattern(*dev_, rows.n_rows, rows.n_cols, rows.row_ptr.data(), rows.row_ptr.size(),
+                                rows.col.data(), rows.col.size(), what));
   row_ptr_.push_back(std::move(rows.row_ptr));
   return static_cast<int>(csr_.size()) - 1;
 }

@@ -34,7 +34,7 @@ InteractionCsr positions_among(const InteractionCsr& csr, const std::vector<int3
   for (size_t u = 0; u + 1 < csr.row_ptr.size(); ++u) {
     for (int64_t k = csr.row_ptr[u]; k < csr.row_ptr[u + 1]; ++k)
       if (const int32_t p = position[static_cast<size_t>(csr.col[static_cast<size_t>(k)])]; p >= 0) out.col.push_back(p);
-    out.row_ptr[u + 1] = out.nnz();
+    out.row_ptr.owned()[u + 1] = out.nnz();
   }
   return out;
 }

@@ -34,17 +34,17 @@ std::vector<int32_t> inverse(const std::vector<int32_t>& order, int32_t n) {
 
 // A split with rows in the new user order and items renumbered (sorted again).
 InteractionCsr renumbered(const InteractionCsr& csr, const std::vector<int32_t>& users, const std::vector<int32_t>& new_item) {
-  InteractionCsr out;
-  if (csr.row_ptr.empty()) return out;
-  out.row_ptr.push_back(0);
+  if (csr.row_ptr.empty()) return {};
+  std::vector<int64_t> row_ptr{0};
+  std::vector<int32_t> col;
   for (const int32_t u : users) {
-    const auto first = out.col.size();
+    const auto first = col.size();
     for (int64_t k = csr.row_ptr[static_cast<size_t>(u)]; k < csr.row_ptr[static_cast<size_t>(u) + 1]; ++k)
-      out.col.push_back(new_item[static_cast<size_t>(csr.col[static_cast<size_t>(k)])]);
-    std::sort(out.col.begin() + static_cast<std::ptrdiff_t>(first), out.col.end());
-    out.row_ptr.push_back(out.nnz());
+      col.push_back(new_item[static_cast<size_t>(csr.col[static_cast<size_t>(k)])]);
+    std::sort(col.begin() + static_cast<std::ptrdiff_t>(first), col.end());
+    row_ptr.push_back(static_cast<int64_t>(col.size()));
   }
-  return out;
+  return {std::move(row_ptr), std::move(col)};
 }
 
 // The names of the nodes in the new order (numbers for dense ids).

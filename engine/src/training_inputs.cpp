@@ -27,7 +27,8 @@ TrainingInputs::TrainingInputs(const Dataset& data, const TrainConfig& config, D
       nodes_(sharded_ ? sharded_->nodes : NodeIndex::single_process(data.n_users, data.n_items)),
       adjacency_(sharded_ ? sharded_->local_adjacency : full_adjacency(data)),
       adjacency_dev_(upload_csr(dev, adjacency_, "adjacency")),
-      train_(upload_pattern(dev, data.n_users, data.n_items, data.train.row_ptr, data.train.col, "train split")) {
+      train_(upload_pattern(dev, data.n_users, data.n_items, data.train.row_ptr.data(), data.train.row_ptr.size(),
+                            data.train.col.data(), data.train.col.size(), "train split")) {
   if (resources_.comm().size() > 1 && !layout_)
     throw Error("training inputs: a run over several processes needs the layout of its users and items");
   if (layout_ && (layout_->rank != resources_.comm().rank() || layout_->size != resources_.comm().size()))

@@ -6,13 +6,16 @@
 #include <utility>
 #include <vector>
 
+#include "mmgraph/host_array.h"
+
 namespace mmgraph {
 
 // Interactions of one split: the items of user u are col[row_ptr[u] .. row_ptr[u+1]),
-// sorted ascending and without duplicates.
+// sorted ascending and without duplicates. The arrays are owned, or views of a
+// prepared data set's mapped files (load_dataset of a binary cache).
 struct InteractionCsr {
-  std::vector<int64_t> row_ptr;  // n_users + 1
-  std::vector<int32_t> col;      // nnz item ids
+  HostArray<int64_t> row_ptr;  // n_users + 1
+  HostArray<int32_t> col;      // nnz item ids
   int64_t nnz() const { return static_cast<int64_t>(col.size()); }
 };
 
@@ -21,7 +24,7 @@ struct FeatureMatrix {
   std::string name;  // "image", "text", "audio", ...
   int64_t rows = 0;
   int64_t cols = 0;
-  std::vector<float> values;
+  HostArray<float> values;  // owned, or a view of a prepared data set's mapped file
 };
 
 struct Dataset {
@@ -50,7 +53,8 @@ struct LoadOptions {
 
 // Loads a data set from a specification:
 //   DIR with train.json/val.json/test.json   LATTICE-style splits (+ DIR/*_feat.npy)
-//   DIR with manifest.json                   binary cache written by save_dataset_binary
+//   DIR with manifest.json                   binary cache written by save_dataset_binary; its
+//                                            numeric arrays are memory-mapped read-only, not copied
 //   FILE.inter                               MMRec interactions (x_label split or LoadOptions)
 //   FILE.csv / FILE.tsv / FILE.txt           user,item[,rating][,timestamp]
 //   synthetic:users=N,items=M,...            built-in generator (see synthetic.h)

@@ -171,7 +171,7 @@ py::tuple interactions(const Dataset& data, const std::string& split) {
   const InteractionCsr* csr = split == "train" ? &data.train : split == "valid" ? &data.valid
                               : split == "test" ? &data.test : nullptr;
   if (!csr) throw InputError("Dataset.interactions", "", "split must be train, valid or test, got '" + split + "'");
-  std::vector<int32_t> users(csr->col.size()), items = csr->col;
+  std::vector<int32_t> users(csr->col.size()), items = csr->col.to_vector();
   for (size_t u = 0; u + 1 < csr->row_ptr.size(); ++u)
     for (int64_t k = csr->row_ptr[u]; k < csr->row_ptr[u + 1]; ++k) users[static_cast<size_t>(k)] = static_cast<int32_t>(u);
   const int64_t n = static_cast<int64_t>(users.size());
@@ -181,7 +181,7 @@ py::tuple interactions(const Dataset& data, const std::string& split) {
 // A copy: add_feature / add_modality may replace the feature's memory later.
 py::array feature_copy(const Dataset& data, const std::string& name) {
   for (const FeatureMatrix& f : data.features)
-    if (f.name == name) return array_owning(std::vector<float>(f.values), f.rows, f.cols);
+    if (f.name == name) return array_owning(f.values.to_vector(), f.rows, f.cols);
   std::string known;
   for (const FeatureMatrix& f : data.features) known += (known.empty() ? "" : ", ") + f.name;
   throw py::key_error("no feature '" + name + "' (the data set has: " + (known.empty() ? "none" : known) + ")");

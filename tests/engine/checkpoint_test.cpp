@@ -335,8 +335,9 @@ TEST(Checkpoint, ExportHoldsTheBestRepresentationsAndTheIds) {
 Dataset with_cold_user() {
   Dataset d = small_synthetic();
   const int64_t n0 = d.train.row_ptr[1];
-  d.train.col.erase(d.train.col.begin(), d.train.col.begin() + n0);
-  for (auto& p : d.train.row_ptr) p = std::max<int64_t>(0, p - n0);
+  std::vector<int32_t>& col = d.train.col.owned();
+  col.erase(col.begin(), col.begin() + n0);
+  for (auto& p : d.train.row_ptr.owned()) p = std::max<int64_t>(0, p - n0);
   return d;
 }
 

@@ -32,7 +32,7 @@ Dataset planted_clusters() {
   for (const char* name : {"image", "text"}) {
     FeatureMatrix f{name, d.n_items, 16, std::vector<float>(static_cast<size_t>(d.n_items) * 16)};
     for (int32_t i = 0; i < d.n_items; ++i)
-      for (int c = 0; c < 16; ++c) f.values[i * 16 + c] = (c == i / kItemsPerCluster ? 1.0f : 0.0f) + noise(rng);
+      for (int c = 0; c < 16; ++c) f.values.owned()[i * 16 + c] = (c == i / kItemsPerCluster ? 1.0f : 0.0f) + noise(rng);
     d.features.push_back(std::move(f));
   }
   // Item i of cluster k is cluster k's slot s = i % 35; slots 0..4 are cold (held out only),

@@ -48,7 +48,7 @@ TEST(FeatureStorage, Bf16HalvesTheDeviceBytesAndRoundsToNearestEven) {
   EXPECT_EQ(2 * b16.device_bytes(), float_bytes);
   for (size_t m = 0; m < data.features.size(); ++m) {
     const std::vector<uint16_t> bits = b16.features_bf16[m].to_host();
-    const std::vector<float>& values = data.features[m].values;
+    const HostArray<float>& values = data.features[m].values;
     ASSERT_EQ(bits.size(), values.size());
     for (size_t e = 0; e < bits.size(); ++e) {
       // Nearest: within half a bf16 ulp (2^-8 relative) of the float32 value.

@@ -181,7 +181,7 @@ TEST(Trainer, RejectsBadDeviceAndEmptyTraining) {
   c.device = "cpu";
   Dataset empty = data;
   empty.train.col.clear();
-  std::fill(empty.train.row_ptr.begin(), empty.train.row_ptr.end(), 0);
+  empty.train.row_ptr.assign(empty.train.row_ptr.size(), 0);
   EXPECT_THROW(train(empty, c, opt), InputError);
 }
 

@@ -11,7 +11,7 @@
 
 namespace mmgraph::detail {
 
-Buffer<uint16_t> upload_bf16(Device& dev, const std::vector<float>& values, const char* what) {
+Buffer<uint16_t> upload_bf16(Device& dev, std::span<const float> values, const char* what) {
   std::vector<uint16_t> bits(values.size());
   for (size_t e = 0; e < bits.size(); ++e) bits[e] = kernels::float_to_bf16(values[e]);
   return Buffer<uint16_t>::from_host(dev, bits, what);
@@ -45,7 +45,7 @@ Modalities upload_modalities(const ModelContext& ctx, const char* model, bool no
       if (normalize_rows)
         ctx.device().l2_normalize_forward(items.count, f.cols, mods.features.back().data(), mods.features.back().data());
     } else if (!normalize_rows) {
-      mods.features_bf16.push_back(upload_bf16(ctx.device(), std::vector<float>(held, held + n), "item features (bf16)"));
+      mods.features_bf16.push_back(upload_bf16(ctx.device(), {held, n}, "item features (bf16)"));
     } else {  // scaled on the host (the CPU reference of the device's normalisation): the rounding comes last
       std::vector<float> scaled(n);
       kernels::l2_normalize_rows_forward_cpu(items.count, f.cols, held, scaled.data());

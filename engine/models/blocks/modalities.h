@@ -2,6 +2,7 @@
 // The data set's item features on the device and their learned projections
 // H_m = F_m W_m + b_m [I x d] (torch.nn.Linear's layout and initialisation).
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,7 @@ struct Modalities {
 };
 
 // values rounded to bf16 (kernels/bf16.h, nearest even) in a new device buffer.
-Buffer<uint16_t> upload_bf16(Device& dev, const std::vector<float>& values, const char* what);
+Buffer<uint16_t> upload_bf16(Device& dev, std::span<const float> values, const char* what);
 
 // Uploads every feature matrix of the data set, as float32 or bf16 (config
 // feature_storage). A model that needs features gets an InputError naming itself
