@@ -242,13 +242,17 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   detail::Communicator& comm = inputs.context().resources->comm();
   if (checkpoints) checkpoints->attach(comm);
   const kernels::SamplerInputs& sampler = inputs.sampler();
+  const bool show = options.progress && lead;
+  // A model's set-up (its item-item kNN graphs above all) can take minutes at a large catalogue.
+  if (show) std::fprintf(stderr, "setting up %s on %s ...\n", config.model.c_str(), dev->describe().c_str());
+  const auto t_setup = Clock::now();
   std::unique_ptr<detail::Model> model = detail::make_model(config.model, inputs.context());
+  if (show) std::fprintf(stderr, "%s set up in %.1f s\n", config.model.c_str(), seconds_since(t_setup));
 
   TrainResult result;
   result.device = dev->describe();
   result.dim = static_cast<int>(model->rep_dim());
   detail::TrainProgress progress;
-  const bool show = options.progress && lead;
   if (options.resume) {
     if (std::optional<io::Safetensors> newest = checkpoints->newest()) {
       checkpoints->restore(*newest, *model, progress);
