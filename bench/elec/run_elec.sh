@@ -9,7 +9,7 @@
 #   EPOCHS (mmgraph, default 2, validation every epoch), PEER_EPOCHS (MMRec, default 1),
 #   PEER_TIME_LIMIT (seconds per MMRec run, default 900), PEER_MEMORY_LIMIT (GiB of address space for
 #   MMRec, default 20), THREADS (both sides, default 2), MMREC (default /work/mmrec), PYTHON (default
-#   /work/venv-peer/bin/python), PEER=0 to run mmgraph alone.
+#   /work/venv-peer/bin/python), SIDES (both, mmgraph or mmrec; default both).
 # Per model in OUT: <m>.mmgraph.{jsonl,out,time} (the log, the console, /usr/bin/time's peak RSS and
 #   wall) and <m>.mmrec.{json,err,log} (mmrec_peer's summary, or its failure with MMRec's last lines).
 #   bench/elec/report.py OUT prints the table of bench/results/elec.md.
@@ -26,7 +26,7 @@ PEER_MEMORY_LIMIT=${PEER_MEMORY_LIMIT:-20}
 THREADS=${THREADS:-2}
 MMREC=${MMREC:-/work/mmrec}
 PYTHON=${PYTHON:-/work/venv-peer/bin/python}
-PEER=${PEER:-1}
+SIDES=${SIDES:-both}
 mkdir -p "$OUT"
 if [[ ! -f $DATA/manifest.json ]]; then
   /usr/bin/time -f "peak RSS %M KB, %e s wall" "$MMGRAPH" prepare --data "$SPEC" --out "$DATA" || exit 1
@@ -35,7 +35,8 @@ models=("$@")
 ((${#models[@]})) || models=(bprmf lightgcn vbpr freedom lattice mgcn mmgraph)
 
 # Per model: our --set flags and MMRec's class and --set flags (the same settings; see
-# bench/tiktok/time_vs_mmrec.sh). FREEDOM weighs image 0.1 and text 0.9 as MMRec's does.
+# bench/tiktok/time_vs_mmrec.sh). FREEDOM weighs image 0.1 and text 0.9 as MMRec's does. (MMRec's BPR
+# and VBPR take the reg_weight 2.0 their grids list first: a timing setting, not a tuned one.)
 set_args() {
   case $1 in
     bprmf) ours=(); peer=(BPR) ;;
@@ -50,19 +51,24 @@ set_args() {
   esac
 }
 
-machine() { echo "$(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg) commit $(git rev-parse --short HEAD)"; }
+machine() {
+  echo "$(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg) checkout $(git rev-parse --short HEAD)," \
+       "binary of $(stat -c %y "$MMGRAPH" | cut -d. -f1)"
+}
 status=0
 for m in "${models[@]}"; do
   set_args "$m"
-  echo "$m mmgraph start $(machine)" | tee -a "$OUT/machine.txt"
-  cmd=("$MMGRAPH" train --device cpu --data "$DATA" --config "configs/$m.yaml" "${ours[@]}" --set epochs="$EPOCHS"
-       --set eval_step=1 --set threads="$THREADS" --log "$OUT/$m.mmgraph.jsonl" --no-table)
-  echo "${cmd[*]}" >"$OUT/$m.mmgraph.command"
-  rm -f "$OUT/$m.mmgraph.jsonl"
-  OPENBLAS_NUM_THREADS=$THREADS /usr/bin/time -o "$OUT/$m.mmgraph.time" -f "peak RSS %M KB, %e s wall" \
-    "${cmd[@]}" >"$OUT/$m.mmgraph.out" 2>&1 || { echo "mmgraph's $m failed" >&2; status=1; }
-  echo "$m mmgraph end $(machine)" | tee -a "$OUT/machine.txt"
-  ((PEER)) && ((${#peer[@]})) || continue
+  if [[ $SIDES != mmrec ]]; then
+    echo "$m mmgraph start $(machine)" | tee -a "$OUT/machine.txt"
+    cmd=("$MMGRAPH" train --device cpu --data "$DATA" --config "configs/$m.yaml" "${ours[@]}" --set epochs="$EPOCHS"
+         --set eval_step=1 --set threads="$THREADS" --log "$OUT/$m.mmgraph.jsonl" --no-table)
+    echo "${cmd[*]}" >"$OUT/$m.mmgraph.command"
+    rm -f "$OUT/$m.mmgraph.jsonl"
+    OPENBLAS_NUM_THREADS=$THREADS /usr/bin/time -o "$OUT/$m.mmgraph.time" -f "peak RSS %M KB, %e s wall" \
+      "${cmd[@]}" >"$OUT/$m.mmgraph.out" 2>&1 || { echo "mmgraph's $m failed" >&2; status=1; }
+    echo "$m mmgraph end $(machine)" | tee -a "$OUT/machine.txt"
+  fi
+  [[ $SIDES != mmgraph ]] && ((${#peer[@]})) || continue
   cmd=("$PYTHON" bench/peers/mmrec_peer.py --mmrec "$MMREC" --data "$DATA" --name elec --model "${peer[@]}"
        --epochs "$PEER_EPOCHS" --threads "$THREADS" --device cpu --time-limit "$PEER_TIME_LIMIT"
        --memory-limit "$PEER_MEMORY_LIMIT" --log-copy "$OUT/$m.mmrec.log")
