@@ -1,0 +1,1 @@
+build-cpu/mmgraph train --device cpu --data /work/elec-prepared --config configs/bprmf.yaml --set epochs=2 --set eval_step=1 --set threads=2 --log bench/results/logs/elec-2026-12-07/bprmf.mmgraph.jsonl --no-table

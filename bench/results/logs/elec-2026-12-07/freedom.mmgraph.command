@@ -1,0 +1,1 @@
+build-cpu/mmgraph train --device cpu --data /work/elec-prepared --config configs/freedom.yaml --set mm_bpr_weight=0 --set dropout=0.8 --set modality_weights={image: 0.1, text: 0.9} --set epochs=2 --set eval_step=1 --set threads=2 --log bench/results/logs/elec-2026-12-07/freedom.mmgraph.jsonl --no-table

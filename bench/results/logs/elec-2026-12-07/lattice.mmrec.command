@@ -1,0 +1,1 @@
+/work/venv-peer/bin/python bench/peers/mmrec_peer.py --mmrec /work/mmrec --data /work/elec-prepared --name elec --model LATTICE --set learning_rate=0.001 --epochs 1 --threads 2 --device cpu --time-limit 900 --memory-limit 20 --log-copy bench/results/logs/elec-2026-12-07/lattice.mmrec.log

@@ -1,0 +1,1 @@
+build-cpu/mmgraph train --device cpu --data /work/elec-prepared --config configs/lightgcn.yaml --set n_layers=1 --set reg_weight=1e-2 --set epochs=2 --set eval_step=1 --set threads=2 --log bench/results/logs/elec-2026-12-07/lightgcn.mmgraph.jsonl --no-table
