@@ -15,7 +15,6 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "engine/src/model.h"
 #include "io/safetensors.h"
@@ -24,6 +23,7 @@
 #include "mmgraph/synthetic.h"
 #include "mmgraph/trainer.h"
 #include "support/model_configs.h"
+#include "support/jsonl_log.h"
 #include "support/temp_dir.h"
 
 namespace mmgraph {
@@ -83,17 +83,6 @@ int epoch_lines(const fs::path& log) {
   return n;
 }
 
-// The JSONL log without wall-clock fields, one JSON value per line.
-std::vector<nlohmann::json> log_without_times(const fs::path& log) {
-  std::vector<nlohmann::json> out;
-  std::ifstream in(log);
-  for (std::string line; std::getline(in, line);) {
-    nlohmann::json j = nlohmann::json::parse(line);
-    for (const char* key : {"train_seconds", "eval_seconds", "seconds", "seconds_to_best"}) j.erase(key);
-    out.push_back(j);
-  }
-  return out;
-}
 
 const std::vector<std::string> kTrainArgs = {
     "train", "--data", "synthetic:users=300,items=200,interactions=7000,seed=5", "--device", "cpu", "--set",
@@ -136,7 +125,8 @@ TEST(Checkpoint, RunKilledAtSeveralMomentsAndResumedIsBitIdentical) {
   ASSERT_EQ(r.code, 0) << read_file(out);
   EXPECT_NE(read_file(out).find("resumed from epoch"), std::string::npos) << read_file(out);
 
-  EXPECT_EQ(log_without_times(dir.path() / "ck.jsonl"), log_without_times(dir.path() / "ref.jsonl"));
+  EXPECT_EQ(testing::log_without_times((dir.path() / "ck.jsonl").string()),
+            testing::log_without_times((dir.path() / "ref.jsonl").string()));
   const io::Safetensors a = io::read_safetensors((ref / "best.safetensors").string());
   const io::Safetensors b = io::read_safetensors((ck / "best.safetensors").string());
   for (const char* name : {"best.user_rep", "best.item_rep", "param.embedding", "adam_v.embedding"}) {

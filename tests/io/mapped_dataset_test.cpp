@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -13,6 +12,7 @@
 #include "mmgraph/errors.h"
 #include "mmgraph/synthetic.h"
 #include "mmgraph/trainer.h"
+#include "support/jsonl_log.h"
 #include "support/temp_dir.h"
 
 namespace mmgraph {
@@ -136,17 +136,6 @@ TEST(MappedDataset, AnEmptySplitLoadsAsAnOwnedEmptyArray) {
   EXPECT_EQ(r.valid.row_ptr, d.valid.row_ptr);
 }
 
-// The JSONL log without wall-clock fields, one JSON value per line.
-std::vector<nlohmann::json> log_without_times(const std::string& log) {
-  std::vector<nlohmann::json> out;
-  std::ifstream in(log);
-  for (std::string line; std::getline(in, line);) {
-    nlohmann::json j = nlohmann::json::parse(line);
-    for (const char* key : {"train_seconds", "eval_seconds", "seconds", "seconds_to_best"}) j.erase(key);
-    out.push_back(j);
-  }
-  return out;
-}
 
 TEST(MappedDataset, TrainsBitIdenticallyToTheDataSetItWasWrittenFrom) {
   const Dataset d = with_features();
@@ -168,7 +157,7 @@ TEST(MappedDataset, TrainsBitIdenticallyToTheDataSetItWasWrittenFrom) {
     const std::string memory_log = opt.log_path;
     opt.log_path = (dir.path() / (std::string(model) + "-mapped.jsonl")).string();
     train(mapped, c, opt);
-    const auto a = log_without_times(memory_log), b = log_without_times(opt.log_path);
+    const auto a = testing::log_without_times(memory_log), b = testing::log_without_times(opt.log_path);
     EXPECT_GE(a.size(), 3u) << model;
     EXPECT_EQ(a, b) << model;
   }

@@ -3,9 +3,7 @@
 // k = n, dim 1, duplicated rows, zero rows, power-law norms) and against float64 cosines of the
 // features themselves within the bf16 rounding; inputs whose cosines are exact in bf16 (ids must
 // match the float64 order exactly, ties included); independence from the thread count.
-#include <cblas.h>
 #include <gtest/gtest.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <string>
@@ -15,6 +13,7 @@
 #include "kernels/bf16.h"
 #include "kernels/knn_graph.h"
 #include "support/knn_check.h"
+#include "support/knn_thread_check.h"
 #include "support/random_inputs.h"
 
 namespace mmgraph {
@@ -92,25 +91,8 @@ TEST(KnnBf16Cpu, SameOutputForAnyThreadCount) {
   const int64_t n = 2500, dim = 37;
   const int k = 16;
   const auto bits = to_bf16(testing::knn_features(n, dim, seed, 7));
-  const int omp_threads = omp_get_max_threads(), blas_threads = openblas_get_num_threads();
-  std::vector<int32_t> idx0;
-  std::vector<float> sim0;
-  for (int threads : {1, 2, 3}) {
-    omp_set_num_threads(threads);
-    openblas_set_num_threads(threads);
-    std::vector<int32_t> idx(n * k);
-    std::vector<float> sim(n * k);
-    kernels::knn_cosine_topk_bf16_cpu(n, dim, bits.data(), k, idx.data(), sim.data());
-    if (idx0.empty()) {
-      idx0 = idx;
-      sim0 = sim;
-      continue;
-    }
-    EXPECT_EQ(idx, idx0) << threads << " threads";
-    EXPECT_EQ(sim, sim0) << threads << " threads";
-  }
-  omp_set_num_threads(omp_threads);
-  openblas_set_num_threads(blas_threads);
+  testing::expect_same_knn_for_any_thread_count(
+      n, k, [&](int32_t* idx, float* sim) { kernels::knn_cosine_topk_bf16_cpu(n, dim, bits.data(), k, idx, sim); });
 }
 
 }  // namespace

@@ -2,15 +2,14 @@
 // row and column tiles, k = 1 and k = n, dim 1, duplicated and zero rows, power-law norms), inputs
 // whose cosines are exact in float (so ids must match the float64 order bit for bit, ties included),
 // independence from the OpenMP and OpenBLAS thread counts, and argument checks.
-#include <cblas.h>
 #include <gtest/gtest.h>
-#include <omp.h>
 
 #include <random>
 
 #include "kernels/knn_graph.h"
 #include "mmgraph/errors.h"
 #include "support/knn_check.h"
+#include "support/knn_thread_check.h"
 #include "support/random_inputs.h"
 
 namespace mmgraph {
@@ -98,25 +97,8 @@ TEST(KnnCpu, SameOutputForAnyThreadCount) {
   const int64_t n = 2500, dim = 37;
   const int k = 16;
   const auto f = testing::knn_features(n, dim, seed, 7);
-  const int omp_threads = omp_get_max_threads(), blas_threads = openblas_get_num_threads();
-  std::vector<int32_t> idx0;
-  std::vector<float> sim0;
-  for (int threads : {1, 2, 3}) {
-    omp_set_num_threads(threads);
-    openblas_set_num_threads(threads);
-    std::vector<int32_t> idx(n * k);
-    std::vector<float> sim(n * k);
-    kernels::knn_cosine_topk_cpu(n, dim, f.data(), k, idx.data(), sim.data());
-    if (idx0.empty()) {
-      idx0 = idx;
-      sim0 = sim;
-      continue;
-    }
-    EXPECT_EQ(idx, idx0) << threads << " threads";
-    EXPECT_EQ(sim, sim0) << threads << " threads";
-  }
-  omp_set_num_threads(omp_threads);
-  openblas_set_num_threads(blas_threads);
+  testing::expect_same_knn_for_any_thread_count(
+      n, k, [&](int32_t* idx, float* sim) { kernels::knn_cosine_topk_cpu(n, dim, f.data(), k, idx, sim); });
 }
 
 TEST(KnnCpu, RejectsBadK) {
