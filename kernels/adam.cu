@@ -1,4 +1,4 @@
-// CUDA Adam: one thread per float4, fused read-update-write.
+// CUDA Adam: one thread per float4 (float32 storage) or per element (bf16), fused read-update-write.
 #include <cmath>
 #include <cstdint>
 
@@ -39,7 +39,28 @@ __global__ void adam_dense(int64_t n, int64_t n_vec4, AdamScalars s, float* __re
   }
 }
 
+// One thread per element of bf16 storage (three 2-byte loads and stores and one 4-byte gradient load
+// per element: the kernel is bound by memory like the float32 one, and a Philox draw per element is
+// cheap beside it).
+__global__ void adam_bf16(int64_t n, AdamScalars s, uint64_t seed, uint64_t step, uint64_t counter_first,
+                          uint16_t* __restrict__ param, const float* __restrict__ grad, uint16_t* __restrict__ m,
+                          uint16_t* __restrict__ v) {
+  const int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (e >= n) return;
+  uint16_t p = param[e], mm = m[e], vv = v[e];
+  adam_bf16_element(s, seed, step, counter_first + static_cast<uint64_t>(e), p, __ldg(grad + e), mm, vv);
+  param[e] = p;
+  m[e] = mm;
+  v[e] = vv;
+}
+
 }  // namespace
+
+void adam_bf16_cuda(int64_t n, const AdamParams& p, uint64_t seed, uint64_t counter_first, uint16_t* param,
+                    const float* grad, uint16_t* m, uint16_t* v, cudaStream_t stream) {
+  cuda::launch("adam_bf16", &adam_bf16, n, 256, stream, n, adam_scalars(p), seed, static_cast<uint64_t>(p.step),
+               counter_first, param, grad, m, v);
+}
 
 void adam_dense_cuda(int64_t n, const AdamParams& p, float* param, const float* grad, float* m, float* v,
                      cudaStream_t stream) {

@@ -22,4 +22,17 @@ void adam_dense_cpu(int64_t n, const AdamParams& p, float* param, const float* g
 void adam_dense_cuda(int64_t n, const AdamParams& p, float* param, const float* grad, float* m,
                      float* v, cudaStream_t stream);
 
+// The same step with param, m and v stored as bf16 (kernels/bf16.h bit patterns) and grad float32,
+// for learnt tables too large for float32 moments: each element is widened, updated by the float32
+// rule above, and its three results are rounded to bf16 stochastically (adam_rule.h): unbiased, so
+// that updates far below a bf16 step (lr 1e-3 on values near 1 moves them ~1/4 of one) still move
+// the value in expectation, where rounding to nearest would lose them all. The random bits are
+// Philox4x32-10 of (counter_first + e, step) keyed by seed: a pure function, the same on both
+// backends, after a resume, and for a table split by rows over processes when each passes its
+// rows' global element offset as counter_first.
+void adam_bf16_cpu(int64_t n, const AdamParams& p, uint64_t seed, uint64_t counter_first, uint16_t* param,
+                   const float* grad, uint16_t* m, uint16_t* v);
+void adam_bf16_cuda(int64_t n, const AdamParams& p, uint64_t seed, uint64_t counter_first, uint16_t* param,
+                    const float* grad, uint16_t* m, uint16_t* v, cudaStream_t stream);
+
 }  // namespace mmgraph::kernels

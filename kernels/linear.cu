@@ -54,8 +54,9 @@ void linear_backward_cuda(int64_t n, int64_t in, int64_t out, const float* x, co
       MMGRAPH_CUDA_CHECK(cublasSgemm(cublas, CUBLAS_OP_T, CUBLAS_OP_N, to_int(in), to_int(n), to_int(out), &one, w,
                                      to_int(out), dy, to_int(out), &one, dx, to_int(in)));
     // dw^T [out x in] += dy^T [out x n] (x^T)^T [n x in]
-    MMGRAPH_CUDA_CHECK(cublasSgemm(cublas, CUBLAS_OP_N, CUBLAS_OP_T, to_int(out), to_int(in), to_int(n), &one, dy,
-                                   to_int(out), x, to_int(in), &one, dw, to_int(out)));
+    if (dw)
+      MMGRAPH_CUDA_CHECK(cublasSgemm(cublas, CUBLAS_OP_N, CUBLAS_OP_T, to_int(out), to_int(in), to_int(n), &one, dy,
+                                     to_int(out), x, to_int(in), &one, dw, to_int(out)));
   }
   if (db) column_weighted_sum_cuda(n, out, dy, nullptr, db, db_scratch, stream);
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Dense layer y = x w + b (torch.nn.Linear with w stored [in x out]), row-major:
 //   forward:  y [n x out] = x [n x in] w [in x out] + b [out]   (b may be null; y overwritten)
-//   backward: dx += dy w^T (dx may be null: skipped), dw += x^T dy, db += column sums of dy (db may be null).
+//   backward: dx += dy w^T, dw += x^T dy, db += column sums of dy; each of dx, dw, db may be null (skipped;
+//   x may be null when dw is).
 #include <algorithm>
 #include <cstdint>
 

@@ -33,10 +33,10 @@ void linear_backward_cpu(int64_t n, int64_t in, int64_t out, const float* x, con
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(in),
                   static_cast<int>(out), 1.0f, dy, static_cast<int>(out), w, static_cast<int>(out), 1.0f, dx,
                   static_cast<int>(in));
-    // dw [in x out] += x^T [in x n] dy [n x out]
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(in), static_cast<int>(out),
-                static_cast<int>(n), 1.0f, x, static_cast<int>(in), dy, static_cast<int>(out), 1.0f, dw,
-                static_cast<int>(out));
+    if (dw)  // dw [in x out] += x^T [in x n] dy [n x out]
+      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, static_cast<int>(in), static_cast<int>(out),
+                  static_cast<int>(n), 1.0f, x, static_cast<int>(in), dy, static_cast<int>(out), 1.0f, dw,
+                  static_cast<int>(out));
   }
   if (db) {
     // Rows in order per column, in double: the same sum whatever the thread count. A thread

@@ -15,6 +15,7 @@
 
 #include "engine/src/config_keys.h"
 #include "io/atomic_file.h"
+#include "kernels/bf16.h"
 #include "mmgraph/build_info.h"
 #include "mmgraph/checkpoint.h"
 #include "mmgraph/errors.h"
@@ -251,6 +252,20 @@ std::vector<float> rows_from(const io::Safetensors& f, const std::vector<io::Saf
   return out;
 }
 
+// bf16 parameters go to checkpoints as float32 (exact) and come back rounded to nearest (exact for
+// values that were bf16).
+std::vector<float> widened(const std::vector<uint16_t>& bits) {
+  std::vector<float> out(bits.size());
+  std::transform(bits.begin(), bits.end(), out.begin(), kernels::bf16_to_float);
+  return out;
+}
+
+std::vector<uint16_t> rounded(const std::vector<float>& values) {
+  std::vector<uint16_t> out(values.size());
+  std::transform(values.begin(), values.end(), out.begin(), kernels::float_to_bf16);
+  return out;
+}
+
 int epoch_of_name(const std::string& name) {
   int epoch = -1;
   char tail[32] = {};
@@ -298,6 +313,15 @@ void CheckpointDir::save(bool periodic, bool best, Model& model, Device& dev, co
     tensors.push_back({name, "F32", shape, v.data(), v.size() * sizeof(float)});
   };
   for (const auto& param : model.params().all()) {
+    if (param->bf16()) {  // widened to float32, exactly; restore() rounds them back without loss
+      for (const auto& [prefix, buffer] : {std::pair<const char*, const Buffer<uint16_t>*>{"param.", &param->value_bf16},
+                                           {"adam_m.", &param->m_bf16},
+                                           {"adam_v.", &param->v_bf16}}) {
+        host.push_back(widened(buffer->to_host()));
+        add_f32(prefix + param->name, param->shape, host.back());
+      }
+      continue;
+    }
     for (const auto& [prefix, buffer] : {std::pair<const char*, const Buffer<float>*>{"param.", &param->value},
                                          {"adam_m.", &param->m},
                                          {"adam_v.", &param->v}}) {
@@ -485,11 +509,18 @@ void CheckpointDir::restore(const io::Safetensors& f, Model& model, TrainProgres
     const std::vector<RowRange> rows = held_rows_of(*param);
     const std::vector<int64_t> shape = global_shape_of(*param);
     auto read = [&](const std::string& prefix) { return rows_from(f, shards, prefix + param->name, param->name, shape, rows); };
-    param->value.upload(read("param."));
+    const std::vector<float> value = read("param.");
     const std::vector<float> m = read("adam_m.");
     const std::vector<float> v = read("adam_v.");
-    param->m.upload(m);
-    param->v.upload(v);
+    if (param->bf16()) {
+      param->value_bf16.upload(rounded(value));
+      param->m_bf16.upload(rounded(m));
+      param->v_bf16.upload(rounded(v));
+    } else {
+      param->value.upload(value);
+      param->m.upload(m);
+      param->v.upload(v);
+    }
     auto zero = [](const std::vector<float>& x) {
       return std::all_of(x.begin(), x.end(), [](float e) { return e == 0; });
     };

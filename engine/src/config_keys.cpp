@@ -177,7 +177,8 @@ const std::vector<ConfigKey>& config_keys() {
       {.name = "feature_storage", .member = &TrainConfig::feature_storage, .choices = {"float32", "bf16"},
        .models = kFeatureModels,
        .doc = "item features on the device; bf16 (rounded to nearest even) takes half the memory, the "
-              "projections and kNN graphs read the rounded values; not with `learn_features: true`"},
+              "projections and kNN graphs read the rounded values; with `learn_features: true` the learnt "
+              "features and their Adam moments are bf16 too (stochastic rounding), their gradient float32"},
       {.name = "cl_weight", .member = &TrainConfig::cl_weight, .range = at_least(0), .models = {"mgcn", "mmgraph"},
        .doc = "InfoNCE weight between the id view and the modality view"},
       {.name = "cl_temperature", .member = &TrainConfig::cl_temperature, .range = above(0),

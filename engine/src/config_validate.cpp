@@ -92,10 +92,6 @@ void validate_config(const TrainConfig& c) {
          fmt::format("valid_metric '{}' is not computed; use <Recall|NDCG|Precision|Hit|MAP>@K with K in topk {}",
                      io::excerpt(c.valid_metric), ks));
   }
-  if (c.feature_storage == "bf16" && c.learn_features)
-    fail("feature_storage",
-         "bf16 stores the item features as fixed inputs, but learn_features: true trains them "
-         "(set learn_features: false, or feature_storage: float32)");
 }
 
 std::vector<std::string> unread_key_warnings(const TrainConfig& c) {

@@ -99,6 +99,9 @@ class CpuDevice final : public Device {
   void count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges, int64_t* count) override {
     for (const auto& [x, n] : ranges) *count += kernels::count_nonfinite_cpu(x, n);
   }
+  void count_nonfinite_bf16(const uint16_t* x, int64_t n, int64_t* count) override {
+    *count += kernels::count_nonfinite_bf16_cpu(x, n);
+  }
 
   void spmm(const kernels::CsrView& a, int64_t d, const float* x, float* y) override {
     kernels::spmm_csr_cpu(a, d, x, y);
@@ -137,6 +140,12 @@ class CpuDevice final : public Device {
                   bool moments_zero) override {
     if (moments_zero && kernels::count_nonzero_cpu(grad, n) == 0) return true;
     kernels::adam_dense_cpu(n, p, param, grad, m, v);
+    return false;
+  }
+  bool adam_bf16(int64_t n, const kernels::AdamParams& p, uint64_t seed, uint64_t counter_first, uint16_t* param,
+                 const float* grad, uint16_t* m, uint16_t* v, bool moments_zero) override {
+    if (moments_zero && kernels::count_nonzero_cpu(grad, n) == 0) return true;
+    kernels::adam_bf16_cpu(n, p, seed, counter_first, param, grad, m, v);
     return false;
   }
 

@@ -123,6 +123,10 @@ class CudaDevice final : public Device {
     activate();
     for (const auto& [x, n] : ranges) kernels::count_nonfinite_cuda(x, n, count, stream_);
   }
+  void count_nonfinite_bf16(const uint16_t* x, int64_t n, int64_t* count) override {
+    activate();
+    kernels::count_nonfinite_bf16_cuda(x, n, count, stream_);
+  }
   void copy_rows(int64_t rows, int64_t width, const float* src, int64_t src_ld, float* dst, int64_t dst_ld) override {
     activate();
     if (rows == 0 || width == 0) return;
@@ -189,6 +193,12 @@ class CudaDevice final : public Device {
                   bool /*moments_zero*/) override {
     activate();
     kernels::adam_dense_cuda(n, p, param, grad, m, v, stream_);
+    return false;
+  }
+  bool adam_bf16(int64_t n, const kernels::AdamParams& p, uint64_t seed, uint64_t counter_first, uint16_t* param,
+                 const float* grad, uint16_t* m, uint16_t* v, bool /*moments_zero*/) override {
+    activate();
+    kernels::adam_bf16_cuda(n, p, seed, counter_first, param, grad, m, v, stream_);
     return false;
   }
 

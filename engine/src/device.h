@@ -58,6 +58,8 @@ class Device {
   // Adds the number of NaN / Inf values over the ranges (pointer, count) into *count (one int64_t
   // in device memory); reads nothing back.
   virtual void count_nonfinite(const std::vector<std::pair<const float*, int64_t>>& ranges, int64_t* count) = 0;
+  // The same count over bf16 values x [n] (kernels/bf16.h bit patterns).
+  virtual void count_nonfinite_bf16(const uint16_t* x, int64_t n, int64_t* count) = 0;
 
   // Ops (kernels/*.h documents each; loss ops add their value into *loss_sum,
   // a double in device memory).
@@ -89,6 +91,10 @@ class Device {
   // leaves such steps out; a GPU always steps, as checking would read a count back to the host.
   virtual bool adam_dense(int64_t n, const kernels::AdamParams& p, float* param, const float* grad, float* m,
                           float* v, bool moments_zero) = 0;
+  // The step with param, m and v stored as bf16 (kernels/adam.h adam_bf16: stochastic rounding keyed
+  // by seed, elements counted from counter_first); left out as adam_dense says.
+  virtual bool adam_bf16(int64_t n, const kernels::AdamParams& p, uint64_t seed, uint64_t counter_first,
+                         uint16_t* param, const float* grad, uint16_t* m, uint16_t* v, bool moments_zero) = 0;
   virtual void sample_negatives(const kernels::SamplerInputs& in, uint64_t seed, uint64_t epoch, int64_t first,
                                 int64_t count, const int32_t* users, int n_candidates, int32_t* cand) = 0;
   virtual void knn_cosine_topk(int64_t n, int64_t dim, const float* features, int k, int32_t* idx, float* sim) = 0;

@@ -34,7 +34,7 @@ namespace mmgraph {
 
 namespace {
 
-constexpr int64_t kFloat = 4, kInt32 = 4, kInt64 = 8, kDouble = 8;
+constexpr int64_t kFloat = 4, kBf16 = 2, kInt32 = 4, kInt64 = 8, kDouble = 8;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -85,6 +85,12 @@ struct Tally {
     add(MemoryPart::kParameters, kFloat * floats);
     add(MemoryPart::kGradients, kFloat * floats);
     add(MemoryPart::kAdamMoments, 2 * kFloat * floats);
+  }
+  // Parameters with bf16 storage (params.h add_bf16): bf16 values and moments, float32 gradients.
+  void params_bf16(int64_t values) {
+    add(MemoryPart::kParameters, kBf16 * values);
+    add(MemoryPart::kGradients, kFloat * values);
+    add(MemoryPart::kAdamMoments, 2 * kBf16 * values);
   }
 };
 
@@ -160,11 +166,16 @@ void add_embedding(const Context& x, bool prune, bool row_blocks, bool user_item
 }
 
 // Modalities and Projections (blocks/modalities.h): the features of the items held here, each
-// modality's projection [dim x d] + [d], and with learn_features the features again as parameters.
+// modality's projection [dim x d] + [d], and with learn_features the features again as parameters
+// (stored as the features are).
 void add_modalities(const Context& x, Tally& t) {
-  t.add(MemoryPart::kFeatures, (x.bf16 ? 2 : kFloat) * x.s.items * x.feature_width);
+  t.add(MemoryPart::kFeatures, (x.bf16 ? kBf16 : kFloat) * x.s.items * x.feature_width);
   t.params(x.feature_width * x.d + x.m * x.d);
-  if (x.c.learn_features) t.params(x.s.items * x.feature_width);
+  if (!x.c.learn_features) return;
+  if (x.bf16)
+    t.params_bf16(x.s.items * x.feature_width);
+  else
+    t.params(x.s.items * x.feature_width);
 }
 
 // BatchModalityBpr (blocks/modalities.h) when mm_bpr_weight > 0: float32 storage projects the

@@ -25,28 +25,47 @@ void check_placement(const std::string& name, const std::vector<int64_t>& shape,
     throw Error("parameter " + name + ": its row-sharded placement does not match its shape");
 }
 
-}  // namespace
-
-Param& ParamSet::add(Device& dev, std::string name, std::vector<int64_t> shape, const std::vector<float>& init,
-                     ParamPlacement placement) {
+// A parameter of that name, shape and placement (checked against the init's size) with a zero
+// gradient; its values and moments are the caller's to fill.
+std::unique_ptr<Param> new_param(Device& dev, std::string name, std::vector<int64_t> shape, size_t init_size,
+                                 ParamPlacement placement) {
   int64_t numel = 1;
   for (int64_t s : shape) numel *= s;
-  if (numel != static_cast<int64_t>(init.size()))
+  if (numel != static_cast<int64_t>(init_size))
     throw Error("parameter " + name + ": initial values do not match its shape");
   if (placement.row_sharded)
     check_placement(name, shape, placement);
   else
     placement.global_shape = shape;
-  dev_ = &dev;
   auto p = std::make_unique<Param>();
   p->name = std::move(name);
   p->shape = std::move(shape);
   p->placement = std::move(placement);
-  const size_t n = init.size();
+  p->grad = Buffer<float>::zeros(dev, init_size, "gradients");
+  return p;
+}
+
+}  // namespace
+
+Param& ParamSet::add(Device& dev, std::string name, std::vector<int64_t> shape, const std::vector<float>& init,
+                     ParamPlacement placement) {
+  std::unique_ptr<Param> p = new_param(dev, std::move(name), std::move(shape), init.size(), std::move(placement));
+  dev_ = &dev;
   p->value = Buffer<float>::from_host(dev, init, "parameters");
-  p->grad = Buffer<float>::zeros(dev, n, "gradients");
-  p->m = Buffer<float>::zeros(dev, n, "optimizer state");
-  p->v = Buffer<float>::zeros(dev, n, "optimizer state");
+  p->m = Buffer<float>::zeros(dev, init.size(), "optimizer state");
+  p->v = Buffer<float>::zeros(dev, init.size(), "optimizer state");
+  params_.push_back(std::move(p));
+  return *params_.back();
+}
+
+Param& ParamSet::add_bf16(Device& dev, std::string name, std::vector<int64_t> shape, const std::vector<uint16_t>& init,
+                          ParamPlacement placement, uint64_t rounding_seed) {
+  std::unique_ptr<Param> p = new_param(dev, std::move(name), std::move(shape), init.size(), std::move(placement));
+  dev_ = &dev;
+  p->value_bf16 = Buffer<uint16_t>::from_host(dev, init, "parameters (bf16)");
+  p->m_bf16 = Buffer<uint16_t>::zeros(dev, init.size(), "optimizer state (bf16)");
+  p->v_bf16 = Buffer<uint16_t>::zeros(dev, init.size(), "optimizer state (bf16)");
+  p->rounding_seed = rounding_seed;
   params_.push_back(std::move(p));
   return *params_.back();
 }
@@ -65,10 +84,28 @@ void ParamSet::adam_step(float lr) {
   adam.lr = lr;
   adam.step = step_;
   for (auto& p : params_) {
-    p->grad_known_zero =
-        dev_->adam_dense(p->numel(), adam, p->value.data(), p->grad.data(), p->m.data(), p->v.data(), p->moments_zero);
+    p->grad_known_zero = p->bf16() ? adam_bf16_step(*p, adam)
+                                   : dev_->adam_dense(p->numel(), adam, p->value.data(), p->grad.data(), p->m.data(),
+                                                      p->v.data(), p->moments_zero);
     if (!p->grad_known_zero) p->moments_zero = false;
   }
+}
+
+bool ParamSet::adam_bf16_step(Param& p, const kernels::AdamParams& adam) {
+  // Each run of rows held here is counted from its first element's global index.
+  const int64_t width = p.shape.empty() ? 1 : p.numel() / std::max<int64_t>(p.shape[0], 1);
+  const std::vector<RowRange> rows =
+      p.placement.row_sharded ? p.placement.rows : std::vector<RowRange>{{0, p.shape.empty() ? 1 : p.shape[0]}};
+  bool left_out = true;
+  int64_t local = 0;
+  for (const RowRange& r : rows) {
+    const int64_t first = local * width, n = r.count * width;
+    left_out &= dev_->adam_bf16(n, adam, p.rounding_seed, static_cast<uint64_t>(r.first * width),
+                                p.value_bf16.data() + first, p.grad.data() + first, p.m_bf16.data() + first,
+                                p.v_bf16.data() + first, p.moments_zero);
+    local += r.count;
+  }
+  return left_out;
 }
 
 std::vector<float> uniform_values(int64_t n, float bound, uint64_t seed, uint32_t stream) {

@@ -33,13 +33,19 @@ struct Param {
   std::string name;             // "embedding", "image.proj.weight", ...
   std::vector<int64_t> shape;   // row-major, of the rows held here
   ParamPlacement placement;
-  Buffer<float> value, grad, m, v;
+  Buffer<float> value, grad, m, v;  // float32 storage (value, m and v are empty with bf16 storage)
+  // bf16 storage (ParamSet::add_bf16), for learnt tables where float32 moments would not fit:
+  // value, m and v as kernels/bf16.h bit patterns, the gradient float32; Adam rounds stochastically
+  // with bits keyed by rounding_seed (kernels/adam.h adam_bf16).
+  Buffer<uint16_t> value_bf16, m_bf16, v_bf16;
+  uint64_t rounding_seed = 0;
   // m and v are known to be all zero (no step has had a non-zero gradient, or a restored checkpoint's are).
   bool moments_zero = true;
   // The last Adam step found the gradient all zero and nothing has written it since, so the next
   // zero_grad has nothing to clear (it resets this).
   bool grad_known_zero = false;
-  int64_t numel() const { return static_cast<int64_t>(value.size()); }
+  int64_t numel() const { return static_cast<int64_t>(grad.size()); }
+  bool bf16() const { return !value_bf16.empty(); }
 };
 
 class ParamSet {
@@ -50,6 +56,11 @@ class ParamSet {
   // (parameters are never moved).
   Param& add(Device& dev, std::string name, std::vector<int64_t> shape, const std::vector<float>& init,
              ParamPlacement placement);
+  // The same with bf16 storage, initialised from bf16 bit patterns; Adam's rounding bits are keyed
+  // by rounding_seed (a row-sharded table's elements counted by their global index, so that a run
+  // over several processes rounds as one process would).
+  Param& add_bf16(Device& dev, std::string name, std::vector<int64_t> shape, const std::vector<uint16_t>& init,
+                  ParamPlacement placement, uint64_t rounding_seed);
   // Zeroes every gradient.
   void zero_grad();
   // One Adam step (1-based step counter kept here) over every parameter, by Device::adam_dense,
@@ -65,6 +76,8 @@ class ParamSet {
   Device* dev_ = nullptr;
   std::vector<std::unique_ptr<Param>> params_;
   int64_t step_ = 0;
+  // Adam on a bf16 parameter, a run of the rows held here at a time; whether every run was left out.
+  bool adam_bf16_step(Param& p, const kernels::AdamParams& adam);
 };
 
 // n values uniform in [-bound, bound], drawn from Philox: a pure function of (seed, stream).

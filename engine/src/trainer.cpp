@@ -143,11 +143,11 @@ class DivergenceGuard {
   }
 
   void after_epoch(int epoch, int64_t steps) {
-    std::vector<std::pair<const float*, int64_t>> values;
-    for (const auto& p : model_.params().all()) values.emplace_back(p->value.data(), p->numel());
-    if (count_nonfinite(values).nonfinite == 0) return;
+    std::vector<const detail::Param*> all;
+    for (const auto& p : model_.params().all()) all.push_back(p.get());
+    if (count_nonfinite_values(all) == 0) return;
     for (const auto& p : model_.params().all())
-      if (const int64_t bad = count_nonfinite({{p->value.data(), p->numel()}}).nonfinite)
+      if (const int64_t bad = count_nonfinite_values({p.get()}))
         fail(epoch, steps, steps, fmt::format("the Adam update left {} NaN/Inf values in {}", bad, p->name));
   }
 
@@ -159,6 +159,21 @@ class DivergenceGuard {
     int64_t* count = field<int64_t>(offsetof(StepCheck, nonfinite));
     dev_.zero(count, sizeof *count);
     dev_.count_nonfinite(ranges, count);
+    return summed_check(count);
+  }
+  // The number of NaN / Inf values of the parameters (float32 or bf16), in one read-back.
+  int64_t count_nonfinite_values(const std::vector<const detail::Param*>& params) {
+    int64_t* count = field<int64_t>(offsetof(StepCheck, nonfinite));
+    dev_.zero(count, sizeof *count);
+    for (const detail::Param* p : params)
+      if (p->bf16())
+        dev_.count_nonfinite_bf16(p->value_bf16.data(), p->numel(), count);
+      else
+        dev_.count_nonfinite({{p->value.data(), p->numel()}}, count);
+    return summed_check(count).nonfinite;
+  }
+  // The check, its count summed over the processes of the run.
+  StepCheck summed_check(int64_t* count) {
     if (comm_.size() > 1) comm_.all_reduce_sum(count, 1, detail::CommType::kInt64);
     return check_.to_host()[0];
   }

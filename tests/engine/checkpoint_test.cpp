@@ -170,13 +170,10 @@ TrainConfig config_for(const std::string& model) {
   return c;
 }
 
-class CheckpointModels : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(CheckpointModels, ResumesBitIdenticallyFromAnyEpoch) {
-  const std::string model = GetParam();
+// A run of `config` resumed from its checkpoints of epochs 1 and 3 ends as the whole run, bit for bit.
+void expect_resumes_bit_identically(const TrainConfig& config) {
   const Dataset data = small_synthetic();
   testing::TempDir dir;
-  const TrainConfig config = config_for(model);
   TrainOptions opt;
   opt.progress = false;
   opt.checkpoint_dir = (dir.path() / "whole").string();
@@ -203,9 +200,22 @@ TEST_P(CheckpointModels, ResumesBitIdenticallyFromAnyEpoch) {
   }
 }
 
+class CheckpointModels : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CheckpointModels, ResumesBitIdenticallyFromAnyEpoch) { expect_resumes_bit_identically(config_for(GetParam())); }
+
 // Every model of the registry.
 INSTANTIATE_TEST_SUITE_P(AllModels, CheckpointModels, ::testing::ValuesIn(detail::model_names()),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+// Learnt bf16 features: their values and Adam moments go to the checkpoint as float32 and come
+// back as the same bf16 values, and the stochastic rounding is a function of the step.
+TEST(Checkpoint, LearntBf16FeaturesResumeBitIdentically) {
+  TrainConfig c = config_for("freedom");
+  c.learn_features = true;
+  c.feature_storage = "bf16";
+  expect_resumes_bit_identically(c);
+}
 
 TEST(Checkpoint, ForeignDataSetsIncompatibleConfigsAndOccupiedDirectoriesAreRefused) {
   testing::TempDir dir;

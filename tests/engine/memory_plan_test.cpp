@@ -72,6 +72,23 @@ TEST(MemoryPlan, EveryModelsPlanIsWithinTenPercentOfTheDevicesPeak) {
   }
 }
 
+// With bf16 storage the features, and where they are learnt their values and Adam moments, take
+// half the bytes: the plan follows (the models that learn them, at the largest size).
+TEST(MemoryPlan, Bf16LearntFeaturesPlanIsWithinTenPercentOfTheDevicesPeak) {
+  const Dataset data = synthetic(16000, 5000, 300000);
+  for (const std::string& model : detail::model_names()) {
+    TrainConfig c = testing::shipped_config(model);
+    if (!c.learn_features) continue;
+    c.device = "cpu";
+    c.eval_batch_size = 1024;
+    c.feature_storage = "bf16";
+    const double ratio = static_cast<double>(plan_memory(c, data_sizes_of(data), 1).total()) /
+                         static_cast<double>(measured_peak(data, c, 2));
+    std::printf("%-8s bf16 learnt features: plan / peak %.3f\n", model.c_str(), ratio);
+    EXPECT_NEAR(ratio, 1.0, 0.10) << model;
+  }
+}
+
 TEST(MemoryPlan, ReadsSizesFromAManifestAndASyntheticSpecification) {
   const Dataset data = synthetic(300, 200, 4000);
   testing::TempDir dir;

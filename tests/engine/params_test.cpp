@@ -1,7 +1,7 @@
 // ParamSet's Adam step on each device: the values and moments of every parameter equal
 // those of the device's Adam op run on every parameter at every step, bit for bit, through
 // steps with and without gradients (the CPU device leaves out the all-zero ones, a GPU steps).
-// The CUDA case skips without a GPU.
+// A bf16 table split by rows rounds as the whole table. The CUDA case skips without a GPU.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -11,6 +11,7 @@
 #include "engine/src/device.h"
 #include "engine/src/params.h"
 #include "kernels/adam.h"
+#include "kernels/bf16.h"
 #include "support/random_inputs.h"
 
 namespace mmgraph {
@@ -70,6 +71,52 @@ TEST_P(ParamSetOnDevice, ZeroGradClearsAGradientWrittenAfterASkippedStep) {
   p.grad.upload(std::vector<float>(5, 1.0f));
   params.zero_grad();
   EXPECT_EQ(p.grad.to_host(), std::vector<float>(5, 0.0f));
+}
+
+// A bf16 table's Adam step (add_bf16) rounds each element by its global index: a process holding
+// rows 6-9 then 0-5 of a [10 x 7] table (row-sharded, two runs) ends with the rows of the whole
+// table stepped at once, bit for bit, values and moments, through steps with and without gradients.
+TEST_P(ParamSetOnDevice, RowShardedBf16TableRoundsAsTheWholeTable) {
+  const std::unique_ptr<detail::Device> dev = device_or_skip(GetParam());
+  if (!dev) GTEST_SKIP() << "no CUDA device";
+  const int64_t rows = 10, width = 7;
+  auto bits = [](const std::vector<float>& x) {
+    std::vector<uint16_t> out(x.size());
+    for (size_t e = 0; e < x.size(); ++e) out[e] = kernels::float_to_bf16(x[e]);
+    return out;
+  };
+  // Local row r of the sharded table is global row order[r].
+  const std::vector<int64_t> order = {6, 7, 8, 9, 0, 1, 2, 3, 4, 5};
+  auto reorder = [&](const std::vector<float>& global) {
+    std::vector<float> local;
+    for (int64_t r : order) local.insert(local.end(), global.begin() + r * width, global.begin() + (r + 1) * width);
+    return local;
+  };
+  const std::vector<float> init = testing::random_dense(rows * width, 4);
+  detail::ParamSet whole_set, shard_set;
+  detail::Param& whole =
+      whole_set.add_bf16(*dev, "t", {rows, width}, bits(init), detail::ParamPlacement::replicated(), 21);
+  detail::Param& shard = shard_set.add_bf16(*dev, "t", {rows, width}, bits(reorder(init)),
+                                            detail::ParamPlacement::sharded({rows, width}, {{6, 4}, {0, 6}}), 21);
+  EXPECT_TRUE(whole.bf16());
+  EXPECT_EQ(whole.numel(), rows * width);
+  for (int step = 1; step <= 4; ++step) {
+    whole_set.zero_grad();
+    shard_set.zero_grad();
+    const auto g = step == 2 ? std::vector<float>(rows * width, 0.0f) : testing::random_dense(rows * width, 30 + step);
+    whole.grad.upload(g);
+    shard.grad.upload(reorder(g));
+    whole_set.adam_step(1e-2f);
+    shard_set.adam_step(1e-2f);
+    for (const auto& [a, b] : {std::pair{&whole.value_bf16, &shard.value_bf16}, {&whole.m_bf16, &shard.m_bf16},
+                               {&whole.v_bf16, &shard.v_bf16}}) {
+      std::vector<float> widened;
+      for (uint16_t x : a->to_host()) widened.push_back(kernels::bf16_to_float(x));
+      std::vector<uint16_t> expect = bits(reorder(widened));
+      EXPECT_EQ(b->to_host(), expect) << "step " << step;
+    }
+  }
+  EXPECT_NE(whole.value_bf16.to_host(), bits(init)) << "the steps moved nothing";
 }
 
 INSTANTIATE_TEST_SUITE_P(Devices, ParamSetOnDevice, ::testing::Values("cpu", "cuda"));

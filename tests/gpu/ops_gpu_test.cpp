@@ -10,6 +10,7 @@
 #include "engine/src/device_buffer.h"
 #include "gpu/gpu_test_util.h"
 #include "kernels/adam.h"
+#include "kernels/bf16.h"
 #include "kernels/bpr.h"
 #include "kernels/ranking_metrics.h"
 #include "kernels/sampler.h"
@@ -104,6 +105,37 @@ TEST(AdamGpu, MatchesCpu) {
   EXPECT_TRUE(testing::all_close(dp.host(), cp, 1e-7, 1e-6, "param"));
   EXPECT_TRUE(testing::all_close(dm.host(), cm, 1e-7, 1e-6, "m"));
   EXPECT_TRUE(testing::all_close(dv.host(), cv, 1e-7, 1e-6, "v"));
+}
+
+// bf16 storage: the same Philox bits on both sides, so a result differs only where the float32
+// step differs by an ulp (the GPU contracts to FMA) across a rounding threshold: by one bf16 step,
+// with probability about 2^-16 per value; allowed in at most 1 in 1,000 values.
+TEST(AdamGpu, Bf16StepRoundsLikeTheCpu) {
+  MMGRAPH_REQUIRE_GPU();
+  const int64_t n = 100003;
+  std::vector<uint16_t> param(n), m(n), v(n);
+  const auto values = testing::random_dense(3 * n, 5);
+  for (int64_t e = 0; e < n; ++e) {
+    param[e] = kernels::float_to_bf16(values[e]);
+    m[e] = kernels::float_to_bf16(1e-2f * values[n + e]);
+    v[e] = kernels::float_to_bf16(1e-4f * values[2 * n + e] * values[2 * n + e]);
+  }
+  const auto grad = testing::random_dense(n, 6);
+  kernels::AdamParams p;
+  p.step = 11;
+  auto cp = param, cm = m, cv = v;
+  kernels::adam_bf16_cpu(n, p, 77, 1000, cp.data(), grad.data(), cm.data(), cv.data());
+  DeviceArray<uint16_t> dp(param), dm(m), dv(v);
+  DeviceArray<float> dg(grad);
+  kernels::adam_bf16_cuda(n, p, 77, 1000, dp.get(), dg.get(), dm.get(), dv.get(), nullptr);
+  for (const auto& [gpu, cpu, name] : {std::tuple{dp.host(), cp, "param"}, {dm.host(), cm, "m"}, {dv.host(), cv, "v"}}) {
+    int64_t differ = 0;
+    for (int64_t e = 0; e < n; ++e) {
+      differ += gpu[e] != cpu[e];
+      EXPECT_LE(std::abs(int{gpu[e]} - int{cpu[e]}), 1) << name << " " << e;
+    }
+    EXPECT_LE(differ, n / 1000) << name;
+  }
 }
 
 TEST(SamplerGpu, DrawsExactlyTheCpuTriples) {

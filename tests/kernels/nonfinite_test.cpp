@@ -1,6 +1,7 @@
 // The divergence guard's count of NaN / Inf values, and the optimizer's count of non-zero values.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -21,6 +22,19 @@ TEST(Nonfinite, CountsNanAndBothInfinitiesButNotLargeOrSubnormalValues) {
   EXPECT_EQ(kernels::count_nonfinite_cpu(x.data(), 1001), 3);
   EXPECT_EQ(kernels::count_nonfinite_cpu(x.data() + 1, 499), 0);
   EXPECT_EQ(kernels::count_nonfinite_cpu(x.data(), 0), 0);
+}
+
+TEST(Nonfinite, CountsBf16NanAndInfinitiesButNotTheLargestFiniteValue) {
+  std::vector<uint16_t> x(1001, 0x3f80);  // 1.0
+  x[0] = 0x7fc0;     // NaN
+  x[1] = 0xff81;     // a negative NaN with a payload
+  x[500] = 0x7f80;   // +Inf
+  x[1000] = 0xff80;  // -Inf
+  x[3] = 0x7f7f;     // the largest finite bf16
+  x[4] = 0x0001;     // the smallest subnormal
+  EXPECT_EQ(kernels::count_nonfinite_bf16_cpu(x.data(), 1001), 4);
+  EXPECT_EQ(kernels::count_nonfinite_bf16_cpu(x.data() + 2, 498), 0);
+  EXPECT_EQ(kernels::count_nonfinite_bf16_cpu(x.data(), 0), 0);
 }
 
 TEST(Nonzero, CountsEverythingButBothZeros) {

@@ -58,15 +58,17 @@ Modalities upload_modalities(const ModelContext& ctx, const char* model, bool no
 Projections::Projections(ParamSet& params, Device& dev, const NodeIndex& nodes, const Modalities& mods, int64_t d,
                          uint64_t seed, uint32_t stream_base, bool learn_features)
     : dev_(&dev), mods_(&mods), n_items_(nodes.owned(NodeKind::kItem)), d_(d) {
-  if (learn_features && mods.bf16())  // validate_config refuses the pair; this guards other callers
-    throw Error("Projections: learn_features needs float32 feature storage");
   for (size_t m = 0; m < mods.count(); ++m) {
-    if (learn_features)
-      features_.push_back(&params.add(dev, mods.names[m] + ".features", {n_items_, mods.dims[m]},
-                                      mods.features[m].to_host(), nodes.placement(NodeSet::kItems, mods.dims[m])));
     const int64_t dim = mods.dims[m];
-    const auto bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(dim)));
     const auto stream = static_cast<uint32_t>(stream_base + 2 * m);
+    const std::string name = mods.names[m] + ".features";
+    const ParamPlacement rows = nodes.placement(NodeSet::kItems, dim);
+    if (learn_features && mods.bf16())  // Adam's rounding keyed by the seed and the modality's stream
+      features_.push_back(&params.add_bf16(dev, name, {n_items_, dim}, mods.features_bf16[m].to_host(), rows,
+                                           seed ^ (uint64_t{stream} << 32)));
+    else if (learn_features)
+      features_.push_back(&params.add(dev, name, {n_items_, dim}, mods.features[m].to_host(), rows));
+    const auto bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(dim)));
     weight_.push_back(&params.add(dev, mods.names[m] + ".proj.weight", {dim, d},
                                   uniform_values(dim * d, bound, seed, stream), ParamPlacement::replicated()));
     bias_.push_back(&params.add(dev, mods.names[m] + ".proj.bias", {d}, uniform_values(d, bound, seed, stream + 1),
@@ -78,12 +80,16 @@ const float* Projections::features(size_t m) const {
   return features_.empty() ? mods_->features[m].data() : features_[m]->value.data();
 }
 
+const uint16_t* Projections::features_bf16(size_t m) const {
+  return features_.empty() ? mods_->features_bf16[m].data() : features_[m]->value_bf16.data();
+}
+
 void Projections::forward(float* h) const {
   for (size_t m = 0; m < weight_.size(); ++m) {
     float* hm = h + static_cast<int64_t>(m) * n_items_ * d_;
     if (mods_->bf16())
-      dev_->linear_forward_bf16x(n_items_, mods_->dims[m], d_, mods_->features_bf16[m].data(),
-                                 weight_[m]->value.data(), bias_[m]->value.data(), hm);
+      dev_->linear_forward_bf16x(n_items_, mods_->dims[m], d_, features_bf16(m), weight_[m]->value.data(),
+                                 bias_[m]->value.data(), hm);
     else
       dev_->linear_forward(n_items_, mods_->dims[m], d_, features(m), weight_[m]->value.data(),
                            bias_[m]->value.data(), hm);
@@ -93,10 +99,13 @@ void Projections::forward(float* h) const {
 void Projections::backward(const float* dh) const {
   for (size_t m = 0; m < weight_.size(); ++m) {
     const float* dhm = dh + static_cast<int64_t>(m) * n_items_ * d_;
-    if (mods_->bf16())
-      dev_->linear_backward_bf16x(n_items_, mods_->dims[m], d_, mods_->features_bf16[m].data(), dhm,
-                                  weight_[m]->grad.data(), bias_[m]->grad.data());
-    else
+    if (mods_->bf16()) {
+      dev_->linear_backward_bf16x(n_items_, mods_->dims[m], d_, features_bf16(m), dhm, weight_[m]->grad.data(),
+                                  bias_[m]->grad.data());
+      if (!features_.empty())  // dF += dH W^T (float32 gradient of the bf16 features)
+        dev_->linear_backward(n_items_, mods_->dims[m], d_, nullptr, weight_[m]->value.data(), dhm,
+                              features_[m]->grad.data(), nullptr, nullptr);
+    } else
       dev_->linear_backward(n_items_, mods_->dims[m], d_, features(m), weight_[m]->value.data(), dhm,
                             features_.empty() ? nullptr : features_[m]->grad.data(), weight_[m]->grad.data(),
                             bias_[m]->grad.data());

@@ -37,8 +37,9 @@ Modalities upload_modalities(const ModelContext& ctx, const char* model, bool no
 
 // Per-modality projections, parameters "<name>.proj.weight" [dim x d] and "<name>.proj.bias" [d];
 // with learn_features the features are parameters too ("<name>.features" [I x dim],
-// initialised to the data set's values), as MMRec's FREEDOM, LATTICE and MGCN train them
-// (float32 storage only). bf16 features are read through the bf16 linear layer (kernels/linear.h).
+// initialised to the data set's values), as MMRec's FREEDOM, LATTICE and MGCN train them; with bf16
+// storage they are bf16 parameters (params.h add_bf16: bf16 values and Adam moments, float32
+// gradients). bf16 features are read through the bf16 linear layer (kernels/linear.h).
 class Projections {
  public:
   Projections() = default;
@@ -64,7 +65,8 @@ class Projections {
   const Modalities* mods_ = nullptr;
   int64_t n_items_ = 0, d_ = 0;
   std::vector<Param*> weight_, bias_, features_;  // features_: empty unless learnt
-  const float* features(size_t m) const;  // float32 storage
+  const float* features(size_t m) const;            // float32 storage
+  const uint16_t* features_bf16(size_t m) const;   // bf16 storage
 };
 
 // FREEDOM's modality BPR: weight * sum_m BPR(u, H_m[pos], H_m[neg]) over the batch,
