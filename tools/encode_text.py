@@ -41,15 +41,10 @@ import os
 import sys
 import time
 
-try:
-    import numpy as np
-except ImportError:
-    print("encode_text: error: numpy is missing: run tools/setup_python_env.sh and use build/venv/bin/python "
-          "(or activate build/venv)", file=sys.stderr)
-    sys.exit(2)
-
 from feature_io import (InputError, add_id_options, check_id_options, check_output_dir, decoded_lines, dense_ids,
-                        load_item_map, open_binary, original_ids, progress_bar, read_delimited, write_npy_atomic)
+                        format_from_extension, load_item_map, open_binary, progress_bar, read_delimited,
+                        run_tool, values_by_item, warn_items_without, write_npy_atomic)
+import numpy as np  # after feature_io, which explains a missing numpy
 
 PROG = "encode_text"
 
@@ -73,17 +68,6 @@ class Row:
         self.item_id = item_id
         self.text = text
         self.where = where
-
-
-def table_format(path, forced):
-    if forced:
-        return forced
-    name = path[:-3] if path.endswith(".gz") else path
-    ext = os.path.splitext(name)[1].lower()
-    if ext not in FORMAT_BY_EXTENSION:
-        raise InputError(path, "", "cannot tell the format from the extension (.csv, .tsv, .jsonl, optionally .gz): "
-                         "give --format csv|tsv|jsonl")
-    return FORMAT_BY_EXTENSION[ext]
 
 
 def value_text(value, source, where, column):
@@ -146,21 +130,6 @@ def read_table(path, fmt, id_column, text_columns, separator):
     if fmt == "jsonl":
         return read_json_lines(path, id_column, text_columns, separator)
     return read_delimited_rows(path, "," if fmt == "csv" else "\t", id_column, text_columns, separator)
-
-
-def item_texts(rows, ids, path):
-    """{dense id: (text, where)}; an id seen twice must carry the same text."""
-    texts = {}
-    for row, dense in zip(rows, ids):
-        if dense is None:
-            continue
-        first = texts.get(dense)
-        if first is None:
-            texts[dense] = (row.text, row.where)
-        elif first[0] != row.text:
-            raise InputError(path, row.where, f"item '{row.item_id}' occurs again with a different text "
-                             f"(first at {first[1]})")
-    return texts
 
 
 def resolve_model(spec):
@@ -250,22 +219,8 @@ def parse_args(argv):
     return args
 
 
-def warn_without_text(n_items, texts, table, item_map):
-    """One warning line counting the items that get a zero row, with the first few ids."""
-    missing = [i for i in range(n_items) if i not in texts]
-    empty = [i for i, (text, _) in sorted(texts.items()) if not text]
-    if not missing and not empty:
-        return
-    names = original_ids(item_map)
-    first = sorted(missing + empty)[:5]
-    shown = ", ".join(names.get(i, str(i)) if names else str(i) for i in first)
-    print(f"{PROG}: warning: {len(missing) + len(empty)} of {n_items} items have no text and get a zero row "
-          f"({len(missing)} not in {table}, {len(empty)} with empty text columns); first: {shown}",
-          file=sys.stderr)
-
-
 def run(args):
-    fmt = table_format(args.table, args.format)
+    fmt = format_from_extension(args.table, args.format, FORMAT_BY_EXTENSION)
     item_map = load_item_map(args.item_map) if args.item_map else None
     check_output_dir(args.out)
     rows = read_table(args.table, fmt, args.id_column, args.text_columns, args.separator)
@@ -273,11 +228,11 @@ def run(args):
     skipped = sum(1 for d in ids if d is None)
     if skipped:
         print(f"{PROG}: note: skipped {skipped} rows whose id is not in {args.item_map}", file=sys.stderr)
-    texts = item_texts(rows, ids, args.table)
+    texts = values_by_item(rows, ids, args.table, [row.text for row in rows], "text")
     with_text = sorted(i for i, (text, _) in texts.items() if text)
     if not with_text:
         raise InputError(args.table, "", "no item has text in the columns " + ", ".join(args.text_columns))
-    warn_without_text(n_items, texts, args.table, item_map)
+    warn_items_without(PROG, n_items, texts, args.table, item_map, "text", "with empty text columns")
 
     start = time.monotonic()
     model = load_model(resolve_model(args.model), args.device)
@@ -292,13 +247,7 @@ def run(args):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    try:
-        run(args)
-    except InputError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 2
-    return 0
+    return run_tool(PROG, parse_args, run, argv)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,12 @@ import os
 import sys
 import tempfile
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:
+    print(f"{os.path.splitext(os.path.basename(sys.argv[0]))[0]}: error: numpy is missing: run "
+          "tools/setup_python_env.sh and use build/venv/bin/python (or activate build/venv)", file=sys.stderr)
+    sys.exit(2)
 
 
 class InputError(Exception):
@@ -18,6 +23,31 @@ class InputError(Exception):
     def __init__(self, source, position, problem):
         where = ":".join(str(p) for p in (source, position) if p)
         super().__init__(f"{where}: {problem}")
+
+
+def run_tool(prog, parse_args, run, argv):
+    """The exit code of run(parse_args(argv)): 0, or 2 after an InputError, whose lines are printed as
+    "<prog>: error: <line>" on stderr."""
+    args = parse_args(argv)
+    try:
+        run(args)
+    except InputError as e:
+        for line in str(e).splitlines():
+            print(f"{prog}: error: {line}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def format_from_extension(path, forced, formats):
+    """forced, else the format that formats ({extension: format}) gives path's extension (before a .gz)."""
+    if forced:
+        return forced
+    name = path[:-3] if path.endswith(".gz") else path
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in formats:
+        raise InputError(path, "", f"cannot tell the format from the extension ({', '.join(formats)}, optionally "
+                         f".gz): give --format {'|'.join(dict.fromkeys(formats.values()))}")
+    return formats[ext]
 
 
 def open_binary(path):
@@ -140,6 +170,22 @@ def dense_ids(rows, path, item_map, n_items, skip_unknown):
     return ids, n_items
 
 
+def values_by_item(rows, ids, path, values, what):
+    """{dense id: (value, where)} for rows with dense ids (ids[k] None: row k skipped), values[k] being
+    row k's value; an id seen twice must carry the same value, else an error names both places."""
+    found = {}
+    for row, dense, value in zip(rows, ids, values):
+        if dense is None:
+            continue
+        first = found.get(dense)
+        if first is None:
+            found[dense] = (value, row.where)
+        elif first[0] != value:
+            raise InputError(path, row.where, f"item '{row.item_id}' occurs again with a different {what} "
+                             f"(first at {first[1]})")
+    return found
+
+
 def add_id_options(parser, what):
     """The options that map the input's item ids to rows: --item-map or --dense-ids,
     --n-items and --skip-unknown; what names the input's rows (e.g. "rows", "images")."""
@@ -162,9 +208,17 @@ def check_id_options(parser, args):
         parser.error("--skip-unknown needs --item-map")
 
 
-def original_ids(item_map):
-    """{dense id: original id} of an item map, or None without one: for naming items in messages."""
-    return {dense: key for key, dense in item_map[0].items()} if item_map else None
+def warn_items_without(prog, n_items, found, source, item_map, what, empty_means):
+    """One warning line counting the items that get a zero row, with the first few ids: those of the id
+    range that found ({dense id: (value, where)}) lacks, and those whose value is empty."""
+    missing = [i for i in range(n_items) if i not in found]
+    empty = [i for i, (value, _) in sorted(found.items()) if not value]
+    if not missing and not empty:
+        return
+    names = {dense: key for key, dense in item_map[0].items()} if item_map else {}
+    shown = ", ".join(names.get(i, str(i)) for i in sorted(missing + empty)[:5])
+    print(f"{prog}: warning: {len(missing) + len(empty)} of {n_items} items have no {what} and get a zero row "
+          f"({len(missing)} not in {source}, {len(empty)} {empty_means}); first: {shown}", file=sys.stderr)
 
 
 def progress_bar(total, enabled, prog, unit):
