@@ -35,21 +35,16 @@ and exit with code 2; the output file is written whole (temporary file in the
 same folder, then renamed) or not at all.
 """
 import argparse
-import csv
-import gzip
 import importlib
 import json
 import os
 import sys
-import tempfile
 import time
 
-try:
-    import numpy as np
-except ImportError:
-    print("encode_text: error: numpy is missing: run tools/setup_python_env.sh and use build/venv/bin/python "
-          "(or activate build/venv)", file=sys.stderr)
-    sys.exit(2)
+from feature_io import (InputError, add_id_options, check_id_options, check_output_dir, decoded_lines, dense_ids,
+                        format_from_extension, load_item_map, open_binary, progress_bar, read_delimited,
+                        run_tool, values_by_item, warn_items_without, write_npy_atomic)
+import numpy as np  # after feature_io, which explains a missing numpy
 
 PROG = "encode_text"
 
@@ -64,14 +59,6 @@ FORMAT_BY_EXTENSION = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "j
                        ".json": "jsonl"}
 
 
-class InputError(Exception):
-    """A problem with the input: printed as one line, exit code 2."""
-
-    def __init__(self, source, position, problem):
-        where = f"{source}:{position}" if position else str(source)
-        super().__init__(f"{where}: {problem}")
-
-
 class Row:
     """One item of the table: its id as read, its joined text, and where it was read."""
 
@@ -81,24 +68,6 @@ class Row:
         self.item_id = item_id
         self.text = text
         self.where = where
-
-
-def table_format(path, forced):
-    if forced:
-        return forced
-    name = path[:-3] if path.endswith(".gz") else path
-    ext = os.path.splitext(name)[1].lower()
-    if ext not in FORMAT_BY_EXTENSION:
-        raise InputError(path, "", "cannot tell the format from the extension (.csv, .tsv, .jsonl, optionally .gz): "
-                         "give --format csv|tsv|jsonl")
-    return FORMAT_BY_EXTENSION[ext]
-
-
-def open_binary(path):
-    try:
-        return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
-    except OSError as e:
-        raise InputError(path, "", f"cannot read: {e.strerror or e}") from None
 
 
 def value_text(value, source, where, column):
@@ -119,44 +88,10 @@ def join_text(parts, separator):
     return separator.join(p for p in parts if p)
 
 
-def decoded_lines(raw, path):
-    """The lines of a binary file as text, a line that is not UTF-8 being an error naming it."""
-    for number, data in enumerate(raw, start=1):
-        try:
-            yield data.decode("utf-8-sig" if number == 1 else "utf-8")
-        except UnicodeDecodeError:
-            raise InputError(path, f"line {number}", "not valid UTF-8 text") from None
-
-
-def read_delimited(path, delimiter, id_column, text_columns, separator):
-    rows = []
-    with open_binary(path) as raw:
-        reader = csv.reader(decoded_lines(raw, path), delimiter=delimiter, strict=True)
-        line = 1  # where the record being read starts
-        try:
-            header = next(reader, None)
-            if header is None:
-                raise InputError(path, "", "empty file (expected a header line)")
-            header = [h.strip() for h in header]
-            for column in [id_column] + text_columns:
-                if column not in header:
-                    raise InputError(path, "line 1", f"no column '{column}' in the header (columns: {', '.join(header)})")
-            id_at = header.index(id_column)
-            text_at = [header.index(c) for c in text_columns]
-            line = reader.line_num + 1
-            for fields in reader:
-                where = f"line {line}"
-                line = reader.line_num + 1
-                if not fields:
-                    continue
-                if len(fields) != len(header):
-                    raise InputError(path, where, f"expected {len(header)} fields, found {len(fields)}")
-                rows.append(Row(fields[id_at].strip(), join_text((fields[i].strip() for i in text_at), separator), where))
-        except csv.Error as e:
-            raise InputError(path, f"line {line}", f"malformed {'CSV' if delimiter == ',' else 'TSV'}: {e}") from None
-        except (OSError, EOFError) as e:
-            raise InputError(path, f"line {line}", f"cannot read: {e}") from None
-    return rows
+def read_delimited_rows(path, delimiter, id_column, text_columns, separator):
+    """The rows of a CSV or TSV table, each with its text columns joined."""
+    return [Row(item_id, join_text(values, separator), where)
+            for item_id, values, where in read_delimited(path, delimiter, id_column, text_columns)]
 
 
 def read_json_lines(path, id_column, text_columns, separator):
@@ -194,92 +129,7 @@ def read_json_lines(path, id_column, text_columns, separator):
 def read_table(path, fmt, id_column, text_columns, separator):
     if fmt == "jsonl":
         return read_json_lines(path, id_column, text_columns, separator)
-    return read_delimited(path, "," if fmt == "csv" else "\t", id_column, text_columns, separator)
-
-
-def load_item_map(path):
-    """({original id: dense id}, n_items) from the data set's item2id.json (a JSON object
-    original id -> dense id; n_items = largest dense id + 1) or from the item_ids.txt of
-    `mmgraph prepare` (the original ids, one a line, in item order; n_items = its lines)."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise InputError(path, "", f"cannot read: {e.strerror or e}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(path, "", "not valid UTF-8 text") from None
-    if path.endswith(".txt"):
-        mapping = {}
-        lines = text.splitlines()
-        for number, key in enumerate(lines, start=1):
-            if key in mapping:
-                raise InputError(path, f"line {number}", f"item '{key}' again (first at line {mapping[key] + 1})")
-            if key:
-                mapping[key] = number - 1
-        if not mapping:
-            raise InputError(path, "", "no item ids (expected one original item id per line)")
-        return mapping, len(lines)
-    try:
-        mapping = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError(path, f"{e.lineno}:{e.colno}", f"invalid JSON: {e.msg}") from None
-    if not isinstance(mapping, dict) or not mapping:
-        raise InputError(path, "", "expected a non-empty JSON object: original item id -> dense item id")
-    owner = {}
-    for key, value in mapping.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise InputError(path, "", f"item '{key}' maps to {json.dumps(value)}; dense ids are integers >= 0")
-        if value in owner:
-            raise InputError(path, "", f"items '{owner[value]}' and '{key}' both map to {value}")
-        owner[value] = key
-    return mapping, max(owner) + 1
-
-
-def dense_ids(rows, path, item_map, n_items, skip_unknown):
-    """The dense id of each row (None for a skipped unknown id) and the number of items."""
-    if item_map is not None:
-        mapping, n = item_map
-        ids = []
-        for row in rows:
-            if not row.item_id:
-                raise InputError(path, row.where, "empty item id")
-            dense = mapping.get(row.item_id)
-            if dense is None and not skip_unknown:
-                raise InputError(path, row.where, f"unknown item id '{row.item_id}' (not in the item map; "
-                                 "--skip-unknown drops such rows)")
-            ids.append(dense)
-        return ids, n
-    ids = []
-    for row in rows:
-        text = row.item_id
-        if not (text.isascii() and text.isdigit()):
-            raise InputError(path, row.where, f"item id '{text}' is not a dense id (an integer >= 0)")
-        value = int(text)
-        if n_items is not None and value >= n_items:
-            raise InputError(path, row.where, f"item id {value} is out of range: --n-items is {n_items}")
-        ids.append(value)
-    if n_items is None:
-        if not ids:
-            raise InputError(path, "", "no rows, and no --n-items to size the output")
-        n_items = max(ids) + 1
-    return ids, n_items
-
-
-def item_texts(rows, ids, path):
-    """{dense id: (text, where)}; an id seen twice must carry the same text."""
-    texts = {}
-    for row, dense in zip(rows, ids):
-        if dense is None:
-            continue
-        first = texts.get(dense)
-        if first is None:
-            texts[dense] = (row.text, row.where)
-        elif first[0] != row.text:
-            raise InputError(path, row.where, f"item '{row.item_id}' occurs again with a different text "
-                             f"(first at {first[1]})")
-    return texts
+    return read_delimited_rows(path, "," if fmt == "csv" else "\t", id_column, text_columns, separator)
 
 
 def resolve_model(spec):
@@ -312,23 +162,13 @@ def load_model(folder, device):
         raise InputError(folder, "", f"cannot load a sentence-transformers model: {e}") from None
 
 
-def progress_bar(total, enabled):
-    if not enabled:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, unit="text", desc=PROG, file=sys.stderr)
-
-
 def encode(model, texts, batch_size, show_progress):
     """L2-normalised embeddings [len(texts) x dim], float32, in the order of texts.
 
     Batches hold texts of similar length (sorted by length), which keeps padding low."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
     out = None
-    bar = progress_bar(len(texts), show_progress)
+    bar = progress_bar(len(texts), show_progress, PROG, "text")
     for start in range(0, len(order), batch_size):
         chunk = order[start:start + batch_size]
         emb = model.encode([texts[i] for i in chunk], batch_size=len(chunk), convert_to_numpy=True,
@@ -342,34 +182,6 @@ def encode(model, texts, batch_size, show_progress):
         bar.close()
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return (out / np.maximum(norms, np.finfo(np.float64).tiny)).astype(np.float32)
-
-
-def check_output_dir(path):
-    if os.path.isdir(path):
-        raise InputError(path, "", "is a folder; --out names the .npy file to write")
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise InputError(path, "", f"the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise InputError(path, "", f"the folder {folder} is not writable")
-
-
-def write_npy_atomic(path, array):
-    """np.save to a temporary file beside path, then rename: path is whole or untouched."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, array)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def parse_args(argv):
@@ -388,16 +200,7 @@ def parse_args(argv):
                         help="columns whose text is joined (empty ones skipped) into the item's text")
     parser.add_argument("--separator", default=". ",
                         help="string placed between the text columns (default: '. ')")
-    ids = parser.add_mutually_exclusive_group(required=True)
-    ids.add_argument("--item-map", metavar="PATH",
-                     help="the data set's item2id.json (JSON object: original id -> dense id; the output has "
-                          "largest id + 1 rows), or the item_ids.txt of `mmgraph prepare` (the original ids, one "
-                          "a line, in item order)")
-    ids.add_argument("--dense-ids", action="store_true", help="the id column holds dense ids 0..n-1")
-    parser.add_argument("--n-items", type=int, metavar="N",
-                        help="with --dense-ids: rows of the output (default: largest id + 1)")
-    parser.add_argument("--skip-unknown", action="store_true",
-                        help="with --item-map: drop rows whose id is not in the map (default: error)")
+    add_id_options(parser, "rows")
     parser.add_argument("--model", default="all-MiniLM-L6-v2",
                         help="sentence-transformers model folder, or a packaged model name (default: all-MiniLM-L6-v2)")
     parser.add_argument("--device", help="torch device, e.g. cpu or cuda (default: sentence-transformers' choice)")
@@ -410,31 +213,14 @@ def parse_args(argv):
         parser.error("--text-columns: give at least one column")
     if len(set(args.text_columns)) != len(args.text_columns):
         parser.error("--text-columns: a column is named twice")
-    if args.n_items is not None and (not args.dense_ids or args.n_items < 1):
-        parser.error("--n-items needs --dense-ids and a value >= 1")
-    if args.skip_unknown and not args.item_map:
-        parser.error("--skip-unknown needs --item-map")
+    check_id_options(parser, args)
     if args.batch_size < 1:
         parser.error("--batch-size must be >= 1")
     return args
 
 
-def warn_without_text(n_items, texts, table, item_map):
-    """One warning line counting the items that get a zero row, with the first few ids."""
-    missing = [i for i in range(n_items) if i not in texts]
-    empty = [i for i, (text, _) in sorted(texts.items()) if not text]
-    if not missing and not empty:
-        return
-    names = {dense: key for key, dense in item_map[0].items()} if item_map else None
-    first = sorted(missing + empty)[:5]
-    shown = ", ".join(names.get(i, str(i)) if names else str(i) for i in first)
-    print(f"{PROG}: warning: {len(missing) + len(empty)} of {n_items} items have no text and get a zero row "
-          f"({len(missing)} not in {table}, {len(empty)} with empty text columns); first: {shown}",
-          file=sys.stderr)
-
-
 def run(args):
-    fmt = table_format(args.table, args.format)
+    fmt = format_from_extension(args.table, args.format, FORMAT_BY_EXTENSION)
     item_map = load_item_map(args.item_map) if args.item_map else None
     check_output_dir(args.out)
     rows = read_table(args.table, fmt, args.id_column, args.text_columns, args.separator)
@@ -442,11 +228,11 @@ def run(args):
     skipped = sum(1 for d in ids if d is None)
     if skipped:
         print(f"{PROG}: note: skipped {skipped} rows whose id is not in {args.item_map}", file=sys.stderr)
-    texts = item_texts(rows, ids, args.table)
+    texts = values_by_item(rows, ids, args.table, [row.text for row in rows], "text")
     with_text = sorted(i for i, (text, _) in texts.items() if text)
     if not with_text:
         raise InputError(args.table, "", "no item has text in the columns " + ", ".join(args.text_columns))
-    warn_without_text(n_items, texts, args.table, item_map)
+    warn_items_without(PROG, n_items, texts, args.table, item_map, "text", "with empty text columns")
 
     start = time.monotonic()
     model = load_model(resolve_model(args.model), args.device)
@@ -461,13 +247,7 @@ def run(args):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    try:
-        run(args)
-    except InputError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return 2
-    return 0
+    return run_tool(PROG, parse_args, run, argv)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Creates (or completes) the Python environment of tools/encode_text.py and of
-# tests/python: a venv at build/venv that sees Debian's packages
-# (--system-site-packages), so torch is Debian's CPU build of python3-torch and
-# numpy stays Debian's 1.x, plus the pinned PyPI packages of
-# tools/requirements-text.txt, installed with `pip install --no-deps` so that pip
-# never pulls torch, CUDA wheels or numpy 2. Installs the missing Debian packages
-# first (with apt-get, as root). Safe to run again: it installs only what is
-# missing. Prints the venv's python path as its only line on stdout:
+# Creates (or completes) the Python environment of tools/encode_text.py,
+# tools/encode_images.py and tests/python: a venv at build/venv that sees
+# Debian's packages (--system-site-packages), so torch is Debian's CPU build of
+# python3-torch and numpy stays Debian's 1.x, plus the pinned PyPI packages of
+# tools/requirements-text.txt and tools/requirements-images.txt, installed with
+# `pip install --no-deps` so that pip never pulls torch, CUDA wheels or numpy 2.
+# Installs the missing Debian packages first (with apt-get, as root). Safe to run
+# again: it installs only what is missing. Prints the venv's python path as its
+# only line on stdout:
 #
 #   py=$(tools/setup_python_env.sh) && "$py" -m pytest tests/python
 set -euo pipefail
@@ -14,8 +15,9 @@ cd "$(dirname "$0")/.."
 
 # Debian 12: the interpreter and venv support, torch, and every dependency of the
 # PyPI packages that Debian has (numpy, scipy, scikit-learn, Pillow for
-# sentence-transformers; PyYAML, requests, packaging, filelock, regex, tqdm,
-# typing-extensions for transformers and huggingface-hub), plus pytest.
+# sentence-transformers and the image decoding of encode_images.py; PyYAML,
+# requests, packaging, filelock, regex, tqdm, typing-extensions for
+# transformers and huggingface-hub), plus pytest.
 packages=(python3 python3-venv python3-torch python3-numpy python3-scipy python3-sklearn python3-pil
           python3-yaml python3-requests python3-packaging python3-filelock python3-regex python3-tqdm
           python3-typing-extensions python3-pytest)
@@ -35,7 +37,7 @@ fi
 
 venv=build/venv
 py=$venv/bin/python
-requirements=tools/requirements-text.txt
+requirements=(tools/requirements-text.txt tools/requirements-images.txt)
 # A venv made by another python than Debian's, or without --system-site-packages,
 # is made again.
 if ! { [[ -x $py ]] && grep -qx 'home = /usr/bin' $venv/pyvenv.cfg &&
@@ -46,20 +48,21 @@ if ! { [[ -x $py ]] && grep -qx 'home = /usr/bin' $venv/pyvenv.cfg &&
 fi
 
 # The pinned requirements whose exact version the venv does not have yet.
-mapfile -t todo < <("$py" - "$requirements" <<'EOF'
+mapfile -t todo < <("$py" - "${requirements[@]}" <<'EOF'
 import importlib.metadata as md
 import sys
-for line in open(sys.argv[1]):
-    pin = line.split("#")[0].strip()
-    if not pin:
-        continue
-    name, version = pin.split("==")
-    try:
-        if md.version(name) == version:
+for path in sys.argv[1:]:
+    for line in open(path):
+        pin = line.split("#")[0].strip()
+        if not pin:
             continue
-    except md.PackageNotFoundError:
-        pass
-    print(pin)
+        name, version = pin.split("==")
+        try:
+            if md.version(name) == version:
+                continue
+        except md.PackageNotFoundError:
+            pass
+        print(pin)
 EOF
 )
 if ((${#todo[@]})); then
@@ -69,7 +72,7 @@ fi
 
 # Every requirement of our packages must be met (pip check also reports Debian's
 # own packages, e.g. python3-gi without python3-cairo: those are not ours).
-ours=$(sed -e 's/#.*//' -e 's/==.*//' "$requirements" | tr 'A-Z_' 'a-z-' | grep -v '^$' || true)
+ours=$(sed -e 's/#.*//' -e 's/==.*//' "${requirements[@]}" | tr 'A-Z_' 'a-z-' | grep -v '^$' || true)
 problems=$("$py" -m pip check --disable-pip-version-check 2>&1 || true)
 bad=$(awk 'NR == FNR { ours[$1] = 1; next }
            { name = tolower($1); gsub("_", "-", name); if (name in ours) print }' <(echo "$ours") <(echo "$problems"))

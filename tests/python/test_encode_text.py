@@ -33,6 +33,7 @@ TOOL = ROOT / "tools" / "encode_text.py"
 GOLDEN = Path(__file__).resolve().parent / "data" / "minilm_l6_v2_golden.npy"
 GOLDEN_SENTENCE = "A soft cotton baby blanket with a hooded corner."
 
+sys.path.insert(0, str(TOOL.parent))  # the tool imports its sibling feature_io
 _spec = importlib.util.spec_from_file_location("encode_text", TOOL)
 encode_text = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(encode_text)
