@@ -127,15 +127,36 @@ void add_run(const Context& x, int64_t rep_dim, Tally& t) {
   t.add(MemoryPart::kEvaluation, split(s.valid, false) + split(s.test, x.c.test_masks_valid));
   const int k_max = x.c.topk.empty() ? 0 : *std::max_element(x.c.topk.begin(), x.c.topk.end());
   const int64_t block = std::min(u, std::max<int64_t>(1, ceil_div(x.c.eval_batch_size, s.processes)));
-  t.add(MemoryPart::kEvaluation, kFloat * block * (data.items + rep_dim) + kInt32 * block * k_max);
-  if (s.processes > 1) t.add(MemoryPart::kEvaluation, kFloat * data.items * rep_dim);
+  const int64_t scores = kFloat * block * (data.items + rep_dim) + kInt32 * block * k_max;
+  // Over P > 1 processes the gathered item table, and after a best validation every user's row
+  // (gathered for the result, once the block of scores is released).
+  if (s.processes == 1)
+    t.add(MemoryPart::kEvaluation, scores);
+  else
+    t.add(MemoryPart::kEvaluation, kFloat * data.items * rep_dim + std::max(scores, kFloat * data.users * rep_dim));
+}
+
+// The width of the representations the evaluation ranks.
+int64_t rep_dim(const TrainConfig& c) { return c.model == "vbpr" ? 2 * int64_t{c.embedding_size} : c.embedding_size; }
+
+// Bytes of an OwnerGather (blocks/owner_gather.h) of `rows` distinct rows of width `width` over P
+// processes: the rows received, and this process's share of them sent.
+int64_t owner_gather_bytes(const Context& x, int64_t rows, int64_t width) {
+  return kFloat * width * (rows + ceil_div(rows, x.s.processes));
 }
 
 // Objective (blocks/objective.h): the pointwise losses' examples and targets, WARP's candidates.
-void add_objective(const Context& x, Tally& t) {
+// Over P > 1 processes, when the model hands it node tables (every model but VBPR, which gathers
+// its own rows), also the batch's distinct rows of the representations, the layer-0 table and
+// their gradients (4 tables), gathered from their owners.
+void add_objective(const Context& x, Tally& t, bool gathers_rows = true) {
   const int64_t b = x.c.train_batch_size;
   if (x.c.loss == "bce" || x.c.loss == "mse") t.add(MemoryPart::kWorkspace, 4 * kInt32 * b + 2 * kFloat * b);
   if (x.c.loss == "warp") t.add(MemoryPart::kWorkspace, kInt32 * b * x.c.warp_candidates);
+  if (x.s.processes == 1 || !gathers_rows) return;
+  const int64_t w = rep_dim(x.c);
+  t.add(MemoryPart::kWorkspace, 4 * kFloat * w * (x.batch_users + x.batch_items) +
+                                    owner_gather_bytes(x, x.batch_users, w) + owner_gather_bytes(x, x.batch_items, w));
 }
 
 // The rooms of a batch's distinct rows (kernels::padded_batch_row_sizes): users, positives, others.
@@ -153,7 +174,7 @@ void add_batch_rows(const Context& x, Tally& t) {
 // [n x d]; FREEDOM's pruned Â (the whole graph, every process prunes it alike); MGCN's row blocks
 // of Â; over several processes the two with-halo tables the layer-at-a-time passes alternate
 // between; with one process the passes' work [2 x n x d] where the model asks for it.
-void add_embedding(const Context& x, bool prune, bool row_blocks, bool user_item_work, Tally& t) {
+void add_embedding(const Context& x, int layers, bool prune, bool row_blocks, bool user_item_work, Tally& t) {
   const Shard& s = x.s;
   t.params(s.rows() * x.d);
   if (prune) {
@@ -161,7 +182,9 @@ void add_embedding(const Context& x, bool prune, bool row_blocks, bool user_item
     t.add(MemoryPart::kUserItemGraph, csr_bytes(x.data.users + x.data.items, 2 * keep));
   }
   if (row_blocks) t.add(MemoryPart::kUserItemGraph, csr_bytes(s.users, 0) + csr_bytes(s.items, s.adjacency_entries));
-  if (s.processes > 1 && x.c.n_layers > 0) t.add(MemoryPart::kPropagation, 2 * kFloat * (s.rows() + s.halo) * x.d);
+  // Over P > 1 processes: the tables with their halo rows, and the send buffer of the rows others
+  // hold as halo (as many, in the random-ownership model, as this process's halo).
+  if (s.processes > 1 && layers > 0) t.add(MemoryPart::kPropagation, kFloat * (2 * s.rows() + 3 * s.halo) * x.d);
   if (s.processes == 1 && user_item_work) t.add(MemoryPart::kPropagation, 2 * kFloat * s.rows() * x.d);
 }
 
@@ -215,7 +238,7 @@ void add_cold_items(const Context& x, int graphs, Tally& t) {
 // BPR-MF and LightGCN (models/lightgcn.cpp): E; with layers the propagated table X, its gradient
 // and the pass's work, and the batch's rows.
 void plan_lightgcn(const Context& x, int layers, Tally& t) {
-  add_embedding(x, false, false, layers > 0, t);
+  add_embedding(x, layers, false, false, layers > 0, t);
   add_objective(x, t);
   if (layers == 0) return;
   t.add(MemoryPart::kPropagation, 2 * kFloat * x.s.rows() * x.d);
@@ -233,15 +256,22 @@ void plan_vbpr(const Context& x, Tally& t) {
   const int64_t b = x.c.train_batch_size, extra = x.c.loss == "warp" ? b * x.c.warp_candidates : 0;
   const int64_t rows = std::min(b, x.data.items) + std::min(b + extra, x.data.items);
   t.add(MemoryPart::kWorkspace, kFloat * rows * (x.feature_width + 4 * d));
+  // Over P > 1 processes: the batch items' representation gradients, the batch's user rows and
+  // their gradients [B x 2d], and the gathers of the items' features and embeddings and of the
+  // users' rows.
+  if (x.s.processes > 1)
+    t.add(MemoryPart::kWorkspace, kFloat * (rows * 2 * d + 2 * b * 2 * d) +
+                                      owner_gather_bytes(x, x.batch_items, std::max(x.feature_width, d)) +
+                                      owner_gather_bytes(x, x.batch_users, 2 * d));
   add_batch_rows(x, t);
-  add_objective(x, t);
+  add_objective(x, t, false);
 }
 
 // FREEDOM (models/freedom.cpp): E with the pruned Â, the features and projections, the frozen
 // graph S; X and its gradient [n x d], h [i x d], the work max(2 n d, 2 i d); the modality BPR.
 void plan_freedom(const Context& x, Tally& t) {
   const int64_t d = x.d, n = x.s.rows(), i = x.s.items;
-  add_embedding(x, x.c.dropout > 0, false, false, t);
+  add_embedding(x, x.c.n_layers, x.c.dropout > 0, false, false, t);
   add_modalities(x, t);
   add_item_graph(x, x.m * i * x.k, t);
   t.add(MemoryPart::kPropagation, kFloat * (2 * n * d + i * d + std::max(x.s.processes == 1 ? 2 * n * d : 0, 2 * i * d)));
@@ -254,7 +284,7 @@ void plan_freedom(const Context& x, Tally& t) {
 // re-learnt), h, h / |h| and dh [i x d], and the projections [M x i x d] S is re-learnt from.
 void plan_lattice(const Context& x, Tally& t) {
   const int64_t d = x.d, n = x.s.rows(), i = x.s.items;
-  add_embedding(x, false, false, false, t);
+  add_embedding(x, x.c.n_layers, false, false, false, t);
   add_modalities(x, t);
   add_item_graph(x, 2 * x.m * i * x.k, t);
   t.add(MemoryPart::kPropagation,
@@ -272,7 +302,7 @@ void plan_lattice(const Context& x, Tally& t) {
 // batch's distinct users, then its distinct positives.
 void plan_mgcn(const Context& x, Tally& t) {
   const int64_t d = x.d, n = x.s.rows(), i = x.s.items, m = x.m;
-  add_embedding(x, false, true, false, t);
+  add_embedding(x, x.c.n_layers, false, true, false, t);
   add_modalities(x, t);
   t.params(m * 2 * (d * d + d) + d * d + 2 * d);
   for (int64_t j = 0; j < m; ++j) add_item_graph(x, i * x.k, t);
@@ -296,7 +326,7 @@ void plan_mgcn(const Context& x, Tally& t) {
 // scratch over the B positives); the fused modality BPR.
 void plan_mmgraph(const Context& x, Tally& t) {
   const int64_t d = x.d, n = x.s.rows(), i = x.s.items, m = x.m, b = x.c.train_batch_size;
-  add_embedding(x, x.c.dropout > 0, false, false, t);
+  add_embedding(x, x.c.n_layers, x.c.dropout > 0, false, false, t);
   add_modalities(x, t);
   t.params(d * d + 2 * d);
   add_item_graph(x, (m + 1) * i * x.k, t);
@@ -308,9 +338,6 @@ void plan_mmgraph(const Context& x, Tally& t) {
   add_cold_items(x, 1, t);
   add_objective(x, t);
 }
-
-// The width of the representations the evaluation ranks.
-int64_t rep_dim(const TrainConfig& c) { return c.model == "vbpr" ? 2 * int64_t{c.embedding_size} : c.embedding_size; }
 
 DataSizes manifest_sizes(const std::filesystem::path& dir) {
   const std::string path = (dir / "manifest.json").string();

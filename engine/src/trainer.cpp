@@ -468,6 +468,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
   }
   result.seconds_to_best = progress.seconds_to_best;
   result.seconds = elapsed();
+  result.device_peak_bytes = static_cast<int64_t>(dev->peak_bytes());
   if (log.is_open()) {
     nlohmann::json j{{"best_epoch", result.best_epoch}, {"best_valid", metrics_json(result.best_valid)},
                      {"test", metrics_json(result.test)}, {"seconds", result.seconds},

@@ -49,6 +49,10 @@ struct TrainResult {
   // of all users (0: every user with held-out items).
   int64_t eval_users = 0;
   std::string last_checkpoint;  // the newest checkpoint written or resumed from ("" = none)
+  // The most bytes this process's device held at once during the run (the engine's own count of
+  // its buffers: what mmgraph/memory_plan.h plans), set up and evaluation included. In a run over
+  // several processes each returns its own.
+  int64_t device_peak_bytes = 0;
 };
 
 struct TrainOptions {
