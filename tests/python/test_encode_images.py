@@ -78,7 +78,7 @@ def test_pooled_and_grid_shapes_and_layout(tmp_path):
     draw(folder / "2.png", "square", "white", (0, 0, 1, 1))  # blank
     out = tmp_path / "image_feat.npy"
     assert run_main(folder, "--dense-ids", "--n-items", 4, "--components", "grid", "--out", out) == 0
-    feat, grid = np.load(out), np.load(tmp_path / "image_feat_grid.npy")
+    feat, grid = np.load(out), np.load(tmp_path / "image_components.npy")
     assert feat.dtype == np.float32 and feat.shape == (4, 1280)
     assert grid.dtype == np.float32 and grid.shape == (4, 49, 1280)
     np.testing.assert_allclose(grid.mean(axis=1), feat, rtol=1e-5, atol=1e-6)
