@@ -13,10 +13,13 @@ reads (`modalities: {image: image_feat.npy}`, or image_feat.npy beside the split
   tools/encode_images.py images.csv --path-column file --dense-ids --n-items 7050 \\
       --components grid --out image_feat.npy
 
-With --components grid it also writes the final feature map itself, as regions:
-a float32 .npy [n_items x 49 x 1280] (--grid-out, default <out>_grid.npy) in which
-region r = row * 7 + col of the 7 x 7 map (row 0 at the top of the image); the
-pooled row is the mean of the item's 49 regions.
+With --components grid it also writes the final feature map itself, as regions,
+in the component format that encode_text.py --components tokens shares: a float32
+.npy [n_items x 49 x 1280] (--components-out, default: --out with _feat.npy or .npy
+replaced by _components.npy) in which region r = row * 7 + col of the 7 x 7 map
+(row 0 at the top of the image), and an int32 .npy [n_items] beside it (its name
+with _count before .npy) holding each item's number of regions: 49, or 0 for an
+item without an image. The pooled row is the mean of the item's 49 regions.
 
 Preprocessing (the package's ImageNet recipe): RGB (transparency over white), the
 shorter side resized to 224 (bilinear), the centre 224 x 224 cropped, scaled to
@@ -46,9 +49,10 @@ import os
 import sys
 import time
 
-from feature_io import (InputError, add_id_options, check_id_options, check_output_dir, dense_ids,
-                        format_from_extension, load_item_map, progress_bar, publish, read_delimited,
-                        run_tool, temp_file_beside, values_by_item, warn_items_without, write_npy_atomic)
+from feature_io import (ComponentOutput, InputError, add_component_options, add_id_options,
+                        check_component_options, check_id_options, check_output_paths, dense_ids,
+                        format_from_extension, load_item_map, progress_bar, read_delimited, run_tool,
+                        values_by_item, warn_items_without, write_features)
 import numpy as np  # after feature_io, which explains a missing numpy
 
 PROG = "encode_images"
@@ -187,11 +191,6 @@ def encode(model, device, paths, batch_size, on_batch, skip_bad, show_progress):
     return bad
 
 
-def default_grid_out(out):
-    stem = out[:-4] if out.endswith(".npy") else out
-    return stem + "_grid.npy"
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="encode_images.py",
@@ -210,10 +209,7 @@ def parse_args(argv):
     parser.add_argument("--skip-bad-images", action="store_true",
                         help="encode the images that can be read, warn about the others and give their items "
                              "zero rows (default: error)")
-    parser.add_argument("--components", choices=["pooled", "grid"], default="pooled",
-                        help="pooled: only the pooled features; grid: also the 7 x 7 feature map as 49 regions "
-                             "(default: pooled)")
-    parser.add_argument("--grid-out", help="with --components grid: the regions' .npy (default: <out>_grid.npy)")
+    add_component_options(parser, {"grid": "also the 7 x 7 feature map as 49 regions"}, "regions")
     parser.add_argument("--device", help="torch device, e.g. cpu or cuda (default: cuda when available, else cpu)")
     parser.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default: 32)")
     parser.add_argument("--threads", type=int, help="CPU threads of torch (default: torch's choice)")
@@ -225,12 +221,7 @@ def parse_args(argv):
         parser.error("--batch-size must be >= 1")
     if args.threads is not None and args.threads < 1:
         parser.error("--threads must be >= 1")
-    if args.grid_out and args.components != "grid":
-        parser.error("--grid-out needs --components grid")
-    if args.components == "grid":
-        args.grid_out = args.grid_out or default_grid_out(args.out)
-        if os.path.abspath(args.grid_out) == os.path.abspath(args.out):
-            parser.error("--grid-out and --out name the same file")
+    check_component_options(parser, args)
     return args
 
 
@@ -243,33 +234,6 @@ def warn_bad_images(bad):
               file=sys.stderr)
 
 
-class GridOutput:
-    """The regions' .npy [n_items x REGIONS x channels] float32, filled in place in a temporary file beside
-    its path (zero until written) and renamed to it by publish()."""
-
-    def __init__(self, path, n_items, channels):
-        self.path = path
-        f, self.tmp = temp_file_beside(path)
-        f.close()
-        self.regions = np.lib.format.open_memmap(self.tmp, mode="w+", dtype=np.float32,
-                                                 shape=(n_items, REGIONS, channels))
-
-    def publish(self):
-        self.regions.flush()
-        self.regions = None
-        with open(self.tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        publish(self.tmp, self.path)
-        self.tmp = None
-
-    def discard(self):
-        """Removes the temporary file when publish() did not rename it."""
-        self.regions = None
-        if self.tmp is not None:
-            os.unlink(self.tmp)
-            self.tmp = None
-
-
 def default_device():
     import torch
 
@@ -280,9 +244,7 @@ def run(args):
     is_folder = os.path.isdir(args.images)
     fmt = None if is_folder else format_from_extension(args.images, args.format, LIST_FORMATS)
     item_map = load_item_map(args.item_map) if args.item_map else None
-    check_output_dir(args.out)
-    if args.grid_out:
-        check_output_dir(args.grid_out)
+    check_output_paths(args)
     rows = read_folder(args.images) if is_folder else read_list(args.images, fmt, args.id_column, args.path_column)
     # A folder's rows are named by their file alone.
     source = "" if is_folder else args.images
@@ -306,30 +268,29 @@ def run(args):
     model = load_model(device)
     channels = model._conv_head.out_channels
     features = np.zeros((n_items, channels), dtype=np.float32)
-    grid = GridOutput(args.grid_out, n_items, channels) if args.grid_out else None
+    grid = ComponentOutput(args.components_out, n_items, REGIONS, channels) if args.components_out else None
     try:
         def store(chunk, maps):
             items = [with_image[i] for i in chunk]
             regions = maps.reshape(len(chunk), -1, channels)
             features[items] = regions.mean(axis=1)
             if grid is not None:
-                grid.regions[items] = regions
+                grid.rows[items] = regions
+                grid.count[items] = REGIONS
 
         bad = encode(model, device, [images[i][0] for i in with_image], args.batch_size, store,
                      args.skip_bad_images, show_progress=not args.quiet and len(with_image) > 4 * args.batch_size)
         if bad and (not args.skip_bad_images or len(bad) == len(with_image)):
             raise BadImages(bad, none_read=len(bad) == len(with_image))
         warn_bad_images(bad)
-        if grid is not None:
-            grid.publish()
-        write_npy_atomic(args.out, features)
+        write_features(args.out, features, grid)
     finally:
         if grid is not None:
             grid.discard()
     if not args.quiet:
         shapes = f"{n_items} x {channels} float32"
         if grid is not None:
-            shapes += f", {args.grid_out}: {n_items} x {REGIONS} x {channels} float32"
+            shapes += f", {grid.describe()}"
         print(f"{PROG}: wrote {args.out}: {shapes}, {len(with_image) - len(bad)} images encoded with {MODEL} "
               f"on {device} in {time.monotonic() - start:.1f} s")
 

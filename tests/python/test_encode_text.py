@@ -313,3 +313,123 @@ def test_unreadable_inputs_and_unknown_models_are_errors(baby, capsys):
     code, _ = encode_baby(baby, "items.csv", "--model", baby)
     assert code == 2
     assert "cannot load a sentence-transformers model" in capsys.readouterr().err
+
+
+def encode_tokens(folder, *extra, item_map="item2id.json"):
+    """Encodes the baby table with --components tokens; returns (pooled, components, counts)."""
+    out = folder / "text_feat.npy"
+    code = run_main(folder / "items.csv", "--id-column", "asin", "--text-columns", "title,description",
+                    "--item-map", folder / item_map, "--out", out, "-q", "--components", "tokens", *extra)
+    assert code == 0
+    return np.load(out), np.load(folder / "text_components.npy"), np.load(folder / "text_components_count.npy")
+
+
+def test_token_components_shapes_counts_padding_and_rows(baby, reference_model):
+    feat, comps, count = encode_tokens(baby, "--max-components", 40)
+    assert comps.dtype == np.float32 and comps.shape == (6, 40, 384)
+    assert count.dtype == np.int32 and count.shape == (6,)
+    assert count[4] == 0 and count[5] == 0  # B05: empty text columns; B11: not in the table
+    for item, dense in ITEM_MAP.items():
+        if item not in ITEMS or not expected_text(item):
+            continue
+        # [CLS], the word pieces and [SEP]: the model's tokens, padding excluded.
+        want = reference_model.encode(expected_text(item), output_value="token_embeddings").numpy()
+        assert count[dense] == len(want) <= 40, item
+        np.testing.assert_allclose(comps[dense, :count[dense]], want, atol=1e-5, err_msg=item)
+    for dense in range(6):
+        assert not comps[dense, count[dense]:].any()  # padding rows are exactly zero
+
+
+def test_masked_mean_of_the_components_is_the_pooled_row(baby):
+    feat, comps, count = encode_tokens(baby, "--max-components", 40)
+    for dense in range(4):
+        mean = comps[dense, :count[dense]].astype(np.float64).mean(axis=0)
+        # The model's pooling is this mean; then both are L2-normalised. Measured: about 1e-8.
+        np.testing.assert_allclose(mean / np.linalg.norm(mean), feat[dense], rtol=0, atol=1e-6)
+
+
+def test_pooled_rows_are_the_same_with_and_without_components(baby, tmp_path):
+    code, pooled_only = encode_baby(baby)
+    assert code == 0
+    feat, _, _ = encode_tokens(baby)
+    np.testing.assert_array_equal(feat, np.load(pooled_only))
+    write_table(tmp_path / "one.tsv", "tsv", [("0", GOLDEN_SENTENCE)], columns=("item_id", "title"))
+    out = tmp_path / "feat.npy"
+    assert run_main(tmp_path / "one.tsv", "--text-columns", "title", "--dense-ids", "--out", out, "-q",
+                    "--components", "tokens") == 0
+    np.testing.assert_allclose(np.load(out)[0], np.load(GOLDEN), rtol=0, atol=1e-4)
+    assert np.load(tmp_path / "feat_components_count.npy")[0] == 12  # [CLS], 10 word pieces, [SEP]
+
+
+def test_tokens_past_max_components_are_cut_with_a_counted_warning(baby, reference_model, capsys):
+    feat, comps, count = encode_tokens(baby, "--max-components", 14)
+    assert comps.shape == (6, 14, 384)
+    texts = {ITEM_MAP[item]: expected_text(item) for item in ITEMS if expected_text(item)}
+    lengths = {dense: len(reference_model.tokenize([text])["input_ids"][0]) for dense, text in texts.items()}
+    assert sorted(lengths.values()) == [11, 14, 15, 20]  # below, at and above the limit
+    for dense, length in lengths.items():
+        assert count[dense] == min(length, 14)
+        want = reference_model.encode(texts[dense], output_value="token_embeddings").numpy()[:14]
+        np.testing.assert_allclose(comps[dense, :count[dense]], want, atol=1e-5)
+        assert not comps[dense, count[dense]:].any()
+    err = capsys.readouterr().err
+    assert (f"warning: 2 of 4 texts have more than 14 tokens (the longest 20); "
+            f"{baby / 'text_components.npy'} keeps the first 14 of each") in err
+
+
+def test_component_rows_follow_permuted_item_ids(baby):
+    feat, comps, count = encode_tokens(baby)
+    permutation = [3, 5, 0, 4, 1, 2]  # old dense id -> new
+    (baby / "permuted.json").write_text(json.dumps({k: permutation[v] for k, v in ITEM_MAP.items()}))
+    feat_p, comps_p, count_p = encode_tokens(baby, item_map="permuted.json")
+    np.testing.assert_array_equal(count_p[permutation], count)
+    np.testing.assert_allclose(comps_p[permutation], comps, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(feat_p[permutation], feat, rtol=0, atol=1e-6)
+
+
+def test_component_file_names_and_option_errors(tmp_path, capsys):
+    def parse(*argv):
+        return encode_text.parse_args(["t.csv", "--text-columns", "title", "--dense-ids", *map(str, argv)])
+
+    assert parse("--components", "tokens").components_out == "text_components.npy"
+    args = parse("--components", "tokens", "--out", "d/feat.npy")
+    assert (args.components_out, args.max_components) == ("d/feat_components.npy", 32)
+    assert parse("--components", "tokens", "--out", "feat").components_out == "feat_components.npy"
+    assert parse("--components", "tokens", "--components-out", "tok.npy").components_out == "tok.npy"
+    assert parse().components_out is None
+    for argv, problem in [(["--components-out", "c.npy"], "--components-out needs --components"),
+                          (["--max-components", "8"], "--max-components needs --components tokens"),
+                          (["--components", "tokens", "--max-components", "0"], "a value >= 1"),
+                          (["--components", "tokens", "--components-out", "text_feat.npy"], "three different"),
+                          (["--components", "tokens", "--components-out", "a.npy", "--out", "a_count.npy"],
+                           "three different")]:
+        with pytest.raises(SystemExit):
+            parse(*argv)
+        assert problem in capsys.readouterr().err
+    write_table(tmp_path / "t.csv", "csv", [("0", "Diaper bag")], columns=("item_id", "title"))
+    code = run_main(tmp_path / "t.csv", "--text-columns", "title", "--dense-ids", "--out", tmp_path / "f.npy",
+                    "--components", "tokens", "--components-out", tmp_path / "none" / "c.npy")
+    assert code == 2
+    assert f"the folder {tmp_path / 'none'} does not exist" in capsys.readouterr().err
+    assert os.listdir(tmp_path) == ["t.csv"]
+
+
+def test_a_failure_while_encoding_leaves_no_output(baby, monkeypatch):
+    (baby / "text_feat.npy").write_bytes(b"old")
+    before = sorted(os.listdir(baby))
+    batches = []
+    real = encode_text.sentence_and_tokens
+
+    def fail_on_third_batch(model, texts, on_tokens):
+        batches.append(texts)
+        if len(batches) == 3:
+            raise RuntimeError("stop")
+        return real(model, texts, on_tokens)
+
+    monkeypatch.setattr(encode_text, "sentence_and_tokens", fail_on_third_batch)
+    with pytest.raises(RuntimeError, match="stop"):
+        encode_tokens(baby, "--batch-size", 1)
+    assert len(batches) == 3
+    # No components, count or temporary file, and the old pooled file untouched.
+    assert sorted(os.listdir(baby)) == before
+    assert (baby / "text_feat.npy").read_bytes() == b"old"
