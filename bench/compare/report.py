@@ -8,6 +8,7 @@ Reads (paths relative to --logs, default bench/results/logs):
   tiktok/coldstart-2026-12-07/held_out_catalogue.json        which items were made never-consumed
   baby/remeasure-2026-12-07/<config>/<point>_seed<k>.jsonl    Amazon Baby under MMRec's test rule
   tiktok/timing-2026-12-07/*.json                             seconds per epoch, both sides
+  tiktok/bf16-learnt-2026-12-07/mgcn-<storage>/default_seed<k>.jsonl  MGCN's learnt features, float32 / bf16
 and the splits themselves (--tiktok, --baby) to count the users each metric averages over, so that
 every rate comes with its hit count: hits = Hit@20 x users (on TikTok every held-out user has one
 item, so Hit@20 = Recall@20; MMRec's log rounds its metrics to 4 decimals, so its hit counts are
@@ -19,7 +20,8 @@ difference with |t| < 2 is written "within noise". Selection (the grid point, th
 validation only: the chosen point is the one with the highest validation Recall@20 at seed 0.
 
   bench/compare/report.py [--logs bench/results/logs] [--tiktok ../shared/datasets/tiktok]
-                          [--baby ../shared/datasets/amazon-baby] [--section faithful|coldstart|baby|timing|csv]
+                          [--baby ../shared/datasets/amazon-baby]
+                          [--section faithful|coldstart|baby|timing|bf16|csv]
 """
 import argparse
 import json
@@ -300,20 +302,52 @@ def figures_csv(args):
               f'"bench/results/logs/tiktok/peer-2026-12-07: mean over seeds {seeds} (bench/compare/report.py --section csv)"')
 
 
+def bf16_learnt(args):
+    folder = os.path.join(args.logs, "tiktok", "bf16-learnt-2026-12-07")
+    counts = user_counts(args.tiktok)
+    print("### TikTok: MGCN's learnt features stored as float32 and as bf16\n")
+    print("Same binary, split, protocol and seeds; bf16: bf16 values and Adam moments with stochastic "
+          "rounding, float32 gradients. Hits = users with the held-out item in their top 20.\n")
+    print("| storage | seeds | valid R@20 | valid hits | test R@20 | test hits | test N@20 | best epochs | s/epoch |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    sides = {}
+    for storage in ("float32", "bf16"):
+        runs = load_grid(os.path.join(folder, f"mgcn-{storage}")).get("default", {})
+        rs = [runs[k] for k in sorted(runs)]
+        if not rs:
+            print(f"| {storage} | - | no finished run |  |  |  |  |  |  |")
+            continue
+        sides[storage] = rs
+        seconds = [statistics.mean(r["train_seconds"]) for r in rs]
+        print(f"| {storage} | {', '.join(map(str, sorted(runs)))} | {fmt([r['best_valid']['Recall@20'] for r in rs])} "
+              f"| {hits([r['best_valid']['Hit@20'] for r in rs], counts['valid'])} "
+              f"| {fmt([r['test']['Recall@20'] for r in rs])} | {hits([r['test']['Hit@20'] for r in rs], counts['test'])} "
+              f"| {fmt([r['test']['NDCG@20'] for r in rs])} | {', '.join(str(r['best_epoch']) for r in rs)} "
+              f"| {statistics.mean(seconds):.2f} |")
+    if len(sides) == 2:
+        for split, key in (("validation", "best_valid"), ("test", "test")):
+            a = [r[key]["Recall@20"] for r in sides["bf16"]]
+            b = [r[key]["Recall@20"] for r in sides["float32"]]
+            print(f"\n- bf16 against float32, {split} Recall@20: {statistics.mean(a) - statistics.mean(b):+.4f} "
+                  f"({verdict(welch_t(a, b))}; float32's seed spread, one std: {mean_std(b)[1]:.4f})")
+    print()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--logs", default="bench/results/logs")
     ap.add_argument("--tiktok", default="../shared/datasets/tiktok")
     ap.add_argument("--baby", default="../shared/datasets/amazon-baby")
-    ap.add_argument("--section", choices=("faithful", "coldstart", "baby", "timing", "csv"), action="append",
+    ap.add_argument("--section", choices=("faithful", "coldstart", "baby", "timing", "bf16", "csv"), action="append",
                     help="csv: the MMRec rows of bench/results/published.csv (not printed by default)")
     args = ap.parse_args()
     for path in (args.logs, args.tiktok):
         if not os.path.isdir(path):
             print(f"report.py: error: {path}: no such directory", file=sys.stderr)
             return 2
-    sections = {"faithful": faithful, "coldstart": coldstart, "baby": baby, "timing": timing, "csv": figures_csv}
-    for name in args.section or ("faithful", "coldstart", "baby", "timing"):
+    sections = {"faithful": faithful, "coldstart": coldstart, "baby": baby, "timing": timing, "bf16": bf16_learnt,
+                "csv": figures_csv}
+    for name in args.section or ("faithful", "coldstart", "baby", "timing", "bf16"):
         sections[name](args)
     return 0
 
