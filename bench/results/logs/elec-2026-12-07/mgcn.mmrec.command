@@ -1,0 +1,1 @@
+/work/venv-peer/bin/python bench/peers/mmrec_peer.py --mmrec /work/mmrec --data /work/elec-prepared --name elec --model MGCN --epochs 1 --threads 2 --device cpu --time-limit 900 --memory-limit 20 --log-copy bench/results/logs/elec-2026-12-07/mgcn.mmrec.log
