@@ -241,7 +241,7 @@ Manifest parse_manifest(std::string_view text, const std::string& source) {
   return out;
 }
 
-Dataset load_dataset_binary(const std::string& dir_name) {
+Dataset load_dataset_binary(const std::string& dir_name, bool load_features) {
   const fs::path dir(dir_name);
   const std::string manifest_path = (dir / "manifest.json").string();
   const Manifest m = parse_manifest(read_file(manifest_path), manifest_path);
@@ -272,6 +272,15 @@ Dataset load_dataset_binary(const std::string& dir_name) {
   for (const auto& name : m.features) {
     const ManifestArray& a = m.arrays.at("feature_" + name);
     FeatureMatrix f{name, a.shape[0], a.shape[1], {}};
+    if (!load_features) {  // its size alone is checked, from the directory entry
+      const std::string path = (dir / a.file).string();
+      std::error_code ec;
+      const uintmax_t size = fs::file_size(path, ec);
+      if (ec) throw InputError(path, "", "cannot read array 'feature_" + name + "' of the manifest: " + ec.message());
+      if (size != a.bytes) throw InputError(path, "", fmt::format("size is {} bytes, the manifest says {}", size, a.bytes));
+      d.features_not_loaded.push_back(std::move(f));
+      continue;
+    }
     map_numbers("feature_" + name, f.values);
     d.features.push_back(std::move(f));
   }

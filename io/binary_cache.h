@@ -53,7 +53,8 @@ Manifest parse_manifest(std::string_view text, const std::string& source);
 // of the Dataset that shares them; an empty array is owned. Each array is a
 // whole file mapped from offset 0 (page-aligned) whose size the manifest makes a
 // whole number of elements, so every dtype can be viewed in place. The id lists
-// are copied into strings.
-Dataset load_dataset_binary(const std::string& dir);
+// are copied into strings. Without `load_features` the feature arrays are neither mapped nor
+// checksummed: their shapes (from the manifest) go to Dataset::features_not_loaded.
+Dataset load_dataset_binary(const std::string& dir, bool load_features = true);
 
 }  // namespace mmgraph::io

@@ -108,26 +108,27 @@ Dataset load_json_splits(const fs::path& dir, const LoadOptions& options) {
   Dataset d;
   d.name = dir.filename().string();
   if (d.name.empty()) d.name = dir.parent_path().filename().string();
-  if (options.load_features) {
-    std::vector<fs::path> npys;
-    for (const auto& e : fs::directory_iterator(dir)) {
-      const std::string f = e.path().filename().string();
-      if (f.size() > 9 && f.ends_with("_feat.npy")) npys.push_back(e.path());
-    }
-    std::sort(npys.begin(), npys.end());
-    for (const auto& p : npys) {
-      io::NpyArray a = io::read_npy(p.string());
-      check_feature(a, p.string());
-      if (a.rows < n_items)
-        throw InputError(p.string(), "", fmt::format("{} rows, but the splits use {} items", a.rows, n_items));
-      n_items = static_cast<int32_t>(a.rows);  // items absent from every split are cold-start items
-      const std::string f = p.filename().string();
-      d.features.push_back({f.substr(0, f.size() - 9), a.rows, a.cols, std::move(a.values)});
-    }
-    for (const auto& f : d.features)
+  // The features; without load_features only their headers, which set the item count alike.
+  std::vector<fs::path> npys;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string f = e.path().filename().string();
+    if (f.size() > 9 && f.ends_with("_feat.npy")) npys.push_back(e.path());
+  }
+  std::sort(npys.begin(), npys.end());
+  for (const auto& p : npys) {
+    io::NpyArray a = options.load_features ? io::read_npy(p.string()) : io::read_npy_shape(p.string());
+    if (options.load_features) check_feature(a, p.string());
+    if (a.rows < n_items)
+      throw InputError(p.string(), "", fmt::format("{} rows, but the splits use {} items", a.rows, n_items));
+    n_items = static_cast<int32_t>(a.rows);  // items absent from every split are cold-start items
+    const std::string f = p.filename().string();
+    (options.load_features ? d.features : d.features_not_loaded)
+        .push_back({f.substr(0, f.size() - 9), a.rows, a.cols, std::move(a.values)});
+  }
+  for (const auto* list : {&d.features, &d.features_not_loaded})
+    for (const auto& f : *list)
       if (f.rows != n_items)
         throw InputError((dir / (f.name + "_feat.npy")).string(), "", fmt::format("{} rows, another feature file has {}", f.rows, n_items));
-  }
   d.n_users = n_users;
   d.n_items = n_items;
   InteractionCsr* dst[3] = {&d.train, &d.valid, &d.test};
@@ -148,7 +149,7 @@ Dataset load_dataset(const std::string& spec, const LoadOptions& options) {
     std::error_code ec;
     if (!fs::exists(p, ec)) throw InputError(spec, "", "no such file or directory");
     if (fs::is_directory(p)) {
-      if (fs::exists(p / "manifest.json")) d = io::load_dataset_binary(spec);
+      if (fs::exists(p / "manifest.json")) d = io::load_dataset_binary(spec, options.load_features);
       else if (fs::exists(p / "train.json")) d = load_json_splits(p, options);
       else throw InputError(spec, "", "directory has neither manifest.json (mmgraph prepare) nor train.json/val.json/test.json");
     } else {

@@ -1,6 +1,7 @@
 // .npy reader and writer with strict header validation.
 #include "io/npy.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <fstream>
@@ -43,32 +44,17 @@ bool dict_value(std::string_view dict, std::string_view key, std::string_view& v
   return false;
 }
 
-}  // namespace
+// Where an .npy file's values lie and what they are.
+struct NpyLayout {
+  int64_t rows = 0, cols = 0;
+  size_t item = 0;        // bytes per value: 2, 4 or 8
+  size_t data_start = 0;  // the offset of the first value
+};
 
-float half_to_float(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  const uint32_t exp = (h >> 10) & 0x1Fu;
-  uint32_t mant = h & 0x3FFu;
-  uint32_t bits;
-  if (exp == 0x1F) {
-    bits = sign | 0x7F800000u | (mant << 13);  // inf / nan
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112u) << 23) | (mant << 13);
-  } else if (mant == 0) {
-    bits = sign;
-  } else {  // subnormal: normalise
-    uint32_t e = 113;
-    while ((mant & 0x400u) == 0) {
-      mant <<= 1;
-      --e;
-    }
-    bits = sign | (e << 23) | ((mant & 0x3FFu) << 13);
-  }
-  return std::bit_cast<float>(bits);
-}
-
-NpyArray parse_npy(std::string_view bytes, const std::string& source) {
-  if (bytes.empty()) fail(source, 0, "the file is empty");
+// The layout of an .npy file of `file_size` bytes from its first bytes `bytes` (the whole header
+// at least, or the whole file when shorter): every check of the header and of the file's size.
+NpyLayout parse_layout(std::string_view bytes, uint64_t file_size, const std::string& source) {
+  if (file_size == 0) fail(source, 0, "the file is empty");
   if (bytes.size() < 10 || std::memcmp(bytes.data(), kMagic, 6) != 0) fail(source, 0, "not an .npy file (bad magic)");
   const int major = static_cast<unsigned char>(bytes[6]);
   const int minor = static_cast<unsigned char>(bytes[7]);
@@ -84,9 +70,9 @@ NpyArray parse_npy(std::string_view bytes, const std::string& source) {
     for (int b = 0; b < 4; ++b) header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + b])) << (8 * b);
     header_start = 12;
   }
-  if (header_len > bytes.size() - header_start)
+  if (header_len > file_size - header_start || header_len > bytes.size() - header_start)
     fail(source, 8, "header length " + std::to_string(header_len) + " runs past the end of the file (" +
-                        std::to_string(bytes.size()) + " bytes)");
+                        std::to_string(file_size) + " bytes)");
   const std::string_view dict = bytes.substr(header_start, header_len);
   const size_t open = dict.find('{');
   if (open == std::string_view::npos || dict.find('}') == std::string_view::npos)
@@ -130,23 +116,59 @@ NpyArray parse_npy(std::string_view bytes, const std::string& source) {
   if (dims.size() != 2)
     fail(source, header_start, "expected a 2-D array, shape has " + std::to_string(dims.size()) + " dimensions");
 
-  NpyArray out;
+  NpyLayout out;
   out.rows = dims[0];
   out.cols = dims[1];
+  out.item = item;
   const size_t data_start = header_start + header_len;
-  const size_t available = bytes.size() - data_start;
+  out.data_start = data_start;
+  const uint64_t available = file_size - data_start;
   // Compare in a way that cannot overflow for absurd shapes.
   const auto rows = static_cast<uint64_t>(out.rows), cols = static_cast<uint64_t>(out.cols);
   if (cols != 0 && rows > available / item / cols)
     fail(source, data_start, "truncated data: shape (" + std::to_string(out.rows) + ", " + std::to_string(out.cols) +
                                  ") needs " + std::to_string(rows * cols * item) + " bytes, the file has " +
                                  std::to_string(available));
-  const size_t count = static_cast<size_t>(rows * cols);
+  const uint64_t count = rows * cols;
   if (count * item != available)
     fail(source, data_start + count * item,
          std::to_string(available - count * item) + " bytes of trailing data after the array");
+  return out;
+}
+
+}  // namespace
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t exp = (h >> 10) & 0x1Fu;
+  uint32_t mant = h & 0x3FFu;
+  uint32_t bits;
+  if (exp == 0x1F) {
+    bits = sign | 0x7F800000u | (mant << 13);  // inf / nan
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112u) << 23) | (mant << 13);
+  } else if (mant == 0) {
+    bits = sign;
+  } else {  // subnormal: normalise
+    uint32_t e = 113;
+    while ((mant & 0x400u) == 0) {
+      mant <<= 1;
+      --e;
+    }
+    bits = sign | (e << 23) | ((mant & 0x3FFu) << 13);
+  }
+  return std::bit_cast<float>(bits);
+}
+
+NpyArray parse_npy(std::string_view bytes, const std::string& source) {
+  const NpyLayout layout = parse_layout(bytes, bytes.size(), source);
+  NpyArray out;
+  out.rows = layout.rows;
+  out.cols = layout.cols;
+  const size_t item = layout.item;
+  const size_t count = static_cast<size_t>(layout.rows * layout.cols);
   out.values.resize(count);
-  const char* p = bytes.data() + data_start;
+  const char* p = bytes.data() + layout.data_start;
   if (item == 4) {
     if (count > 0) std::memcpy(out.values.data(), p, count * 4);
   } else if (item == 2) {
@@ -168,6 +190,34 @@ NpyArray parse_npy(std::string_view bytes, const std::string& source) {
 NpyArray read_npy(const std::string& path) {
   const std::string bytes = read_file(path);
   return parse_npy(bytes, path);
+}
+
+NpyArray read_npy_shape(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, "", "cannot open the file");
+  in.seekg(0, std::ios::end);
+  const auto file_size = static_cast<uint64_t>(in.tellg());
+  // The header: its length is in bytes 8-9 (version 1) or 8-11 (versions 2 and 3).
+  auto read_prefix = [&](uint64_t n) {
+    std::string bytes(static_cast<size_t>(std::min(n, file_size)), '\0');
+    in.seekg(0);
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!in) throw InputError(path, "", "read error");
+    return bytes;
+  };
+  std::string head = read_prefix(12);
+  if (head.size() >= 12) {
+    const bool short_length = head[6] == 1;
+    uint64_t header_len = 0;
+    for (int b = 0; b < (short_length ? 2 : 4); ++b)
+      header_len |= static_cast<uint64_t>(static_cast<unsigned char>(head[8 + b])) << (8 * b);
+    head = read_prefix((short_length ? 10 : 12) + header_len);
+  }
+  const NpyLayout layout = parse_layout(head, file_size, path);
+  NpyArray out;
+  out.rows = layout.rows;
+  out.cols = layout.cols;
+  return out;
 }
 
 void write_npy(const std::string& path, const float* values, int64_t rows, int64_t cols) {

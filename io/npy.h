@@ -20,6 +20,10 @@ struct NpyArray {
 NpyArray parse_npy(std::string_view bytes, const std::string& source);
 NpyArray read_npy(const std::string& path);
 
+// The shape of the .npy file at `path` from its header alone, with the same checks of the header
+// and of the file's size as read_npy; no value is read. `values` stays empty.
+NpyArray read_npy_shape(const std::string& path);
+
 // Writes rows x cols float32 values as format 1.0, C order.
 void write_npy(const std::string& path, const float* values, int64_t rows, int64_t cols);
 

@@ -77,11 +77,19 @@ int run_train(const DataArgs& data_args, const std::vector<std::string>& configs
   for (const auto& assignment : sets) mmgraph::apply_override(config, assignment);
   if (!device.empty()) mmgraph::apply_override(config, "device=" + device, "--device");
   mmgraph::validate_config(config);
-  const mmgraph::Dataset data = load_timed(data_args);
+  // A model that reads no item features (bprmf, lightgcn) trains without loading them.
+  DataArgs load_args = data_args;
+  load_args.options.load_features = mmgraph::model_reads_features(config.model);
+  const mmgraph::Dataset data = load_timed(load_args);
 
   // In a run over several processes rank 0 alone reports.
   const mmgraph::RunProcess place = mmgraph::run_process();
   const bool lead = place.rank == 0;
+  if (lead && !data.features_not_loaded.empty()) {
+    std::string unread;
+    for (const auto& f : data.features_not_loaded) unread += fmt::format("{}{} {}", unread.empty() ? "" : ", ", f.name, f.cols);
+    std::fprintf(stderr, "features: not read by %s (%s left on disk)\n", config.model.c_str(), unread.c_str());
+  }
   std::string summary;
   for (const auto& [key, value] : mmgraph::config_items(config)) summary += fmt::format(" {}={}", key, value);
   if (lead) std::fprintf(stderr, "config:%s\n", summary.c_str());

@@ -44,8 +44,10 @@ uint64_t hash_of_ids(const std::vector<std::string>& ids) {
   return h;
 }
 
-// Part of the data set -> a description with its hash; compared on resume.
-json fingerprint_of(const Dataset& d) {
+// Part of the data set -> a description with its hash; compared on resume. The features only for
+// a model that reads them: hashing them would read every page of arrays such a model never
+// touches, and its training does not depend on them.
+json fingerprint_of(const Dataset& d, const std::string& model) {
   json j = json::object();
   j["users"] = std::to_string(d.n_users);
   j["items"] = std::to_string(d.n_items);
@@ -53,8 +55,9 @@ json fingerprint_of(const Dataset& d) {
       {"train interactions", &d.train}, {"valid interactions", &d.valid}, {"test interactions", &d.test}};
   for (const auto& [name, csr] : splits)
     j[name] = fmt::format("{} pairs, hash {}", csr->nnz(), hex(hash_of(csr->col, hash_of(csr->row_ptr))));
-  for (const auto& f : d.features)
-    j["feature " + f.name] = fmt::format("{} x {}, hash {}", f.rows, f.cols, hex(hash_of(f.values)));
+  if (model_reads_features(model))
+    for (const auto& f : d.features)
+      j["feature " + f.name] = fmt::format("{} x {}, hash {}", f.rows, f.cols, hex(hash_of(f.values)));
   j["user ids"] = hex(hash_of_ids(d.user_ids));
   j["item ids"] = hex(hash_of_ids(d.item_ids));
   return j;
@@ -278,7 +281,7 @@ int epoch_of_name(const std::string& name) {
 namespace detail {
 
 std::string input_description(const Dataset& data, const TrainConfig& config) {
-  const json fingerprint = fingerprint_of(data), settings = config_to_json(config);
+  const json fingerprint = fingerprint_of(data, config.model), settings = config_to_json(config);
   json j = json::object();
   for (const auto& [key, value] : fingerprint.items()) j["data " + key] = value;
   for (const auto& [key, value] : settings.items()) j["config " + key] = value;
@@ -286,7 +289,7 @@ std::string input_description(const Dataset& data, const TrainConfig& config) {
 }
 
 CheckpointDir::CheckpointDir(std::string dir, int keep, bool resume, const Dataset& data, const TrainConfig& config)
-    : dir_(std::move(dir)), keep_(keep), data_(data), config_(config), fingerprint_(fingerprint_of(data).dump()) {
+    : dir_(std::move(dir)), keep_(keep), data_(data), config_(config), fingerprint_(fingerprint_of(data, config.model).dump()) {
   if (keep_ < 1) throw InputError("--keep-checkpoints", "", "must be >= 1");
   std::error_code ec;
   fs::create_directories(dir_, ec);
@@ -467,8 +470,12 @@ void CheckpointDir::restore(const io::Safetensors& f, Model& model, TrainProgres
       differences.push_back(fmt::format("{}: {} in the checkpoint, {} now", key,
                                         theirs.contains(key) ? theirs[key].get<std::string>() : "absent",
                                         value.get<std::string>()));
+  // Checkpoints written before the fingerprint left features out for models that read none
+  // carry their hashes: not compared, since such a model's state does not depend on them.
+  const bool features_read = model_reads_features(config_.model);
   for (const auto& [key, value] : theirs.items())
-    if (!mine.contains(key)) differences.push_back(fmt::format("{}: {} in the checkpoint, absent now", key, value.get<std::string>()));
+    if (!mine.contains(key) && (features_read || !key.starts_with("feature ")))
+      differences.push_back(fmt::format("{}: {} in the checkpoint, absent now", key, value.get<std::string>()));
   if (!differences.empty())
     throw InputError(f.source, "",
                      fmt::format("written for another data set ({})", fmt::join(differences, "; ")));

@@ -30,9 +30,10 @@ struct TrainProgress {
   double seconds = 0, seconds_to_best = 0;  // wall time of the runs before this one (resume)
 };
 
-// The data set's fingerprint (sizes and hashes of its splits, features and ids) and the config,
-// as one JSON object ("data <part>" and "config <key>" keys): what a checkpoint is checked
-// against, and what the processes of one run compare at start-up.
+// The data set's fingerprint (sizes and hashes of its splits and ids, and of its features when the
+// config's model reads them) and the config, as one JSON object ("data <part>" and "config <key>"
+// keys): what a checkpoint is checked against, and what the processes of one run compare at
+// start-up.
 std::string input_description(const Dataset& data, const TrainConfig& config);
 
 class CheckpointDir {

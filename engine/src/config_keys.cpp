@@ -89,10 +89,15 @@ bool ConfigKey::applies_to(std::string_view model) const {
   return models.empty() || std::find(models.begin(), models.end(), model) != models.end();
 }
 
+const std::vector<std::string_view>& feature_models() {
+  static const std::vector<std::string_view> models = {"vbpr", "lattice", "freedom", "mgcn", "mmgraph"};
+  return models;
+}
+
 const std::vector<ConfigKey>& config_keys() {
   // Model groups by what they read: a user-item graph, item features, an item-item graph.
   const std::vector<std::string_view> kGraphModels = {"lightgcn", "lattice", "freedom", "mgcn", "mmgraph"};
-  const std::vector<std::string_view> kFeatureModels = {"vbpr", "lattice", "freedom", "mgcn", "mmgraph"};
+  const std::vector<std::string_view>& kFeatureModels = feature_models();
   const std::vector<std::string_view> kItemGraphModels = {"lattice", "freedom", "mgcn", "mmgraph"};
   static const std::vector<ConfigKey> keys = {
       // model: validate_config checks the name against the registry (model_names()), so that the

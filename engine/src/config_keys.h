@@ -64,6 +64,11 @@ struct ConfigKey {
   bool applies_to(std::string_view model) const;
 };
 
+// Config names of the models that read item features (the data set's modalities); the others
+// never touch a feature array, so the data set is loaded without them and its fingerprint leaves
+// them out (model_reads_features in mmgraph/config.h).
+const std::vector<std::string_view>& feature_models();
+
 // Whether the member holds integers (an integer, or a list of them): its range reads "in 1..128".
 bool holds_integers(const ConfigMember& member);
 

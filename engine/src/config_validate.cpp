@@ -1,4 +1,4 @@
-// validate_config, config_error and unread_key_warnings: each key's value checked as its
+// validate_config, config_error, unread_key_warnings and model_reads_features: each key's value checked as its
 // declaration in config_keys.cpp says, the rules between keys, and messages that name where a
 // value came from.
 #include <fmt/format.h>
@@ -92,6 +92,11 @@ void validate_config(const TrainConfig& c) {
          fmt::format("valid_metric '{}' is not computed; use <Recall|NDCG|Precision|Hit|MAP>@K with K in topk {}",
                      io::excerpt(c.valid_metric), ks));
   }
+}
+
+bool model_reads_features(const std::string& model) {
+  const auto& models = detail::feature_models();
+  return std::find(models.begin(), models.end(), model) != models.end();
 }
 
 std::vector<std::string> unread_key_warnings(const TrainConfig& c) {

@@ -209,13 +209,15 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
       std::fprintf(stderr, "mmgraph: warning: %s\n", warning.c_str());
   if (options.resume && options.checkpoint_dir.empty())
     throw InputError("--resume", "", "needs a checkpoint directory (--checkpoint-dir)");
-  // Modalities named in the config join (or replace) the data set's own features.
+  // Modalities named in the config join (or replace) the data set's own features; a model that
+  // reads no features leaves their files unread (unread_key_warnings names the key).
+  const bool add_modalities = !config.modalities.empty() && model_reads_features(config.model);
   Dataset with_modalities;
-  if (!config.modalities.empty()) {
+  if (add_modalities) {
     with_modalities = source_data;
     for (const auto& [name, path] : config.modalities) add_modality(with_modalities, name, path);
   }
-  const Dataset& given = config.modalities.empty() ? source_data : with_modalities;
+  const Dataset& given = add_modalities ? with_modalities : source_data;
   validate_dataset(given);
   // Over several processes: the partition of the users and items; one that is contiguous blocks
   // only in a new numbering (metis, degree_relabel) renumbers the data set the run trains on, and

@@ -95,6 +95,11 @@ void validate_config(const TrainConfig& config);
 // stderr as warnings.
 std::vector<std::string> unread_key_warnings(const TrainConfig& config);
 
+// Whether the model of that config name reads item features (vbpr and the multimodal models do;
+// bprmf and lightgcn do not). Loading a data set for a model that does not can leave its feature
+// arrays unread (LoadOptions::load_features = false).
+bool model_reads_features(const std::string& model);
+
 // An InputError about the value of `key`: "<file>:line N: key 'k': problem",
 // "--set:k=v: key 'k': problem", or "config: key 'k': problem" when the value
 // is a default or was changed after it was read.

@@ -33,6 +33,9 @@ struct Dataset {
   int32_t n_items = 0;
   InteractionCsr train, valid, test;
   std::vector<FeatureMatrix> features;
+  // The modalities a load left on disk (LoadOptions::load_features = false): name, rows and
+  // cols as the source states them, no values.
+  std::vector<FeatureMatrix> features_not_loaded;
   // Original ids, index = dense id; empty when the source has dense ids already.
   std::vector<std::string> user_ids, item_ids;
 };
@@ -48,7 +51,11 @@ struct LoadOptions {
   std::string split = "random";  // "random" (8:1:1 per user) or "time" (by timestamp)
   double train_ratio = 0.8, valid_ratio = 0.1;
   uint64_t seed = 2024;
-  bool load_features = true;  // read *_feat.npy beside JSON splits
+  // Read the item features: *_feat.npy beside JSON splits, the feature arrays of a prepared
+  // set. When false, no page of them is read (nor mapped, nor checksummed): only their shapes,
+  // from the .npy headers or the manifest, which still set and check the item count; they are
+  // listed in Dataset::features_not_loaded.
+  bool load_features = true;
 };
 
 // Loads a data set from a specification:

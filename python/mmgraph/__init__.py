@@ -130,7 +130,7 @@ def _pair(split, value):
     return (rows[:, 0], rows[:, 1])
 
 
-def load_dataset(spec, **load_options):
+def load_dataset(spec, model=None, **load_options):
     """Loads a data set, as ``mmgraph train --data SPEC`` does.
 
     ``spec`` is one of:
@@ -145,8 +145,12 @@ def load_dataset(spec, **load_options):
 
     ``load_options`` (for sources that must be split or filtered): ``kcore=0``,
     ``split="random"`` (or ``"time"``), ``train_ratio=0.8``, ``valid_ratio=0.1``,
-    ``seed=2024``, ``load_features=True``.
+    ``seed=2024``, ``load_features=True``. ``load_features=False`` reads no
+    page of the item features (only their shapes), as ``model`` (a config name)
+    does for a model that never reads them (``"bprmf"``, ``"lightgcn"``).
     """
+    if model is not None and "load_features" not in load_options:
+        load_options["load_features"] = _mmgraph.model_reads_features(str(model))
     return Dataset(_mmgraph.load_dataset(os.fspath(spec), load_options))
 
 

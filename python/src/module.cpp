@@ -301,6 +301,7 @@ PYBIND11_MODULE(_mmgraph, m) {
 
   m.def("load_dataset", &load_dataset_py, py::arg("spec"), py::arg("options"));
   m.def("dataset_from_arrays", &dataset_from_arrays);
+  m.def("model_reads_features", &model_reads_features, py::arg("model"));
 
   py::class_<TrainConfig>(m, "_Config")
       .def(py::init<>())

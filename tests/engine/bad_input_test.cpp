@@ -160,8 +160,8 @@ std::vector<std::string> train_with_config(const std::string& config = "{dir}/c.
   return {"train", "-q", "--device", "cpu", "--data", kSmall, "-c", config, "--log", "{dir}/log.jsonl"};
 }
 
-// A config that adds the modality x.npy to the small synthetic data.
-const File kModalityConfig{"c.yaml", "modalities: {audio: x.npy}\nepochs: 1\n"};
+// A config that adds the modality x.npy to the small synthetic data, for a model that reads it.
+const File kModalityConfig{"c.yaml", "model: vbpr\nmodalities: {audio: x.npy}\nepochs: 1\n"};
 
 const std::string kSplitsOk = "{\"0\": [0, 1], \"1\": [1]}";
 
@@ -306,7 +306,7 @@ std::vector<Row> rows() {
        {"{dir}/x.npy: 3 rows, but the data set has 40 items"}, {"{dir}/log.jsonl"}},
       {"npy_fortran_order", {kModalityConfig, {"x.npy", npy("<f4", "(40, 1)", std::string(160, '\0'), "True")}},
        train_with_config(), {"{dir}/x.npy:byte 10: fortran_order arrays are not supported"}, {"{dir}/log.jsonl"}},
-      {"npy_missing", {{"c.yaml", "modalities: {audio: nope.npy}\n"}}, train_with_config(),
+      {"npy_missing", {{"c.yaml", "model: vbpr\nmodalities: {audio: nope.npy}\n"}}, train_with_config(),
        {"{dir}/nope.npy: cannot open the file"}, {"{dir}/log.jsonl"}},
       // ---- binary manifests (mmgraph prepare output, then edited)
       {"manifest_bytes_disagree_with_shape", {}, info("{dir}/cache"),

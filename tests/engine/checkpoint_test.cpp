@@ -15,6 +15,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "engine/src/model.h"
 #include "io/safetensors.h"
@@ -254,6 +255,64 @@ TEST(Checkpoint, ForeignDataSetsIncompatibleConfigsAndOccupiedDirectoriesAreRefu
   TrainOptions o = opt;
   o.resume = true;
   EXPECT_EQ(train(data, longer, o).epochs_run, 3);
+}
+
+// The fingerprint of a model that reads no features leaves them out: a checkpoint of lightgcn resumes
+// on the data set with other features (or none), and one written when fingerprints listed the
+// features (rewritten here so) still resumes. A model that reads them refuses other features.
+TEST(Checkpoint, FeaturesAreInTheFingerprintOfTheModelsThatReadThem) {
+  testing::TempDir dir;
+  const Dataset data = small_synthetic();
+  Dataset other_features = data;
+  other_features.features[0].values = std::vector<float>(other_features.features[0].values.size(), 0.5f);
+  Dataset no_features = data;
+  no_features.features.clear();
+  TrainOptions opt;
+  opt.progress = false;
+  auto resumed = [&](const Dataset& d, const TrainConfig& c, const fs::path& ck) {
+    TrainOptions o = opt;
+    o.checkpoint_dir = ck.string();
+    o.resume = true;
+    try {
+      return "resumed from epoch " + std::to_string(train(d, c, o).resumed_from_epoch);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+  };
+  TrainConfig lightgcn = config_for("lightgcn");
+  lightgcn.epochs = 2;
+  opt.checkpoint_dir = (dir.path() / "lightgcn").string();
+  train(data, lightgcn, opt);
+  const fs::path last = dir.path() / "lightgcn" / "epoch-000002.safetensors";
+  const io::Safetensors written = io::read_safetensors(last.string());
+  EXPECT_EQ(written.meta("data").find("feature"), std::string::npos) << written.meta("data");
+  lightgcn.epochs = 3;
+  for (const Dataset* d : {&other_features, &no_features}) {
+    fs::copy(dir.path() / "lightgcn", dir.path() / "copy", fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+    EXPECT_EQ(resumed(*d, lightgcn, dir.path() / "copy"), "resumed from epoch 2");
+    fs::remove_all(dir.path() / "copy");
+  }
+  // The same checkpoint with the feature hashes an older fingerprint held.
+  nlohmann::json old_data = nlohmann::json::parse(written.meta("data"));
+  old_data["feature image"] = "160 x 24, hash 0123456789abcdef";
+  std::map<std::string, std::string> metadata = written.metadata;
+  metadata["data"] = old_data.dump();
+  std::vector<io::TensorToWrite> tensors;
+  for (const auto& [name, t] : written.tensors)
+    tensors.push_back({name, t.dtype, t.shape, written.data.data() + t.offset, t.bytes});
+  io::write_safetensors(last.string(), tensors, metadata);
+  fs::remove(dir.path() / "lightgcn" / "best.safetensors");  // so that the rewritten one is resumed
+  EXPECT_EQ(resumed(data, lightgcn, dir.path() / "lightgcn"), "resumed from epoch 2");
+
+  TrainConfig vbpr = config_for("vbpr");
+  vbpr.epochs = 2;
+  opt.checkpoint_dir = (dir.path() / "vbpr").string();
+  train(data, vbpr, opt);
+  EXPECT_NE(io::read_safetensors((dir.path() / "vbpr" / "epoch-000002.safetensors").string()).meta("data").find(
+                "feature image"),
+            std::string::npos);
+  const std::string refused = resumed(other_features, vbpr, dir.path() / "vbpr");
+  EXPECT_NE(refused.find("written for another data set (feature image"), std::string::npos) << refused;
 }
 
 TEST(Checkpoint, ADamagedNewestCheckpointIsSkippedWithAWarning) {

@@ -4,6 +4,8 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "support/temp_dir.h"
@@ -95,6 +97,28 @@ TEST(Cli, PrepareWritesACacheThatTrainLoads) {
   r = run_cli("info --data " + out);
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("100 users"), std::string::npos) << r.output;
+}
+
+// bprmf trains on a prepared set whose feature arrays are garbage of the right size, saying that it
+// left them unread; vbpr reads them and stops at their checksum.
+TEST(Cli, ModelsThatReadNoFeaturesLeaveThemOnDisk) {
+  testing::TempDir dir;
+  const std::string out = (dir.path() / "cache").string();
+  CliRun r = run_cli("prepare --data synthetic:users=100,items=80,interactions=1500,image=16,text=8 --out " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* file : {"feature_image.bin", "feature_text.bin"}) {
+    const std::string path = out + "/" + file;
+    const auto size = static_cast<size_t>(std::filesystem::file_size(path));
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << std::string(size, '\xff');
+  }
+  const std::string train = "train --data " + out + " --set epochs=1 --set embedding_size=8 --device cpu -q";
+  r = run_cli(train + " --set model=bprmf");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("features: not read by bprmf (image 16, text 8 left on disk)"), std::string::npos)
+      << r.output;
+  r = run_cli(train + " --set model=vbpr");
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("feature_image.bin: checksum mismatch"), std::string::npos) << r.output;
 }
 
 TEST(Cli, PlanPrintsEachPartOfAPreparedSetAndRejectsABadDeviceMemory) {

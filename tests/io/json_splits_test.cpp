@@ -96,6 +96,35 @@ TEST(JsonSplits, ItemsInNoSplitKeepTheirFeatureRows) {
   EXPECT_EQ(d.features[0].values, image);
 }
 
+// Without load_features the feature files' headers alone are read: the item count is the same, a
+// file whose values are NaN loads, and the modalities are listed as not loaded.
+TEST(JsonSplits, WithoutLoadFeaturesOnlyTheHeadersAreRead) {
+  testing::TempDir dir;
+  dir.write("train.json", "{\"0\": [0, 3], \"1\": [0]}");
+  dir.write("val.json", "{\"1\": [2]}");
+  dir.write("test.json", "{\"0\": [2]}");
+  const std::vector<float> nan(6 * 2, std::nanf(""));
+  io::write_npy((dir.path() / "image_feat.npy").string(), nan.data(), 6, 2);
+  EXPECT_THROW(load_dataset(dir.path().string()), InputError);
+  LoadOptions without;
+  without.load_features = false;
+  const Dataset d = load_dataset(dir.path().string(), without);
+  EXPECT_EQ(d.n_items, 6);
+  EXPECT_TRUE(d.features.empty());
+  ASSERT_EQ(d.features_not_loaded.size(), 1u);
+  EXPECT_EQ(d.features_not_loaded[0].name, "image");
+  EXPECT_EQ(d.features_not_loaded[0].rows, 6);
+  EXPECT_EQ(d.features_not_loaded[0].cols, 2);
+  // A file shorter than its header says is still refused.
+  std::filesystem::resize_file(dir.path() / "image_feat.npy", std::filesystem::file_size(dir.path() / "image_feat.npy") - 4);
+  try {
+    load_dataset(dir.path().string(), without);
+    ADD_FAILURE() << "a truncated feature file loaded";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated data"), std::string::npos) << e.what();
+  }
+}
+
 // The synthetic generator's unconsumed items, written as JSON splits and
 // feature files, load back as the same data set.
 TEST(JsonSplits, SyntheticUnconsumedItemsLoadBack) {

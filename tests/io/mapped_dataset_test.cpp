@@ -1,6 +1,7 @@
 // A prepared data set is memory-mapped: the same arrays and the same training
 // run as the data set it was written from, views that outlive the loader and
-// are shared by copies, size defects named by file, mappings released.
+// are shared by copies, size defects named by file, mappings released; without
+// load_features its feature arrays are left unread.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "mmgraph/config.h"
 #include "mmgraph/dataset.h"
 #include "mmgraph/errors.h"
 #include "mmgraph/synthetic.h"
@@ -136,6 +138,83 @@ TEST(MappedDataset, AnEmptySplitLoadsAsAnOwnedEmptyArray) {
   EXPECT_EQ(r.valid.row_ptr, d.valid.row_ptr);
 }
 
+
+// Garbage of the right size in place of every feature array: its checksum no longer matches.
+void corrupt_features(const std::string& cache) {
+  for (const auto& e : fs::directory_iterator(cache)) {
+    const std::string name = e.path().filename().string();
+    if (!name.starts_with("feature_")) continue;
+    const std::string garbage(static_cast<size_t>(fs::file_size(e.path())), '\xff');
+    std::ofstream(e.path(), std::ios::binary | std::ios::trunc) << garbage;
+  }
+}
+
+TEST(MappedDataset, WithoutLoadFeaturesTheFeatureArraysAreNeitherMappedNorChecksummed) {
+  const Dataset d = with_features();
+  testing::TempDir dir;
+  const std::string cache = prepared(d, dir);
+  corrupt_features(cache);
+  EXPECT_NE(load_error(cache).find("checksum mismatch"), std::string::npos) << load_error(cache);
+  LoadOptions without;
+  without.load_features = false;
+  const Dataset r = load_dataset(cache, without);
+  EXPECT_TRUE(r.features.empty());
+  ASSERT_EQ(r.features_not_loaded.size(), 2u);
+  for (size_t f = 0; f < 2; ++f) {
+    EXPECT_EQ(r.features_not_loaded[f].name, d.features[f].name);
+    EXPECT_EQ(r.features_not_loaded[f].rows, d.features[f].rows);
+    EXPECT_EQ(r.features_not_loaded[f].cols, d.features[f].cols);
+    EXPECT_TRUE(r.features_not_loaded[f].values.empty());
+    EXPECT_FALSE(is_mapped(fs::path(cache) / ("feature_" + d.features[f].name + ".bin")));
+  }
+  EXPECT_EQ(r.train.col, d.train.col);
+  // The size, stated by the directory entry, is still checked.
+  fs::resize_file(fs::path(cache) / "feature_image.bin", 8);
+  try {
+    load_dataset(cache, without);
+    ADD_FAILURE() << "a feature file of the wrong size loaded";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("feature_image.bin: size is 8 bytes"), std::string::npos) << e.what();
+  }
+}
+
+// A model that reads no features trains on a set whose feature files are garbage exactly as on the
+// intact set; a model that reads them refuses the garbage.
+TEST(MappedDataset, ModelsWithoutFeaturesTrainAlikeWhateverTheFeatureFilesHold) {
+  const Dataset d = with_features();
+  testing::TempDir dir;
+  const std::string cache = prepared(d, dir);
+  TrainConfig c;
+  c.device = "cpu";
+  c.embedding_size = 16;
+  c.train_batch_size = 256;
+  c.epochs = 2;
+  c.eval_step = 1;
+  c.threads = 1;
+  TrainOptions opt;
+  opt.progress = false;
+  for (const char* model : {"bprmf", "lightgcn"}) {
+    c.model = model;
+    ASSERT_FALSE(model_reads_features(model));
+    opt.log_path = (dir.path() / (std::string(model) + "-intact.jsonl")).string();
+    train(load_dataset(cache), c, opt);
+  }
+  corrupt_features(cache);
+  LoadOptions without;
+  without.load_features = false;
+  const Dataset garbage = load_dataset(cache, without);
+  for (const char* model : {"bprmf", "lightgcn"}) {
+    c.model = model;
+    const std::string intact_log = (dir.path() / (std::string(model) + "-intact.jsonl")).string();
+    opt.log_path = (dir.path() / (std::string(model) + "-garbage.jsonl")).string();
+    train(garbage, c, opt);
+    const auto a = testing::log_without_times(intact_log), b = testing::log_without_times(opt.log_path);
+    EXPECT_GE(a.size(), 2u) << model;
+    EXPECT_EQ(a, b) << model;
+  }
+  ASSERT_TRUE(model_reads_features("vbpr"));
+  EXPECT_NE(load_error(cache).find("checksum mismatch"), std::string::npos) << load_error(cache);
+}
 
 TEST(MappedDataset, TrainsBitIdenticallyToTheDataSetItWasWrittenFrom) {
   const Dataset d = with_features();

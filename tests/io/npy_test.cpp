@@ -105,6 +105,34 @@ TEST(Npy, DefectsAreRejectedWithTheirOffset) {
   expect_error(long_header, "runs past the end");
 }
 
+// read_npy_shape: read_npy's shape and header and size checks, from the header and the file size.
+TEST(Npy, ShapeFromTheHeaderAloneWithTheSameChecks) {
+  testing::TempDir dir;
+  const std::string ok_dict = "{'descr': '<f2', 'fortran_order': False, 'shape': (3, 2), }";
+  const std::string data = raw(std::vector<uint16_t>(6, 0x7e00));  // float16 NaN: read_npy_shape never sees it
+  for (int major : {1, 2}) {
+    const std::string path = dir.write("a.npy", npy_bytes(ok_dict, data, major));
+    const io::NpyArray a = io::read_npy_shape(path);
+    EXPECT_EQ(a.rows, 3);
+    EXPECT_EQ(a.cols, 2);
+    EXPECT_TRUE(a.values.empty());
+  }
+  for (const auto& [bytes, fragment] : std::vector<std::pair<std::string, std::string>>{
+           {"", "empty"},
+           {"NOTNUMPY" + data, "bad magic"},
+           {npy_bytes(ok_dict, data.substr(0, 10)), "truncated data"},
+           {npy_bytes(ok_dict, data + "xx"), "trailing"},
+           {npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", data), "2-D"}}) {
+    const std::string path = dir.write("b.npy", bytes);
+    try {
+      io::read_npy_shape(path);
+      ADD_FAILURE() << "expected an error containing " << fragment;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Npy, MissingFileNamesThePath) {
   try {
     io::read_npy("/nonexistent/x.npy");
