@@ -39,9 +39,10 @@ struct Dev {
 };
 
 // Times `body` (which enqueues work on the default stream) with CUDA events,
-// after evicting L2 by writing a buffer twice its size.
+// after evicting L2 by writing a buffer twice its size; after one untimed call
+// unless warm_up is false (a call that takes minutes).
 template <typename F>
-void run_timed(benchmark::State& state, F&& body) {
+void run_timed(benchmark::State& state, F&& body, bool warm_up = true) {
   static Dev<char> flush = [] {
     int device = 0, l2 = 0;
     cudaGetDevice(&device);
@@ -51,7 +52,7 @@ void run_timed(benchmark::State& state, F&& body) {
   cudaEvent_t start, stop;
   MMGRAPH_CUDA_CHECK(cudaEventCreate(&start));
   MMGRAPH_CUDA_CHECK(cudaEventCreate(&stop));
-  body();  // warm-up
+  if (warm_up) body();
   MMGRAPH_CUDA_CHECK(cudaDeviceSynchronize());
   for (auto _ : state) {
     MMGRAPH_CUDA_CHECK(cudaMemsetAsync(flush.p, 0, flush.n));

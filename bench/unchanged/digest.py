@@ -15,7 +15,7 @@ import sys
 def without_timings(value):
     if isinstance(value, dict):
         return {k: without_timings(v) for k, v in sorted(value.items())
-                if not (k == "seconds" or k.endswith("_seconds") or k == "seconds_to_best")}
+                if not (k == "seconds" or k.endswith("_seconds") or k == "seconds_to_best" or k == "device_peak_bytes")}
     if isinstance(value, list):
         return [without_timings(v) for v in value]
     return value

@@ -475,7 +475,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
     nlohmann::json j{{"best_epoch", result.best_epoch}, {"best_valid", metrics_json(result.best_valid)},
                      {"test", metrics_json(result.test)}, {"seconds", result.seconds},
                      {"seconds_to_best", result.seconds_to_best}, {"device", result.device},
-                     {"model", config.model}};
+                     {"model", config.model}, {"device_peak_bytes", result.device_peak_bytes}};
     if (result.eval_users > 0) j["eval_users"] = result.eval_users;
     if (!result.test_cold.empty()) {
       j["best_valid_warm"] = metrics_json(result.best_valid_warm);

@@ -40,7 +40,9 @@ TEST(NonfiniteGpu, CountsBf16NanAndInfLikeTheCpu) {
     std::vector<uint16_t> x(static_cast<size_t>(n));
     for (auto& b : x) b = static_cast<uint16_t>(rng());  // every pattern: about 1 in 256 is not finite
     const int64_t want = kernels::count_nonfinite_bf16_cpu(x.data(), n);
-    if (n > 1000) EXPECT_GT(want, 0);
+    if (n > 1000) {
+      EXPECT_GT(want, 0);
+    }
     testing::DeviceArray<uint16_t> dx(x);
     testing::DeviceArray<int64_t> count(std::vector<int64_t>{7});
     kernels::count_nonfinite_bf16_cuda(dx.get(), n, count.get(), nullptr);
