@@ -65,6 +65,7 @@ Param& ParamSet::add_bf16(Device& dev, std::string name, std::vector<int64_t> sh
   p->value_bf16 = Buffer<uint16_t>::from_host(dev, init, "parameters (bf16)");
   p->m_bf16 = Buffer<uint16_t>::zeros(dev, init.size(), "optimizer state (bf16)");
   p->v_bf16 = Buffer<uint16_t>::zeros(dev, init.size(), "optimizer state (bf16)");
+  p->bf16_storage = true;
   p->rounding_seed = rounding_seed;
   params_.push_back(std::move(p));
   return *params_.back();

@@ -38,6 +38,7 @@ struct Param {
   // value, m and v as kernels/bf16.h bit patterns, the gradient float32; Adam rounds stochastically
   // with bits keyed by rounding_seed (kernels/adam.h adam_bf16).
   Buffer<uint16_t> value_bf16, m_bf16, v_bf16;
+  bool bf16_storage = false;
   uint64_t rounding_seed = 0;
   // m and v are known to be all zero (no step has had a non-zero gradient, or a restored checkpoint's are).
   bool moments_zero = true;
@@ -45,7 +46,7 @@ struct Param {
   // zero_grad has nothing to clear (it resets this).
   bool grad_known_zero = false;
   int64_t numel() const { return static_cast<int64_t>(grad.size()); }
-  bool bf16() const { return !value_bf16.empty(); }
+  bool bf16() const { return bf16_storage; }
 };
 
 class ParamSet {
