@@ -167,6 +167,14 @@ def test_trains_on_arrays():
     assert result.best_valid["Recall@5"] > 0.9  # chance: 5 of the 35 unmasked items
 
 
+def test_load_dataset_leaves_the_features_of_a_model_that_reads_none(small, tmp_path):
+    small.save(tmp_path / "set")
+    assert set(mmgraph.load_dataset(tmp_path / "set", model="vbpr").features) == set(small.features) != set()
+    assert mmgraph.load_dataset(tmp_path / "set", model="bprmf").features == {}
+    assert mmgraph.load_dataset(tmp_path / "set", model="lightgcn", load_features=True).features.keys() == \
+        small.features.keys()
+
+
 # --- training: callback, GIL ----------------------------------------------------------
 
 def test_callback_is_called_once_per_epoch(small):
