@@ -216,6 +216,22 @@ void check_synthetic_options(const SyntheticOptions& o, SyntheticTarget target) 
                                  o.interactions, 3 * int64_t{o.users}));
 }
 
+SplitCounts synthetic_split_counts(const SyntheticOptions& o) {
+  std::vector<double> activity(static_cast<size_t>(o.users));
+  for (int32_t r = 0; r < o.users; ++r) activity[r] = std::pow(static_cast<double>(r + 1), -o.alpha);
+  Degrees degrees(activity, o.interactions, o.items);
+  LoadOptions split;
+  split.seed = o.seed;
+  SplitCounts total;
+  for (int32_t u = 0; u < o.users; ++u) {
+    const SplitCounts c = split_counts(degrees.next(u), split);
+    total.train += c.train;
+    total.valid += c.valid;
+    total.test += c.test;
+  }
+  return total;
+}
+
 // Each user u draws deg(u) distinct items (Degrees). Candidate items are
 // proposed from the popularity law (8 deg(u) of them, at least 64) and kept in
 // the order of weighted sampling without replacement with weights

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "io/interactions.h"
 #include "mmgraph/synthetic.h"
 
 namespace mmgraph::io {
@@ -46,5 +47,11 @@ void check_synthetic_options(const SyntheticOptions& options, SyntheticTarget ta
 // Draws the data set `options` describes into `sink`, after checking it for
 // `target` (check_synthetic_options).
 void generate_synthetic(const SyntheticOptions& options, SyntheticTarget target, SyntheticSink& sink);
+
+// The train / valid / test interactions the generator's per-user split gives, without drawing the
+// set: the users' degrees come from the power law in rank order (the generator shuffles which user
+// takes which weight, so only the few users that take one extra interaction from the rounding may
+// differ), each cut as the generator cuts it. About 60 passes over the users.
+SplitCounts synthetic_split_counts(const SyntheticOptions& options);
 
 }  // namespace mmgraph::io

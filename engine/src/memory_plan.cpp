@@ -27,6 +27,7 @@
 #include <fmt/format.h>
 
 #include "io/binary_cache.h"
+#include "io/synthetic_generator.h"
 #include "mmgraph/errors.h"
 #include "mmgraph/synthetic.h"
 
@@ -371,10 +372,12 @@ DataSizes synthetic_sizes(const std::string& spec) {
   s.name = spec;
   s.users = o.users;
   s.items = int64_t{o.items} + o.unconsumed;
-  // The generator splits each user's interactions 8:1:1.
-  s.train = static_cast<int64_t>(std::llround(0.8 * static_cast<double>(o.interactions)));
-  s.valid = (o.interactions - s.train) / 2;
-  s.test = o.interactions - s.train - s.valid;
+  // The generator splits each user's interactions 8:1:1, rounded per user: 86:7:7 or so over
+  // power-law degrees (many users have 3-5 items).
+  const io::SplitCounts split = io::synthetic_split_counts(o);
+  s.train = split.train;
+  s.valid = split.valid;
+  s.test = split.test;
   for (const auto& [name, dim] : {std::pair<const char*, int32_t>{"image", o.image_dim}, {"text", o.text_dim}})
     if (dim > 0) {
       s.modalities.push_back(name);

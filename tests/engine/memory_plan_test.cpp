@@ -12,6 +12,7 @@
 #include "engine/src/evaluate.h"
 #include "engine/src/model.h"
 #include "engine/src/training_inputs.h"
+#include "mmgraph/dataset.h"
 #include "mmgraph/errors.h"
 #include "mmgraph/memory_plan.h"
 #include "support/model_configs.h"
@@ -102,11 +103,15 @@ TEST(MemoryPlan, ReadsSizesFromAManifestAndASyntheticSpecification) {
   EXPECT_EQ(read.modalities, loaded.modalities);
   EXPECT_EQ(read.feature_dims, loaded.feature_dims);
 
-  const DataSizes asked = data_sizes("synthetic:users=1000,items=500,interactions=20000,image=7,text=0,unconsumed=5");
+  // A specification is planned without drawing the set: its split is the one the generator gives.
+  const std::string spec = "synthetic:users=1000,items=500,interactions=20000,image=7,text=0,unconsumed=5";
+  const DataSizes asked = data_sizes(spec), drawn = data_sizes_of(load_dataset(spec));
   EXPECT_EQ(asked.users, 1000);
   EXPECT_EQ(asked.items, 505);
   EXPECT_EQ(asked.train + asked.valid + asked.test, 20000);
-  EXPECT_EQ(asked.train, 16000);
+  EXPECT_EQ(asked.train, drawn.train);
+  EXPECT_EQ(asked.valid, drawn.valid);
+  EXPECT_EQ(asked.test, drawn.test);
   EXPECT_EQ(asked.feature_dims, std::vector<int64_t>{7});
   EXPECT_THROW(data_sizes((dir.path() / "missing").string()), InputError);
 }
