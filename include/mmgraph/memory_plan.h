@@ -31,7 +31,8 @@ struct DataSizes {
 // The sizes of a loaded data set.
 DataSizes data_sizes_of(const Dataset& data);
 // The sizes of a prepared data directory (its manifest.json alone; no array is read) or of a
-// synthetic: specification (parsed, nothing generated: the interactions asked for, split 8:1:1).
+// synthetic: specification (parsed, nothing generated: the interactions asked for, split per user as
+// the generator splits them).
 // Other sources are an InputError asking for `mmgraph prepare` first.
 DataSizes data_sizes(const std::string& spec);
 
