@@ -144,7 +144,12 @@ void abort_run(int code) {
   if (mpi_running()) {
     int size = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (size > 1) MPI_Abort(MPI_COMM_WORLD, code);
+    if (size > 1) {
+      // A moment first: the other processes often fail on the same collective outcome (the input
+      // check every rank makes), and the abort would end them before they print their own errors.
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+      MPI_Abort(MPI_COMM_WORLD, code);
+    }
   }
   std::exit(code);
 }
