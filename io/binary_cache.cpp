@@ -77,7 +77,16 @@ void save_dataset_binary(const Dataset& data, const std::string& dir_name) {
       if (!ids->empty())
         w.add_bytes(name, "text", std::string(name) + ".txt", join_lines(*ids), {static_cast<int64_t>(ids->size())});
     }
-    io::write_manifest(dir_name, data.name, data.n_users, data.n_items, features, w.arrays);
+    std::optional<io::KgCounts> kg;
+    if (!data.kg.empty()) {
+      const int64_t n = data.kg.n_triples();
+      w.add("kg_head", "int32", data.kg.head, {n});
+      w.add("kg_relation", "int32", data.kg.relation, {n});
+      w.add("kg_tail", "int32", data.kg.tail, {n});
+      w.add("item_entity", "int32", data.kg.item_entity, {int64_t{data.n_items}});
+      kg = io::KgCounts{data.kg.n_entities, data.kg.n_relations};
+    }
+    io::write_manifest(dir_name, data.name, data.n_users, data.n_items, features, w.arrays, kg);
   } catch (...) {
     std::error_code ignored;
     for (const auto& file : w.written) fs::remove(file, ignored);
@@ -101,14 +110,16 @@ bool open_cache_dir(const std::string& dir_name) {
 
 void write_manifest(const std::string& dir, const std::string& name, int32_t n_users, int32_t n_items,
                     const std::vector<std::string>& features,
-                    const std::vector<std::pair<std::string, ManifestArray>>& arrays) {
+                    const std::vector<std::pair<std::string, ManifestArray>>& arrays,
+                    const std::optional<KgCounts>& kg) {
   nlohmann::json listed = nlohmann::json::array();
   for (const auto& [array_name, a] : arrays)
     listed.push_back({{"name", array_name}, {"dtype", a.dtype}, {"shape", a.shape}, {"file", a.file},
                       {"bytes", a.bytes}, {"checksum", fmt::format("{:016x}", a.checksum)}});
-  const nlohmann::json manifest{{"format", kFormat}, {"version", kVersion}, {"name", name},
-                                {"n_users", n_users}, {"n_items", n_items},
-                                {"features", features}, {"arrays", listed}};
+  nlohmann::json manifest{{"format", kFormat}, {"version", kVersion}, {"name", name},
+                          {"n_users", n_users}, {"n_items", n_items},
+                          {"features", features}, {"arrays", listed}};
+  if (kg) manifest["kg"] = {{"n_entities", kg->n_entities}, {"n_relations", kg->n_relations}};
   // A name that is not UTF-8 (a file name) is written with U+FFFD rather than failing.
   const std::string text = manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   write_file_atomic((fs::path(dir) / "manifest.json").string(), {text});
@@ -199,6 +210,12 @@ Manifest parse_manifest(std::string_view text, const std::string& source) {
       r.fail("feature '" + excerpt(f.get<std::string>()) + "' is listed twice");
     out.features.push_back(f.get<std::string>());
   }
+  if (const auto kg = m.find("kg"); kg != m.end()) {
+    const ManifestReader kr{source, "'kg'"};
+    if (!kg->is_object()) kr.fail("is not an object {n_entities, n_relations}");
+    out.kg = KgCounts{static_cast<int32_t>(kr.integer(*kg, "n_entities", 1, INT32_MAX - 1)),
+                      static_cast<int32_t>(kr.integer(*kg, "n_relations", 1, INT32_MAX - 1))};
+  }
   const auto& arrays = r.field(m, "arrays");
   if (!arrays.is_array()) r.fail("'arrays' is not a list");
   for (const auto& a : arrays) {
@@ -215,6 +232,10 @@ Manifest parse_manifest(std::string_view text, const std::string& source) {
     expected[std::string(split) + "_col"] = {"int32", -1};
   }
   for (const auto& f : out.features) expected["feature_" + f] = {"float32", out.n_items};
+  if (out.kg) {
+    for (const char* triple : {"kg_head", "kg_relation", "kg_tail"}) expected[triple] = {"int32", -1};
+    expected["item_entity"] = {"int32", out.n_items};
+  }
   for (const auto& [name, spec] : expected) {
     const ManifestReader ar{source, "array '" + excerpt(name) + "'"};
     const auto it = out.arrays.find(name);
@@ -226,6 +247,14 @@ Manifest parse_manifest(std::string_view text, const std::string& source) {
         (feature && a.shape[1] == 0))
       ar.fail(fmt::format("shape {} does not fit n_users = {}, n_items = {}", nlohmann::json(a.shape).dump(),
                           out.n_users, out.n_items));
+  }
+  if (out.kg) {
+    const int64_t n_triples = out.arrays.at("kg_head").shape[0];
+    for (const char* triple : {"kg_head", "kg_relation", "kg_tail"})
+      if (out.arrays.at(triple).shape[0] != n_triples || n_triples == 0)
+        ManifestReader{source, std::string("array '") + triple + "'"}.fail(
+            fmt::format("shape {}: the triple arrays need one nonzero length (kg_head has {})",
+                        nlohmann::json(out.arrays.at(triple).shape).dump(), n_triples));
   }
   for (const auto& [name, n] : {std::pair<const char*, int32_t>{"user_ids", out.n_users}, {"item_ids", out.n_items}}) {
     const auto it = out.arrays.find(name);
@@ -268,6 +297,14 @@ Dataset load_dataset_binary(const std::string& dir_name, bool load_features) {
   for (const auto& [name, csr] : {std::pair<const char*, InteractionCsr*>{"train", &d.train}, {"valid", &d.valid}, {"test", &d.test}}) {
     map_numbers(std::string(name) + "_row_ptr", csr->row_ptr);
     map_numbers(std::string(name) + "_col", csr->col);
+  }
+  if (m.kg) {
+    d.kg.n_entities = m.kg->n_entities;
+    d.kg.n_relations = m.kg->n_relations;
+    map_numbers("kg_head", d.kg.head);
+    map_numbers("kg_relation", d.kg.relation);
+    map_numbers("kg_tail", d.kg.tail);
+    map_numbers("item_entity", d.kg.item_entity);
   }
   for (const auto& name : m.features) {
     const ManifestArray& a = m.arrays.at("feature_" + name);

@@ -42,24 +42,6 @@ void split_fields(std::string_view line, char delimiter, std::vector<std::string
   }
 }
 
-// Calls f(line, number) on each line of LineReader::next. An InputError from f
-// is reported only once the rest of the text is read without a UTF-8 error and
-// the file was not empty (LineReader::finish), as when the text was checked whole.
-template <typename F>
-void for_each_line(LineReader& lines, F&& f) {
-  std::string_view line;
-  size_t number = 0;
-  while (lines.next(line, number)) {
-    try {
-      f(line, number);
-    } catch (const InputError&) {
-      lines.finish();
-      throw;
-    }
-  }
-  lines.finish();
-}
-
 // Turns lines into InteractionColumns and the id maps; keeps a line's timestamp
 // only when keep_timestamps, its label only when the columns have one.
 struct Reader {

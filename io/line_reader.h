@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "mmgraph/errors.h"
+
 namespace mmgraph::io {
 
 class LineReader {
@@ -38,5 +40,23 @@ class LineReader {
   bool utf16_ = false;       // the text starts with a UTF-16 byte order mark
   bool has_content_ = false;  // some line had a byte other than ' ', '\t', '\r'
 };
+
+// Calls f(line, number) on each line of LineReader::next. An InputError from f
+// is reported only once the rest of the text is read without a UTF-8 error and
+// the file was not empty (LineReader::finish), as when the text was checked whole.
+template <typename F>
+void for_each_line(LineReader& lines, F&& f) {
+  std::string_view line;
+  size_t number = 0;
+  while (lines.next(line, number)) {
+    try {
+      f(line, number);
+    } catch (const InputError&) {
+      lines.finish();
+      throw;
+    }
+  }
+  lines.finish();
+}
 
 }  // namespace mmgraph::io

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@
 #include "io/json_splits.h"
 #include "io/interactions.h"
 #include "io/json_document.h"
+#include "io/knowledge_graph.h"
 #include "io/npy.h"
 #include "io/text_input.h"
 #include "mmgraph/dataset.h"
@@ -135,6 +137,8 @@ Dataset load_json_splits(const fs::path& dir, const LoadOptions& options) {
   for (int s = 0; s < 3; ++s) *dst[s] = interactions_from_pairs(n_users, std::move(parts[s].pairs));
   if (fs::exists(dir / "user2id.json")) d.user_ids = read_id_map((dir / "user2id.json").string(), n_users);
   if (fs::exists(dir / "item2id.json")) d.item_ids = read_id_map((dir / "item2id.json").string(), n_items);
+  if (options.kg_path.empty() && fs::exists(dir / "kg_final.txt"))
+    d.kg = io::load_knowledge_graph((dir / "kg_final.txt").string(), n_items);
   return d;
 }
 
@@ -162,6 +166,7 @@ Dataset load_dataset(const std::string& spec, const LoadOptions& options) {
       d.name = p.stem().string();
     }
   }
+  if (!options.kg_path.empty()) d.kg = io::load_knowledge_graph(options.kg_path, d.n_items);
   validate_dataset(d);
   return d;
 }
@@ -181,6 +186,37 @@ void add_modality(Dataset& data, const std::string& name, const std::string& npy
     }
   data.features.push_back(std::move(f));
 }
+
+namespace {
+
+// The knowledge graph's invariants (dataset.h): counts, sizes, ids in range, triples sorted and unique.
+void validate_knowledge_graph(const Dataset& d) {
+  const KnowledgeGraph& kg = d.kg;
+  const auto fail = [&](const std::string& problem) { throw Error(fmt::format("dataset {}: knowledge graph: {}", d.name, problem)); };
+  if (kg.empty()) {
+    if (kg.n_entities != 0 || kg.n_relations != 0 || !kg.relation.empty() || !kg.tail.empty() || !kg.item_entity.empty())
+      fail("no triples, but entities, relations or an item map");
+    return;
+  }
+  if (kg.n_entities <= 0 || kg.n_relations <= 0) fail(fmt::format("{} entities and {} relations", kg.n_entities, kg.n_relations));
+  if (kg.relation.size() != kg.head.size() || kg.tail.size() != kg.head.size())
+    fail(fmt::format("{} heads, {} relations, {} tails", kg.head.size(), kg.relation.size(), kg.tail.size()));
+  for (size_t k = 0; k < kg.head.size(); ++k) {
+    if (kg.head[k] < 0 || kg.head[k] >= kg.n_entities || kg.tail[k] < 0 || kg.tail[k] >= kg.n_entities ||
+        kg.relation[k] < 0 || kg.relation[k] >= kg.n_relations)
+      fail(fmt::format("triple {} ({}, {}, {}) is outside {} entities, {} relations", k, kg.head[k], kg.relation[k],
+                       kg.tail[k], kg.n_entities, kg.n_relations));
+    if (k > 0 && std::tie(kg.head[k - 1], kg.relation[k - 1], kg.tail[k - 1]) >= std::tie(kg.head[k], kg.relation[k], kg.tail[k]))
+      fail(fmt::format("triples are not sorted and unique at triple {}", k));
+  }
+  if (kg.item_entity.size() != static_cast<size_t>(d.n_items))
+    fail(fmt::format("item map has {} entries for {} items", kg.item_entity.size(), d.n_items));
+  for (size_t i = 0; i < kg.item_entity.size(); ++i)
+    if (kg.item_entity[i] < -1 || kg.item_entity[i] >= kg.n_entities)
+      fail(fmt::format("item {} maps to entity {} outside [-1, {})", i, kg.item_entity[i], kg.n_entities));
+}
+
+}  // namespace
 
 void validate_dataset(const Dataset& d) {
   if (d.n_users < 0 || d.n_items < 0) throw Error(fmt::format("dataset {}: negative sizes", d.name));
@@ -202,6 +238,7 @@ void validate_dataset(const Dataset& d) {
       throw Error(fmt::format("dataset {}: feature {} is {}x{} for {} items", d.name, f.name, f.rows, f.cols, d.n_items));
   if (!d.user_ids.empty() && d.user_ids.size() != static_cast<size_t>(d.n_users)) throw Error(fmt::format("dataset {}: user id map size", d.name));
   if (!d.item_ids.empty() && d.item_ids.size() != static_cast<size_t>(d.n_items)) throw Error(fmt::format("dataset {}: item id map size", d.name));
+  validate_knowledge_graph(d);
 }
 
 }  // namespace mmgraph

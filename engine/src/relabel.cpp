@@ -81,6 +81,11 @@ Dataset relabeled(const Dataset& data, const std::vector<int32_t>& user_order, c
   }
   out.user_ids = names(data.user_ids, users);
   out.item_ids = names(data.item_ids, items);
+  out.kg = data.kg;  // entities keep their numbers; the item map follows the items
+  if (!data.kg.empty()) {
+    std::vector<int32_t>& item_entity = out.kg.item_entity.owned();
+    for (size_t n = 0; n < items.size(); ++n) item_entity[n] = data.kg.item_entity[static_cast<size_t>(items[n])];
+  }
   return out;
 }
 

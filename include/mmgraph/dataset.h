@@ -19,6 +19,18 @@ struct InteractionCsr {
   int64_t nnz() const { return static_cast<int64_t>(col.size()); }
 };
 
+// A knowledge graph over entities 0 .. n_entities-1: the triples (head[k], relation[k],
+// tail[k]) sorted by head, relation, tail and without duplicates, as read (no inverse
+// edges); item_entity[i] is the entity of item i or -1. Empty (no triples, no counts, no
+// item map) when the data set has none.
+struct KnowledgeGraph {
+  int32_t n_entities = 0, n_relations = 0;
+  HostArray<int32_t> head, relation, tail;  // n_triples each
+  HostArray<int32_t> item_entity;           // n_items, when not empty
+  int64_t n_triples() const { return static_cast<int64_t>(head.size()); }
+  bool empty() const { return head.empty(); }
+};
+
 // One modality's dense item features: rows = n_items, row-major float32.
 struct FeatureMatrix {
   std::string name;  // "image", "text", "audio", ...
@@ -38,6 +50,7 @@ struct Dataset {
   std::vector<FeatureMatrix> features_not_loaded;
   // Original ids, index = dense id; empty when the source has dense ids already.
   std::vector<std::string> user_ids, item_ids;
+  KnowledgeGraph kg;  // empty when the source has none
 };
 
 // The interactions of one split from (user, item) pairs as a CSR by user over
@@ -56,6 +69,9 @@ struct LoadOptions {
   // from the .npy headers or the manifest, which still set and check the item count; they are
   // listed in Dataset::features_not_loaded.
   bool load_features = true;
+  // A knowledge graph's triples (io/knowledge_graph.h), with its lists beside it; when
+  // empty, DIR/kg_final.txt of JSON splits is read if it exists.
+  std::string kg_path;
 };
 
 // Loads a data set from a specification:
@@ -65,6 +81,8 @@ struct LoadOptions {
 //   FILE.inter                               MMRec interactions (x_label split or LoadOptions)
 //   FILE.csv / FILE.tsv / FILE.txt           user,item[,rating][,timestamp]
 //   synthetic:users=N,items=M,...            built-in generator (see synthetic.h)
+// A knowledge graph (DIR/kg_final.txt beside JSON splits, or LoadOptions::kg_path for
+// any source) is read into Dataset::kg.
 // Throws InputError naming the file and position on malformed input.
 Dataset load_dataset(const std::string& spec, const LoadOptions& options = {});
 

@@ -49,6 +49,26 @@ TEST(Relabel, InteractionsFeaturesAndNamesMoveWithTheirNodes) {
   EXPECT_EQ(r.item_ids[0], "29");
 }
 
+TEST(Relabel, TheItemEntityMapMovesWithTheItemsAndTheTriplesStay) {
+  SyntheticOptions o;
+  o.users = 2;
+  o.items = 12;
+  o.interactions = 12;
+  Dataset data = make_synthetic_dataset(o);
+  data.kg.n_entities = 6;
+  data.kg.n_relations = 2;
+  data.kg.head = {0, 4};
+  data.kg.relation = {1, 0};
+  data.kg.tail = {5, 2};
+  data.kg.item_entity = {4, -1, 0, 5, 1, 2, 3, -1, 0, 0, 1, 1};
+  const Dataset r = detail::relabeled(data, {}, {2, 3, 0, 1, 7, 6, 5, 4, 8, 9, 10, 11});
+  validate_dataset(r);
+  EXPECT_EQ(r.kg.item_entity, std::vector<int32_t>({0, 5, 4, -1, -1, 3, 2, 1, 0, 0, 1, 1}));
+  EXPECT_EQ(r.kg.head, data.kg.head);
+  EXPECT_EQ(r.kg.tail, data.kg.tail);
+  EXPECT_EQ(r.kg.n_entities, 6);
+}
+
 TEST(Relabel, RowsComeBackInTheOriginalOrder) {
   const std::vector<int32_t> order{2, 0, 1};  // new -> old
   const std::vector<float> rows{20, 21, 0, 1, 10, 11};  // new order, width 2

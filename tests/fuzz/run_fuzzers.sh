@@ -11,7 +11,7 @@ seconds="${1:-30}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(npy_fuzz json_split_fuzz delimited_fuzz safetensors_fuzz manifest_fuzz config_fuzz)
+  targets=(npy_fuzz json_split_fuzz delimited_fuzz safetensors_fuzz manifest_fuzz config_fuzz kg_fuzz)
 fi
 jobs="${MMGRAPH_FUZZ_BUILD_JOBS:-2}"
 
