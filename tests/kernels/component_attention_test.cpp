@@ -39,7 +39,10 @@ struct Case {
     std::mt19937_64 rng(seed);
     for (int64_t e = 0; e < p; ++e)  // item 0 takes about a third of the pairs
       item.push_back(static_cast<int32_t>(e % 3 == 0 ? 0 : rng() % k));
-    for (int64_t e = 0; e < k; ++e) count.push_back(static_cast<int32_t>(e == 1 ? 0 : e == 2 ? n : 1 + rng() % n));
+    // Item 1 has no component, item 2 all N; the others at least 2 when N allows (one component
+    // gives the query no gradient).
+    for (int64_t e = 0; e < k; ++e)
+      count.push_back(static_cast<int32_t>(e == 1 ? 0 : e == 2 || n == 1 ? n : 2 + rng() % (n - 1)));
     item_pair_ptr.resize(static_cast<size_t>(k + 1));
     item_pairs.resize(static_cast<size_t>(p));
     kernels::component_pairs_by_item(p, item.data(), k, item_pair_ptr.data(), item_pairs.data());
