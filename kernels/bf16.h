@@ -4,6 +4,7 @@
 // round on the host and widen in CUDA kernels, so both sides see the same values.
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "kernels/common.h"
 
@@ -40,5 +41,21 @@ MMGRAPH_HD uint16_t float_to_bf16(float f) {
 
 // bf16 -> float32, exact.
 MMGRAPH_HD float bf16_to_float(uint16_t b) { return float_from_bits(static_cast<uint32_t>(b) << 16); }
+
+// Host copies (plain pointers and vectors: CUDA sources include this header as C++17): every value
+// rounded to bf16, or every bf16 value widened.
+inline std::vector<uint16_t> bf16_rounded(const float* values, size_t n) {
+  std::vector<uint16_t> bits(n);
+  for (size_t e = 0; e < n; ++e) bits[e] = float_to_bf16(values[e]);
+  return bits;
+}
+inline std::vector<uint16_t> bf16_rounded(const std::vector<float>& values) {
+  return bf16_rounded(values.data(), values.size());
+}
+inline std::vector<float> bf16_widened(const std::vector<uint16_t>& bits) {
+  std::vector<float> values(bits.size());
+  for (size_t e = 0; e < values.size(); ++e) values[e] = bf16_to_float(bits[e]);
+  return values;
+}
 
 }  // namespace mmgraph::kernels

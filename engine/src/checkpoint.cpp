@@ -255,20 +255,6 @@ std::vector<float> rows_from(const io::Safetensors& f, const std::vector<io::Saf
   return out;
 }
 
-// bf16 parameters go to checkpoints as float32 (exact) and come back rounded to nearest (exact for
-// values that were bf16).
-std::vector<float> widened(const std::vector<uint16_t>& bits) {
-  std::vector<float> out(bits.size());
-  std::transform(bits.begin(), bits.end(), out.begin(), kernels::bf16_to_float);
-  return out;
-}
-
-std::vector<uint16_t> rounded(const std::vector<float>& values) {
-  std::vector<uint16_t> out(values.size());
-  std::transform(values.begin(), values.end(), out.begin(), kernels::float_to_bf16);
-  return out;
-}
-
 int epoch_of_name(const std::string& name) {
   int epoch = -1;
   char tail[32] = {};
@@ -316,11 +302,11 @@ void CheckpointDir::save(bool periodic, bool best, Model& model, Device& dev, co
     tensors.push_back({name, "F32", shape, v.data(), v.size() * sizeof(float)});
   };
   for (const auto& param : model.params().all()) {
-    if (param->bf16()) {  // widened to float32, exactly; restore() rounds them back without loss
+    if (param->bf16()) {  // widened to float32, exactly; restore() rounds them back to the same bf16
       for (const auto& [prefix, buffer] : {std::pair<const char*, const Buffer<uint16_t>*>{"param.", &param->value_bf16},
                                            {"adam_m.", &param->m_bf16},
                                            {"adam_v.", &param->v_bf16}}) {
-        host.push_back(widened(buffer->to_host()));
+        host.push_back(kernels::bf16_widened(buffer->to_host()));
         add_f32(prefix + param->name, param->shape, host.back());
       }
       continue;
@@ -520,9 +506,9 @@ void CheckpointDir::restore(const io::Safetensors& f, Model& model, TrainProgres
     const std::vector<float> m = read("adam_m.");
     const std::vector<float> v = read("adam_v.");
     if (param->bf16()) {
-      param->value_bf16.upload(rounded(value));
-      param->m_bf16.upload(rounded(m));
-      param->v_bf16.upload(rounded(v));
+      param->value_bf16.upload(kernels::bf16_rounded(value));
+      param->m_bf16.upload(kernels::bf16_rounded(m));
+      param->v_bf16.upload(kernels::bf16_rounded(v));
     } else {
       param->value.upload(value);
       param->m.upload(m);

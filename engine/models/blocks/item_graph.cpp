@@ -152,10 +152,8 @@ kernels::CsrHost knn_item_graph(const ModelContext& ctx, const Modalities& mods,
     const int64_t n = ctx.nodes->owned(NodeKind::kItem);
     if (!mods.bf16())
       return approximate_knn_item_graph(ctx.device(), *ctx.config, mods.features[m].data(), n, mods.dims[m], weighted);
-    const std::vector<uint16_t> bits = mods.features_bf16[m].to_host();
-    std::vector<float> widened(bits.size());
-    for (size_t e = 0; e < bits.size(); ++e) widened[e] = kernels::bf16_to_float(bits[e]);
-    const Buffer<float> rows = Buffer<float>::from_host(ctx.device(), widened, "item features (widened)");
+    const Buffer<float> rows = Buffer<float>::from_host(
+        ctx.device(), kernels::bf16_widened(mods.features_bf16[m].to_host()), "item features (widened)");
     return approximate_knn_item_graph(ctx.device(), *ctx.config, rows.data(), n, mods.dims[m], weighted);
   }
   if (!ctx.sharded) return knn_item_graph(ctx.device(), mods, m, ctx.nodes->owned(NodeKind::kItem), k, weighted);

@@ -12,9 +12,7 @@
 namespace mmgraph::detail {
 
 Buffer<uint16_t> upload_bf16(Device& dev, std::span<const float> values, const char* what) {
-  std::vector<uint16_t> bits(values.size());
-  for (size_t e = 0; e < bits.size(); ++e) bits[e] = kernels::float_to_bf16(values[e]);
-  return Buffer<uint16_t>::from_host(dev, bits, what);
+  return Buffer<uint16_t>::from_host(dev, kernels::bf16_rounded(values.data(), values.size()), what);
 }
 
 size_t Modalities::device_bytes() const {
