@@ -35,6 +35,10 @@ struct DataArgs {
         ->check(CLI::IsMember({"random", "time"}))
         ->capture_default_str();
     app.add_option("--split-seed", options.seed, "Seed of the random split")->capture_default_str();
+    app.add_option("--kg", options.kg_path,
+                   "Knowledge-graph triples in KGAT's kg_final.txt layout (relation_list.txt, entity_list.txt "
+                   "and item2entity.txt read beside it when present), for any source; default: kg_final.txt "
+                   "beside JSON splits");
   }
 };
 
@@ -45,6 +49,9 @@ void print_dataset(const mmgraph::Dataset& data, double seconds) {
   for (const auto& f : data.features)
     std::fprintf(stderr, ", %s %lldx%lld", f.name.c_str(), static_cast<long long>(f.rows),
                  static_cast<long long>(f.cols));
+  if (!data.kg.empty())
+    std::fprintf(stderr, ", knowledge graph %lld triples over %d entities and %d relations",
+                 static_cast<long long>(data.kg.n_triples()), data.kg.n_entities, data.kg.n_relations);
   std::fprintf(stderr, " (loaded in %.3f s)\n", seconds);
 }
 
@@ -145,7 +152,9 @@ int run_export(const std::string& checkpoint, const std::string& out) {
 // A synthetic set is written while it is drawn (write_synthetic_dataset), in
 // memory bounded whatever its size, and not read back.
 int run_prepare(const DataArgs& data_args, const std::string& out_dir) {
-  if (const auto synthetic = mmgraph::synthetic_spec_options(data_args.spec)) {
+  // A synthetic set streams to disk; with a knowledge graph to carry, it is drawn in memory.
+  const auto synthetic = mmgraph::synthetic_spec_options(data_args.spec);
+  if (synthetic && data_args.options.kg_path.empty()) {
     const auto t0 = std::chrono::steady_clock::now();
     const mmgraph::SyntheticSizes s = mmgraph::write_synthetic_dataset(*synthetic, out_dir);
     std::printf("wrote %s in %.3f s: synthetic, %d users, %d items, %lld train / %lld valid / %lld test "

@@ -99,6 +99,26 @@ TEST(Cli, PrepareWritesACacheThatTrainLoads) {
   EXPECT_NE(r.output.find("100 users"), std::string::npos) << r.output;
 }
 
+// --kg names a knowledge graph for a source without one: the load reports it, prepare carries it
+// (the prepared set reports it without --kg), and a bad triple is an input error naming file and line.
+TEST(Cli, KgOptionReadsAKnowledgeGraphThatPrepareCarries) {
+  testing::TempDir dir;
+  const std::string kg = dir.write("triples.txt", "0 0 5\n1 1 5\n5 0 7\n");
+  const std::string out = (dir.path() / "cache").string();
+  CliRun r = run_cli("prepare --data synthetic:users=100,items=80,interactions=1500 --kg " + kg + " --out " + out);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("knowledge graph 3 triples over 80 entities and 2 relations"), std::string::npos)
+      << r.output;
+  r = run_cli("info --data " + out);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("knowledge graph 3 triples"), std::string::npos) << r.output;
+  const std::string bad = dir.write("bad.txt", "0 0 5\n0 zero 5\n");
+  r = run_cli("info --data synthetic:users=100,items=80,interactions=1500 --kg " + bad);
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("line 2"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("not an integer"), std::string::npos) << r.output;
+}
+
 // bprmf trains on a prepared set whose feature arrays are garbage of the right size, saying that it
 // left them unread; vbpr reads them and stops at their checksum.
 TEST(Cli, ModelsThatReadNoFeaturesLeaveThemOnDisk) {
