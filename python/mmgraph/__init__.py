@@ -73,6 +73,11 @@ class Dataset:
         return self._d.n_items
 
     @property
+    def kg_triples(self):
+        """Triples of the data set's knowledge graph (0 without one)."""
+        return self._d.kg_triples
+
+    @property
     def n_interactions(self):
         """``{"train": n, "valid": n, "test": n}``."""
         return dict(zip(("train", "valid", "test"), self._d.nnz()))
@@ -145,7 +150,9 @@ def load_dataset(spec, model=None, **load_options):
 
     ``load_options`` (for sources that must be split or filtered): ``kcore=0``,
     ``split="random"`` (or ``"time"``), ``train_ratio=0.8``, ``valid_ratio=0.1``,
-    ``seed=2024``, ``load_features=True``. ``load_features=False`` reads no
+    ``seed=2024``, ``load_features=True``, ``kg_path=""`` (a knowledge graph's
+    triples in KGAT's ``kg_final.txt`` layout, for any source; its size is
+    ``Dataset.kg_triples``). ``load_features=False`` reads no
     page of the item features (only their shapes), as ``model`` (a config name)
     does for a model that never reads them (``"bprmf"``, ``"lightgcn"``).
     """

@@ -146,8 +146,9 @@ DatasetPtr load_dataset_py(const std::string& spec, const py::dict& options) {
     else if (name == "valid_ratio") get(o.valid_ratio, "a float");
     else if (name == "seed") get(o.seed, "a non-negative int");
     else if (name == "load_features") get(o.load_features, "a bool");
+    else if (name == "kg_path") get(o.kg_path, "a str");
     else throw py::type_error("load_dataset() got an unexpected keyword argument '" + name +
-                              "' (known: kcore, split, train_ratio, valid_ratio, seed, load_features)");
+                              "' (known: kcore, split, train_ratio, valid_ratio, seed, load_features, kg_path)");
   }
   py::gil_scoped_release release;
   return std::make_shared<Dataset>(load_dataset(spec, o));
@@ -284,6 +285,7 @@ PYBIND11_MODULE(_mmgraph, m) {
       .def_readonly("name", &Dataset::name)
       .def_readonly("n_users", &Dataset::n_users)
       .def_readonly("n_items", &Dataset::n_items)
+      .def_property_readonly("kg_triples", [](const Dataset& d) { return d.kg.n_triples(); })
       .def_readonly("user_ids", &Dataset::user_ids)
       .def_readonly("item_ids", &Dataset::item_ids)
       .def("nnz", [](const Dataset& d) { return py::make_tuple(d.train.nnz(), d.valid.nnz(), d.test.nnz()); })

@@ -175,6 +175,15 @@ def test_load_dataset_leaves_the_features_of_a_model_that_reads_none(small, tmp_
         small.features.keys()
 
 
+def test_load_dataset_reads_a_knowledge_graph_by_path(tmp_path):
+    (tmp_path / "triples.txt").write_text("0 0 5\n1 1 5\n5 0 7\n")
+    assert mmgraph.load_dataset(SMALL).kg_triples == 0
+    assert mmgraph.load_dataset(SMALL, kg_path=str(tmp_path / "triples.txt")).kg_triples == 3
+    (tmp_path / "bad.txt").write_text("0 0 5\n0 zero 5\n")
+    with pytest.raises(ValueError, match="line 2"):
+        mmgraph.load_dataset(SMALL, kg_path=str(tmp_path / "bad.txt"))
+
+
 # --- training: callback, GIL ----------------------------------------------------------
 
 def test_callback_is_called_once_per_epoch(small):
