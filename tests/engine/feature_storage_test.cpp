@@ -13,6 +13,7 @@
 #include "kernels/bf16.h"
 #include "mmgraph/synthetic.h"
 #include "mmgraph/trainer.h"
+#include "support/model_configs.h"
 
 namespace mmgraph {
 namespace {
@@ -75,17 +76,9 @@ TEST(FeatureStorage, Bf16HalvesTheDeviceBytesAndRoundsToNearestEven) {
 // Trains `model` (the small set, 8 epochs, the same seed) with float32 and then bf16 feature
 // storage and checks the test metrics agree within 0.02 and lie above 0.15.
 void expect_bf16_trains_like_float32(const Dataset& data, const char* model, bool learn_features) {
-  TrainConfig c;
-  c.device = "cpu";
+  TrainConfig c = testing::quick_config();
   c.model = model;
   c.learn_features = learn_features;
-  c.embedding_size = 16;
-  c.n_layers = 2;
-  c.learning_rate = 0.01;
-  c.train_batch_size = 256;
-  c.epochs = 8;
-  c.eval_step = 2;
-  c.topk = {10, 20};
   c.knn_k = 5;
   c.mm_bpr_weight = 0.1;
   TrainOptions opt;

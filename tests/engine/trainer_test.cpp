@@ -8,6 +8,7 @@
 #include "mmgraph/errors.h"
 #include "mmgraph/synthetic.h"
 #include "mmgraph/trainer.h"
+#include "support/model_configs.h"
 #include "support/temp_dir.h"
 
 namespace mmgraph {
@@ -22,18 +23,7 @@ Dataset small_synthetic() {
   return make_synthetic_dataset(s);
 }
 
-TrainConfig quick_config() {
-  TrainConfig c;
-  c.device = "cpu";
-  c.embedding_size = 16;
-  c.n_layers = 2;
-  c.learning_rate = 0.01;
-  c.train_batch_size = 256;
-  c.epochs = 8;
-  c.eval_step = 2;
-  c.topk = {10, 20};
-  return c;
-}
+using testing::quick_config;
 
 TEST(Trainer, LearnsFarBetterThanRandomRanking) {
   const Dataset data = small_synthetic();

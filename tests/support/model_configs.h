@@ -23,6 +23,21 @@ inline const std::vector<std::string>& objectives() {
   return names;
 }
 
+// The small CPU training run of the trainer tests: d = 16, 2 layers, learning rate 0.01, batches
+// of 256, 8 epochs evaluated every 2, Recall and NDCG at 10 and 20.
+inline TrainConfig quick_config() {
+  TrainConfig c;
+  c.device = "cpu";
+  c.embedding_size = 16;
+  c.n_layers = 2;
+  c.learning_rate = 0.01;
+  c.train_batch_size = 256;
+  c.epochs = 8;
+  c.eval_step = 2;
+  c.topk = {10, 20};
+  return c;
+}
+
 // A model's shipped config at the batch-rows tests' sizes (d = 8, batches of 32) with `loss`,
 // on the CPU.
 inline TrainConfig batch_rows_config(const std::string& model, const std::string& loss) {
