@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -292,7 +293,7 @@ CheckpointDir::CheckpointDir(std::string dir, int keep, bool resume, const Datas
                      "--checkpoint-dir");
 }
 
-void CheckpointDir::save(bool periodic, bool best, Model& model, Device& dev, const TrainProgress& p) {
+void CheckpointDir::save(bool periodic, bool best, Model& model, const TrainProgress& p) {
   if (!periodic && !best) return;
   const bool sharded = comm_ && comm_->size() > 1;
   const std::string periodic_base = fmt::format("epoch-{:06d}", p.epoch), best_base = "best";
@@ -302,20 +303,11 @@ void CheckpointDir::save(bool periodic, bool best, Model& model, Device& dev, co
     tensors.push_back({name, "F32", shape, v.data(), v.size() * sizeof(float)});
   };
   for (const auto& param : model.params().all()) {
-    if (param->bf16()) {  // widened to float32, exactly; restore() rounds them back to the same bf16
-      for (const auto& [prefix, buffer] : {std::pair<const char*, const Buffer<uint16_t>*>{"param.", &param->value_bf16},
-                                           {"adam_m.", &param->m_bf16},
-                                           {"adam_v.", &param->v_bf16}}) {
-        host.push_back(kernels::bf16_widened(buffer->to_host()));
-        add_f32(prefix + param->name, param->shape, host.back());
-      }
-      continue;
-    }
-    for (const auto& [prefix, buffer] : {std::pair<const char*, const Buffer<float>*>{"param.", &param->value},
-                                         {"adam_m.", &param->m},
-                                         {"adam_v.", &param->v}}) {
-      host.emplace_back(buffer->size());
-      if (!host.back().empty()) dev.download(host.back().data(), buffer->data(), host.back().size() * sizeof(float));
+    // bf16 storage is widened to float32, exactly; restore() rounds it back to the same bf16.
+    for (const auto& [prefix, f32, b16] : {std::tuple{"param.", &param->value, &param->value_bf16},
+                                           std::tuple{"adam_m.", &param->m, &param->m_bf16},
+                                           std::tuple{"adam_v.", &param->v, &param->v_bf16}}) {
+      host.push_back(param->bf16() ? kernels::bf16_widened(b16->to_host()) : f32->to_host());
       add_f32(prefix + param->name, param->shape, host.back());
     }
   }

@@ -52,7 +52,7 @@ class CheckpointDir {
 
   // Writes the state after `progress.epoch` epochs as epoch-<N>.safetensors
   // (periodic) and/or best.safetensors, then removes periodic ones beyond `keep`.
-  void save(bool periodic, bool best, Model& model, Device& dev, const TrainProgress& progress);
+  void save(bool periodic, bool best, Model& model, const TrainProgress& progress);
 
   // The newest checkpoint that reads back whole (damaged ones are reported on
   // stderr and skipped); none when the directory has none.

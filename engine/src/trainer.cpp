@@ -435,7 +435,7 @@ TrainResult train(const Dataset& source_data, const TrainConfig& config, const T
       const bool last = stopped || epoch == config.epochs;
       const bool periodic = last || (config.checkpoint_every > 0 && epoch % config.checkpoint_every == 0);
       progress.seconds = elapsed();
-      checkpoints->save(periodic, improved, *model, *dev, progress);
+      checkpoints->save(periodic, improved, *model, progress);
       if (periodic || improved) {
         result.last_checkpoint = (std::filesystem::path(checkpoints->dir()) /
                                   (periodic ? fmt::format("epoch-{:06d}.safetensors", epoch) : "best.safetensors"))
